@@ -7,7 +7,7 @@
 # Both commands are idempotent: the dependency check takes well under a second
 # when nothing is missing, and Ninja rebuilds only what changed.
 
-.PHONY: all build test run asan-test clean deps test-deps
+.PHONY: all build test run asan-test fuzz clean deps test-deps
 
 all: build
 
@@ -39,6 +39,15 @@ build-asan/build.ninja:
 asan-test: test-deps build-asan/build.ninja
 	cmake --build --preset asan
 	ctest --preset asan
+
+build-fuzz/build.ninja:
+	cmake --preset fuzz
+
+# Bounded libFuzzer runs of every parser (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 60
+fuzz: test-deps build-fuzz/build.ninja
+	cmake --build --preset fuzz
+	@scripts/run-fuzzers build-fuzz/bin $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,0 +1,47 @@
+// CompiledPolicy is a tenant's policy in the form the decision path reads:
+// every rule compiled (see compiled_rule.h) and ordered for longest-prefix
+// selection. It is immutable once built, so it is shared across threads as
+// std::shared_ptr<const CompiledPolicy> and replaced, never modified, when a
+// new revision arrives. Build one with CompilePolicy() (policy_compiler.h).
+//
+//   const CompiledRule* rule = policy->SelectRule("/api/users");
+#ifndef CORSD_SERVICE_ENGINE_COMPILED_POLICY_H_
+#define CORSD_SERVICE_ENGINE_COMPILED_POLICY_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "service/engine/compiled_rule.h"
+
+namespace corsd::engine {
+
+class CompiledPolicy {
+ public:
+  // A policy without rules: denies every cross-origin request. Tenants that
+  // have no policy yet are served by Empty(0).
+  static std::shared_ptr<const CompiledPolicy> Empty(int64_t revision);
+
+  // Assembles a policy from rules the compiler produced; orders them for
+  // SelectRule.
+  static std::shared_ptr<const CompiledPolicy> FromRules(int64_t revision,
+                                                         std::vector<CompiledRule> rules);
+
+  // The rule with the longest path_prefix covering `path` (see
+  // CompiledRule::MatchesPath), or null when no rule does.
+  const CompiledRule* SelectRule(absl::string_view path) const;
+
+  int64_t revision() const { return revision_; }
+  size_t rule_count() const { return rules_.size(); }
+
+ private:
+  CompiledPolicy(int64_t revision, std::vector<CompiledRule> rules);
+
+  int64_t revision_ = 0;
+  std::vector<CompiledRule> rules_;  // longest path_prefix first
+};
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_COMPILED_POLICY_H_

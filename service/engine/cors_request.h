@@ -1,0 +1,48 @@
+// The engine's view of one HTTP request and of its CORS request headers.
+// Everything is a view into memory the caller owns; nothing is copied.
+//
+//   HeaderView lines[] = {{"Access-Control-Request-Method", "PUT"}};
+//   Request request{.origin = "https://app.example.com", .method = "OPTIONS",
+//                   .path = "/api/items", .headers = lines};
+#ifndef CORSD_SERVICE_ENGINE_CORS_REQUEST_H_
+#define CORSD_SERVICE_ENGINE_CORS_REQUEST_H_
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace corsd::engine {
+
+struct HeaderView {
+  absl::string_view name;
+  absl::string_view value;
+
+  bool operator==(const HeaderView&) const = default;
+};
+
+struct Request {
+  absl::string_view origin;  // Origin header as received; empty = no Origin header
+  absl::string_view method;  // e.g. "OPTIONS"
+  absl::string_view path;    // '?' or '#' ends it
+  absl::Span<const HeaderView> headers;  // any request headers, names in any case
+};
+
+// The Access-Control-Request-* headers of a request, found in one scan.
+struct CorsRequestHeaders {
+  size_t line_count = 0;            // all header lines looked at
+  size_t request_method_lines = 0;  // Access-Control-Request-Method lines
+  absl::string_view request_method; // value of the first such line, OWS-trimmed
+  bool has_request_headers = false; // any Access-Control-Request-Headers line
+  // Access-Control-Request-Private-Network: true
+  bool requests_private_network = false;
+};
+
+CorsRequestHeaders ScanCorsRequestHeaders(absl::Span<const HeaderView> headers);
+
+inline constexpr absl::string_view kRequestMethodHeader = "Access-Control-Request-Method";
+inline constexpr absl::string_view kRequestHeadersHeader = "Access-Control-Request-Headers";
+inline constexpr absl::string_view kRequestPrivateNetworkHeader =
+    "Access-Control-Request-Private-Network";
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_CORS_REQUEST_H_

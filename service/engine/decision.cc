@@ -1,0 +1,295 @@
+#include "service/engine/decision.h"
+
+#include "absl/strings/str_cat.h"
+#include "service/engine/diagnostics.h"
+#include "service/engine/http_syntax.h"
+#include "service/engine/limits.h"
+#include "service/engine/requested_headers.h"
+#include "service/engine/serialized_origin.h"
+
+namespace corsd::engine {
+
+// Fills a Decision step by step and, when asked, records why: each step adds
+// one clause to the explanation ("rule \"/api\" matched; ... -> DENY ...").
+class DecisionWriter {
+ public:
+  DecisionWriter(Decision* decision, int64_t revision, bool explain)
+      : decision_(decision), explain_(explain) {
+    decision_->header_count_ = 0;
+    decision_->explanation.clear();
+    decision_->respond_now = false;
+    decision_->http_status = 0;
+    decision_->policy_revision = revision;
+  }
+
+  void Header(absl::string_view name, absl::string_view value) {
+    decision_->headers_[decision_->header_count_++] = HeaderView{name, value};
+  }
+
+  template <typename... Parts>
+  void Trace(const Parts&... parts) {
+    if (!explain_) return;
+    if (!decision_->explanation.empty()) decision_->explanation += "; ";
+    absl::StrAppend(&decision_->explanation, parts...);
+  }
+  bool explaining() const { return explain_; }
+
+  void SetKind(RequestKind kind) {
+    decision_->kind = kind;
+    if (kind == RequestKind::kPreflight) decision_->respond_now = true;
+  }
+
+  void Finish(Verdict verdict, Reason reason) {
+    decision_->verdict = verdict;
+    decision_->reason = reason;
+    if (decision_->respond_now) decision_->http_status = verdict == Verdict::kAllow ? status_ : 403;
+    if (explain_) {
+      absl::StrAppend(&decision_->explanation, " -> ", VerdictName(verdict), " ",
+                      ReasonName(reason));
+    }
+  }
+  void SetAllowStatus(int status) { status_ = status; }
+
+  std::string* scratch() { return &decision_->scratch_; }
+
+ private:
+  Decision* decision_;
+  bool explain_;
+  int status_ = 204;
+};
+
+namespace {
+
+constexpr absl::string_view kVaryOrigin = "Origin";
+constexpr absl::string_view kVaryPreflight =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+
+absl::string_view PathWithoutQuery(absl::string_view path) {
+  return path.substr(0, path.find_first_of("?#"));
+}
+
+void DescribeRule(const CompiledRule* rule, absl::string_view path, DecisionWriter* out) {
+  if (!out->explaining()) return;
+  if (rule == nullptr) {
+    out->Trace("no rule covers path ", QuoteForMessage(path), " and there is no default rule");
+  } else if (rule->path_prefix.empty()) {
+    out->Trace("default rule \"\" matched");
+  } else {
+    out->Trace("rule \"", rule->path_prefix, "\" matched");
+  }
+}
+
+// No Origin header: not a CORS request. Fetch's advice for HTTP caches: when
+// every origin gets "*", send it on every response and skip Vary; otherwise
+// mark the response as varying by Origin so a cache never hands it to a
+// cross-origin request.
+void DecideWithoutOrigin(const CompiledRule* rule, DecisionWriter* out) {
+  out->SetKind(RequestKind::kNoOrigin);
+  out->Trace("no Origin header: not a CORS request, forward as usual");
+  if (rule != nullptr && rule->origin_independent) {
+    out->Header(kAllowOriginHeader, "*");
+    if (!rule->exposed_headers_value.empty()) {
+      out->Header(kExposeHeadersHeader, rule->exposed_headers_value);
+    }
+  } else {
+    out->Header(kVaryHeader, kVaryOrigin);
+  }
+  out->Finish(Verdict::kNotCors, Reason::kNoOriginHeader);
+}
+
+void Deny(Reason reason, absl::string_view vary, DecisionWriter* out) {
+  out->Header(kVaryHeader, vary);
+  out->Finish(Verdict::kDeny, reason);
+}
+
+// Checks the parts of the request that must be well-formed whatever the
+// policy says. Returns false (and has denied) when something is not.
+bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors, bool preflight,
+                        SerializedOrigin* origin, RequestedHeaders* requested,
+                        absl::string_view vary, DecisionWriter* out) {
+  if (cors.line_count > kMaxRequestHeaderLines) {
+    out->Trace("request has ", cors.line_count, " header lines; at most ",
+               kMaxRequestHeaderLines, " are accepted");
+    Deny(Reason::kMalformedRequest, vary, out);
+    return false;
+  }
+  if (request.origin != "null") {
+    if (OriginProblem p = ParseSerializedOrigin(request.origin, origin); p != OriginProblem::kNone) {
+      out->Trace("origin ", QuoteForMessage(request.origin), " ", DescribeOriginProblem(p));
+      Deny(Reason::kMalformedRequest, vary, out);
+      return false;
+    }
+  }
+  if (request.method.size() > kMaxMethodBytes || !IsToken(request.method)) {
+    out->Trace("method ", QuoteForMessage(request.method), " is not an HTTP method token");
+    Deny(Reason::kMalformedRequest, vary, out);
+    return false;
+  }
+  if (request.path.size() > kMaxPathBytes) {
+    out->Trace("path is longer than ", kMaxPathBytes, " bytes");
+    Deny(Reason::kMalformedRequest, vary, out);
+    return false;
+  }
+  if (!preflight) return true;
+  if (cors.request_method_lines > 1) {
+    out->Trace("Access-Control-Request-Method appears ", cors.request_method_lines, " times");
+    Deny(Reason::kMalformedRequest, vary, out);
+    return false;
+  }
+  if (cors.request_method.size() > kMaxMethodBytes || !IsToken(cors.request_method)) {
+    out->Trace("Access-Control-Request-Method ", QuoteForMessage(cors.request_method),
+               cors.request_method.empty() ? " is empty" : " is not an HTTP method token");
+    Deny(Reason::kMalformedRequest, vary, out);
+    return false;
+  }
+  if (RequestedHeadersProblem p = requested->Parse(request.headers);
+      p != RequestedHeadersProblem::kNone) {
+    out->Trace("Access-Control-Request-Headers ", DescribeRequestedHeadersProblem(p));
+    Deny(Reason::kMalformedRequest, vary, out);
+    return false;
+  }
+  return true;
+}
+
+void AllowActual(const CompiledRule& rule, absl::string_view origin, DecisionWriter* out) {
+  if (rule.origin_independent) {
+    out->Header(kAllowOriginHeader, "*");
+  } else {
+    out->Header(kAllowOriginHeader, origin);
+    if (rule.allow_credentials) out->Header(kAllowCredentialsHeader, "true");
+  }
+  if (!rule.exposed_headers_value.empty()) {
+    out->Header(kExposeHeadersHeader, rule.exposed_headers_value);
+  }
+  if (!rule.origin_independent) out->Header(kVaryHeader, kVaryOrigin);
+  out->Finish(Verdict::kAllow, Reason::kAllowed);
+}
+
+void DecidePreflight(const CompiledRule& rule, absl::string_view origin,
+                     const CorsRequestHeaders& cors, const RequestedHeaders& requested,
+                     DecisionWriter* out) {
+  const absl::string_view vary = rule.preflight_vary_value;
+  const absl::string_view method = cors.request_method;
+  if (!rule.AllowsMethod(method)) {
+    out->Trace("method ", method, " not allowed");
+    return Deny(Reason::kMethodNotAllowed, vary, out);
+  }
+  out->Trace("method ", method, " allowed");
+
+  bool headers_allowed = requested.ForEachName([&](absl::string_view name) {
+    if (rule.AllowsHeader(name)) return true;
+    out->Trace("header ", name, " not allowed",
+               name == "authorization" && rule.any_header
+                   ? " (\"*\" never covers authorization; list it explicitly)"
+                   : "");
+    return false;
+  });
+  if (!headers_allowed) return Deny(Reason::kHeadersNotAllowed, vary, out);
+  if (requested.count() > 0) out->Trace("headers allowed");
+
+  if (cors.requests_private_network) {
+    if (!rule.allow_private_network) {
+      out->Trace("private network access requested but not allowed");
+      return Deny(Reason::kPrivateNetworkNotAllowed, vary, out);
+    }
+    out->Trace("private network access allowed");
+  }
+
+  // Echo the origin (or "*") and the validated method and header names:
+  // unlike a literal "*", echoed names also work for credentialed requests.
+  out->Header(kAllowOriginHeader, rule.origin_independent ? absl::string_view("*") : origin);
+  if (rule.allow_credentials) out->Header(kAllowCredentialsHeader, "true");
+  out->Header(kAllowMethodsHeader, method);
+  if (requested.count() > 0) out->Header(kAllowHeadersHeader, requested.Canonical(out->scratch()));
+  if (!rule.max_age_value.empty()) out->Header(kMaxAgeHeader, rule.max_age_value);
+  if (cors.requests_private_network) out->Header(kAllowPrivateNetworkHeader, "true");
+  out->Header(kVaryHeader, vary);
+  out->SetAllowStatus(rule.preflight_status);
+  out->Finish(Verdict::kAllow, Reason::kAllowed);
+}
+
+}  // namespace
+
+absl::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kAllow:
+      return "ALLOW";
+    case Verdict::kDeny:
+      return "DENY";
+    case Verdict::kNotCors:
+      return "NOT_CORS";
+  }
+  return "VERDICT_UNSPECIFIED";
+}
+
+absl::string_view RequestKindName(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::kPreflight:
+      return "PREFLIGHT";
+    case RequestKind::kActual:
+      return "ACTUAL";
+    case RequestKind::kNoOrigin:
+      return "NO_ORIGIN";
+  }
+  return "REQUEST_KIND_UNSPECIFIED";
+}
+
+absl::string_view ReasonName(Reason reason) {
+  switch (reason) {
+    case Reason::kAllowed:
+      return "ALLOWED";
+    case Reason::kNoOriginHeader:
+      return "NO_ORIGIN_HEADER";
+    case Reason::kOriginNotAllowed:
+      return "ORIGIN_NOT_ALLOWED";
+    case Reason::kMethodNotAllowed:
+      return "METHOD_NOT_ALLOWED";
+    case Reason::kHeadersNotAllowed:
+      return "HEADERS_NOT_ALLOWED";
+    case Reason::kPrivateNetworkNotAllowed:
+      return "PRIVATE_NETWORK_NOT_ALLOWED";
+    case Reason::kMalformedRequest:
+      return "MALFORMED_REQUEST";
+  }
+  return "REASON_UNSPECIFIED";
+}
+
+void Decide(const CompiledPolicy& policy, const Request& request, const DecideOptions& options,
+            Decision* decision) {
+  DecisionWriter out(decision, policy.revision(), options.explain);
+  const absl::string_view path = PathWithoutQuery(request.path);
+  const CompiledRule* rule = policy.SelectRule(path);
+
+  if (request.origin.empty()) {
+    DescribeRule(rule, path, &out);
+    return DecideWithoutOrigin(rule, &out);
+  }
+
+  const CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
+  const bool preflight = request.method == "OPTIONS" && cors.request_method_lines > 0;
+  out.SetKind(preflight ? RequestKind::kPreflight : RequestKind::kActual);
+  // A denial depends on the origin too, so it varies at least by Origin; a
+  // preflight answer also depends on what the preflight asked for.
+  absl::string_view vary = preflight ? (rule ? absl::string_view(rule->preflight_vary_value)
+                                             : kVaryPreflight)
+                                     : kVaryOrigin;
+
+  SerializedOrigin origin;
+  RequestedHeaders requested;
+  if (!CheckRequestSyntax(request, cors, preflight, &origin, &requested, vary, &out)) return;
+
+  DescribeRule(rule, path, &out);
+  if (rule == nullptr) return Deny(Reason::kOriginNotAllowed, vary, &out);
+
+  absl::string_view pattern = rule->origins.Find(request.origin, &origin);
+  if (pattern.empty()) {
+    out.Trace("origin ", request.origin, " not allowed");
+    return Deny(Reason::kOriginNotAllowed, vary, &out);
+  }
+  out.Trace("origin ", request.origin, " matched pattern ", pattern);
+
+  if (preflight) return DecidePreflight(*rule, request.origin, cors, requested, &out);
+  AllowActual(*rule, request.origin, &out);
+}
+
+}  // namespace corsd::engine

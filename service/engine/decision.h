@@ -1,0 +1,103 @@
+// Decide() answers one request against one compiled policy, following the
+// WHATWG Fetch CORS protocol:
+//
+//   no Origin                       -> NOT_CORS, forward as usual
+//   OPTIONS + Origin + ACRM         -> PREFLIGHT: answer now (204/2xx or 403)
+//   any other request with Origin   -> ACTUAL: forward; the browser enforces
+//
+// together with the exact response headers to add. Only validated values are
+// ever echoed (the origin after it matched, the method after it was checked as
+// a token and allowed, header names after each was checked and allowed), and
+// Vary is set whenever the answer depends on a request header.
+//
+//   Decision decision;
+//   Decide(*policy, request, DecideOptions{}, &decision);
+//   for (const HeaderView& h : decision.response_headers()) AddHeader(h.name, h.value);
+//
+// Decide never locks and, except to build an explanation or to rebuild a
+// non-canonical Access-Control-Allow-Headers value, never allocates. Header
+// values in a Decision point into the policy, the request or the Decision
+// itself, so a Decision must not outlive either and is neither copied nor
+// moved (reuse it; Decide resets it).
+#ifndef CORSD_SERVICE_ENGINE_DECISION_H_
+#define CORSD_SERVICE_ENGINE_DECISION_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "service/engine/compiled_policy.h"
+#include "service/engine/cors_request.h"
+
+namespace corsd::engine {
+
+// Numbering matches corsd.v1 so conversions are a cast.
+enum class Verdict { kAllow = 1, kDeny = 2, kNotCors = 3 };
+enum class RequestKind { kPreflight = 1, kActual = 2, kNoOrigin = 3 };
+enum class Reason {
+  kAllowed = 1,
+  kNoOriginHeader = 2,
+  kOriginNotAllowed = 3,
+  kMethodNotAllowed = 4,
+  kHeadersNotAllowed = 5,
+  kPrivateNetworkNotAllowed = 6,
+  kMalformedRequest = 7,
+};
+
+// Proto enum names ("ALLOW", "HEADERS_NOT_ALLOWED", ...) for logs and traces.
+absl::string_view VerdictName(Verdict verdict);
+absl::string_view RequestKindName(RequestKind kind);
+absl::string_view ReasonName(Reason reason);
+
+struct DecideOptions {
+  bool explain = false;  // fill Decision::explanation
+};
+
+class Decision {
+ public:
+  // Enough for every header one answer can carry: ACAO, ACAC, ACAM, ACAH,
+  // ACMA, ACAPN, ACEH, Vary.
+  static constexpr size_t kMaxResponseHeaders = 8;
+
+  Decision() = default;
+  Decision(const Decision&) = delete;
+  Decision& operator=(const Decision&) = delete;
+
+  Verdict verdict = Verdict::kDeny;
+  RequestKind kind = RequestKind::kActual;
+  Reason reason = Reason::kMalformedRequest;
+  bool respond_now = false;  // preflight: the gateway answers, does not forward
+  int http_status = 0;       // when respond_now
+  int64_t policy_revision = 0;
+  std::string explanation;   // only with DecideOptions::explain
+
+  absl::Span<const HeaderView> response_headers() const {
+    return absl::MakeConstSpan(headers_.data(), header_count_);
+  }
+
+ private:
+  friend class DecisionWriter;
+  std::array<HeaderView, kMaxResponseHeaders> headers_;
+  size_t header_count_ = 0;
+  std::string scratch_;  // rebuilt Access-Control-Allow-Headers value
+};
+
+void Decide(const CompiledPolicy& policy, const Request& request, const DecideOptions& options,
+            Decision* decision);
+
+// Response header names, spelled as corsd emits them.
+inline constexpr absl::string_view kAllowOriginHeader = "Access-Control-Allow-Origin";
+inline constexpr absl::string_view kAllowCredentialsHeader = "Access-Control-Allow-Credentials";
+inline constexpr absl::string_view kAllowMethodsHeader = "Access-Control-Allow-Methods";
+inline constexpr absl::string_view kAllowHeadersHeader = "Access-Control-Allow-Headers";
+inline constexpr absl::string_view kMaxAgeHeader = "Access-Control-Max-Age";
+inline constexpr absl::string_view kAllowPrivateNetworkHeader =
+    "Access-Control-Allow-Private-Network";
+inline constexpr absl::string_view kExposeHeadersHeader = "Access-Control-Expose-Headers";
+inline constexpr absl::string_view kVaryHeader = "Vary";
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_DECISION_H_

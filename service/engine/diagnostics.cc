@@ -1,0 +1,42 @@
+#include "service/engine/diagnostics.h"
+
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace corsd::engine {
+namespace {
+constexpr size_t kMaxQuotedBytes = 96;
+}  // namespace
+
+void PolicyDiagnostics::AddViolation(std::string field, std::string description) {
+  violations.push_back({std::move(field), std::move(description)});
+}
+
+void PolicyDiagnostics::AddWarning(std::string field, std::string description) {
+  warnings.push_back({std::move(field), std::move(description)});
+}
+
+std::string PolicyDiagnostics::Summary(size_t max_lines) const {
+  std::string out;
+  size_t shown = 0;
+  for (const FieldViolation& v : violations) {
+    if (shown == max_lines) break;
+    if (!out.empty()) out += "\n";
+    absl::StrAppend(&out, v.field, ": ", v.description);
+    ++shown;
+  }
+  if (violations.size() > shown) {
+    absl::StrAppend(&out, "\n... and ", violations.size() - shown, " more violations");
+  }
+  return out;
+}
+
+std::string QuoteForMessage(absl::string_view value) {
+  bool truncated = value.size() > kMaxQuotedBytes;
+  if (truncated) value = value.substr(0, kMaxQuotedBytes);
+  return absl::StrCat("\"", absl::CHexEscape(value), truncated ? "...\"" : "\"");
+}
+
+}  // namespace corsd::engine

@@ -1,0 +1,89 @@
+#include "service/engine/http_syntax.h"
+
+#include <array>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+
+namespace corsd::engine {
+namespace {
+
+constexpr std::array<bool, 256> MakeTokenTable() {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (char c : absl::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kTokenTable = MakeTokenTable();
+
+bool EqualsAnyIgnoreCase(absl::string_view s, std::initializer_list<absl::string_view> names) {
+  for (absl::string_view name : names) {
+    if (absl::EqualsIgnoreCase(s, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsTokenChar(char c) { return kTokenTable[static_cast<unsigned char>(c)]; }
+
+bool IsToken(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsTokenChar(c)) return false;
+  }
+  return true;
+}
+
+bool IsAsciiLowercase(absl::string_view s) {
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  return true;
+}
+
+absl::string_view TrimOptionalWhitespace(absl::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(absl::string_view a, absl::string_view b) {
+  return absl::EqualsIgnoreCase(a, b);
+}
+
+bool IsForbiddenMethod(absl::string_view method) {
+  return EqualsAnyIgnoreCase(method, {"CONNECT", "TRACE", "TRACK"});
+}
+
+bool IsCorsSafelistedMethod(absl::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "POST";
+}
+
+bool IsUnnormalizedStandardMethod(absl::string_view method) {
+  for (absl::string_view standard : {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}) {
+    if (method != standard && absl::EqualsIgnoreCase(method, standard)) return true;
+  }
+  return false;
+}
+
+bool IsForbiddenResponseHeaderName(absl::string_view name) {
+  return EqualsAnyIgnoreCase(name, {"set-cookie", "set-cookie2"});
+}
+
+bool IsCorsSafelistedResponseHeaderName(absl::string_view name) {
+  return EqualsAnyIgnoreCase(name, {"cache-control", "content-language", "content-length",
+                                    "content-type", "expires", "last-modified", "pragma"});
+}
+
+bool IsForbiddenRequestHeaderName(absl::string_view name) {
+  return EqualsAnyIgnoreCase(
+      name, {"accept-charset", "accept-encoding", "access-control-request-headers",
+             "access-control-request-method", "connection", "content-length", "cookie",
+             "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin", "referer",
+             "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via"});
+}
+
+}  // namespace corsd::engine

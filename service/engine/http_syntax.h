@@ -1,0 +1,58 @@
+// Small, allocation-free predicates over HTTP syntax (RFC 9110) and the Fetch
+// standard's fixed name lists. Everything here is pure and thread-safe.
+//
+//   IsToken("X-Trace-Id")                 // true
+//   IsForbiddenMethod("trace")            // true (Fetch compares case-insensitively)
+//   IsCorsSafelistedMethod("GET")         // true
+//   TrimOptionalWhitespace(" a, b\t")     // "a, b"
+#ifndef CORSD_SERVICE_ENGINE_HTTP_SYNTAX_H_
+#define CORSD_SERVICE_ENGINE_HTTP_SYNTAX_H_
+
+#include "absl/strings/string_view.h"
+
+namespace corsd::engine {
+
+// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+//         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+bool IsTokenChar(char c);
+
+// A non-empty sequence of tchar: valid method and header names.
+bool IsToken(absl::string_view s);
+
+// True when `s` has no ASCII uppercase letter.
+bool IsAsciiLowercase(absl::string_view s);
+
+// Removes leading and trailing spaces and horizontal tabs (HTTP OWS).
+absl::string_view TrimOptionalWhitespace(absl::string_view s);
+
+// ASCII case-insensitive equality without allocating.
+bool EqualsIgnoreCase(absl::string_view a, absl::string_view b);
+
+// CONNECT, TRACE, TRACK in any case: fetch() refuses them, so a policy that
+// lists them is a mistake and a request naming them is not from a browser.
+bool IsForbiddenMethod(absl::string_view method);
+
+// GET, HEAD, POST (exact case, as browsers send them after normalizing):
+// browsers need no permission for these, so they are always allowed.
+bool IsCorsSafelistedMethod(absl::string_view method);
+
+// DELETE, GET, HEAD, OPTIONS, POST, PUT: fetch() uppercases exactly these when
+// a page writes them in any case. Returns true when `method` is one of them
+// written in some other case (e.g. "delete"), i.e. a spelling a browser never
+// sends.
+bool IsUnnormalizedStandardMethod(absl::string_view method);
+
+// Set-Cookie and Set-Cookie2 (any case): browsers never expose them to pages.
+bool IsForbiddenResponseHeaderName(absl::string_view name);
+
+// Response headers browsers always expose (Fetch "CORS-safelisted response-
+// header names"): listing them in exposed_headers changes nothing.
+bool IsCorsSafelistedResponseHeaderName(absl::string_view name);
+
+// Request headers scripts can never set (Fetch "forbidden request-header"
+// names, excluding the Proxy-/Sec- prefixes): allowing them changes nothing.
+bool IsForbiddenRequestHeaderName(absl::string_view name);
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_HTTP_SYNTAX_H_

@@ -1,0 +1,72 @@
+// OriginMatcher answers "which allowed_origins entry, if any, allows this
+// request origin?" in time independent of how many entries a rule lists:
+//
+//   exact origins          one hash lookup of the whole origin string
+//   port wildcards         one hash lookup of "scheme://host"
+//   subdomain wildcards    one hash lookup per label boundary of the host
+//                          ("a.b.example.com" tries "b.example.com", then
+//                          "example.com"), so matches land on label
+//                          boundaries only and never on the apex
+//
+// Because exact entries are whole-string hash keys, no combination, prefix or
+// suffix of two entries can ever match. Build it with Add() before sharing it;
+// afterwards it is immutable and safe for concurrent Find() calls, which never
+// allocate.
+//
+//   OriginMatcher m;
+//   m.Add(*OriginPattern::Parse("https://*.example.com"));
+//   SerializedOrigin o;
+//   ParseSerializedOrigin("https://a.example.com", &o);
+//   m.Find("https://a.example.com", &o);  // "https://*.example.com"
+#ifndef CORSD_SERVICE_ENGINE_ORIGIN_MATCHER_H_
+#define CORSD_SERVICE_ENGINE_ORIGIN_MATCHER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/string_view.h"
+#include "service/engine/origin_pattern.h"
+#include "service/engine/serialized_origin.h"
+
+namespace corsd::engine {
+
+class OriginMatcher {
+ public:
+  void Add(const OriginPattern& pattern);
+
+  // Returns the pattern text that allows `origin`, or an empty view when none
+  // does. `origin` must be "null" (then `parsed` may be null) or a serialized
+  // origin that ParseSerializedOrigin accepted into `parsed`.
+  absl::string_view Find(absl::string_view origin, const SerializedOrigin* parsed) const;
+
+  bool allows_any() const { return allows_any_; }
+  bool allows_null() const { return allows_null_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct SchemeEntry {
+    std::string scheme;
+    std::string pattern;
+  };
+  using SchemeList = absl::InlinedVector<SchemeEntry, 1>;
+
+  static absl::string_view FindScheme(const SchemeList& list, absl::string_view scheme);
+
+  bool allows_any_ = false;
+  bool allows_null_ = false;
+  size_t size_ = 0;
+  absl::flat_hash_set<std::string> exact_;
+  // "scheme://host" -> pattern, for "scheme://host:*".
+  absl::flat_hash_map<std::string, std::string> any_port_;
+  // "example.com:8443" (domain plus ":port" when one is required) -> schemes.
+  absl::flat_hash_map<std::string, SchemeList> subdomain_;
+  // "example.com" -> schemes, for "scheme://*.example.com:*".
+  absl::flat_hash_map<std::string, SchemeList> subdomain_any_port_;
+};
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_ORIGIN_MATCHER_H_

@@ -1,0 +1,162 @@
+#include "service/engine/origin_pattern.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "service/engine/limits.h"
+#include "service/engine/public_suffix.h"
+#include "service/engine/serialized_origin.h"
+
+namespace corsd::engine {
+namespace {
+
+constexpr absl::string_view kWildcardPlacement =
+    "uses '*' where it is not allowed: '*' may only be the whole leftmost label "
+    "(\"https://*.example.com\") or the whole port (\"http://localhost:*\")";
+
+absl::Status Problem(OriginProblem problem) {
+  return absl::InvalidArgumentError(DescribeOriginProblem(problem));
+}
+
+// Builds "https://example.com" out of an uppercase or default-port spelling so
+// the message can say what to write instead.
+std::string Suggestion(absl::string_view scheme, absl::string_view host, absl::string_view port) {
+  std::string s = absl::StrCat(scheme, "://", host);
+  if (!port.empty()) absl::StrAppend(&s, ":", port);
+  absl::AsciiStrToLower(&s);
+  return s;
+}
+
+}  // namespace
+
+bool OriginPattern::IsInsecureNonLocal() const {
+  if (scheme_ != "http") return false;
+  absl::string_view host = domain_;
+  if (host == "localhost" || absl::EndsWith(host, ".localhost") || host == "[::1]") return false;
+  return !absl::StartsWith(host, "127.");
+}
+
+absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
+  OriginPattern pattern;
+  pattern.text_ = std::string(text);
+  if (text == "*") {
+    pattern.kind_ = Kind::kAny;
+    return pattern;
+  }
+  if (text == "null") {
+    pattern.kind_ = Kind::kNull;
+    return pattern;
+  }
+  if (text.empty()) return Problem(OriginProblem::kEmpty);
+  if (text.size() > kMaxOriginPatternBytes) return Problem(OriginProblem::kTooLong);
+  if (absl::EqualsIgnoreCase(text, "null")) {
+    return absl::InvalidArgumentError("must be written \"null\" in lowercase, as browsers send it");
+  }
+  if (OriginProblem p = CheckOriginBytes(text); p != OriginProblem::kNone) return Problem(p);
+
+  size_t scheme_end = text.find("://");
+  if (scheme_end == absl::string_view::npos) {
+    if (absl::StartsWith(text, "*.")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "has no scheme; write the scheme too, e.g. \"https://", text, "\""));
+    }
+    return Problem(OriginProblem::kMissingScheme);
+  }
+  absl::string_view scheme = text.substr(0, scheme_end);
+  if (OriginProblem p = CheckScheme(scheme); p != OriginProblem::kNone) {
+    if (p == OriginProblem::kUppercase) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          DescribeOriginProblem(p), "; write \"", absl::AsciiStrToLower(text), "\""));
+    }
+    return Problem(p);
+  }
+
+  absl::string_view rest = text.substr(scheme_end + 3);
+  size_t authority_end = rest.find_first_of("/?#");
+  if (authority_end != absl::string_view::npos) {
+    OriginProblem p =
+        rest[authority_end] == '/' ? OriginProblem::kPath : OriginProblem::kQueryOrFragment;
+    return absl::InvalidArgumentError(absl::StrCat(DescribeOriginProblem(p), "; write \"",
+                                                   text.substr(0, scheme_end + 3 + authority_end),
+                                                   "\""));
+  }
+  if (rest.find('@') != absl::string_view::npos) return Problem(OriginProblem::kUserinfo);
+
+  size_t host_end;
+  if (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    host_end = close == absl::string_view::npos ? rest.size() : close + 1;
+  } else {
+    host_end = rest.find(':');
+    if (host_end == absl::string_view::npos) host_end = rest.size();
+  }
+  absl::string_view host = rest.substr(0, host_end);
+  absl::string_view after_host = rest.substr(host_end);
+  absl::string_view port;
+  if (!after_host.empty()) {
+    if (after_host.front() != ':') return Problem(OriginProblem::kBadHost);
+    port = after_host.substr(1);
+    if (port == "*") {
+      pattern.any_port_ = true;
+    } else if (port.find('*') != absl::string_view::npos) {
+      return absl::InvalidArgumentError(kWildcardPlacement);
+    } else if (OriginProblem p = CheckPort(scheme, port); p != OriginProblem::kNone) {
+      if (p == OriginProblem::kDefaultPort) {
+        return absl::InvalidArgumentError(absl::StrCat(DescribeOriginProblem(p), "; write \"",
+                                                       Suggestion(scheme, host, ""), "\""));
+      }
+      return Problem(p);
+    }
+  }
+
+  pattern.scheme_ = std::string(scheme);
+  pattern.port_ = pattern.any_port_ ? "" : std::string(port);
+  if (host == "*") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kWildcardPlacement, "; to allow every origin write \"*\" alone"));
+  }
+  if (absl::StartsWith(host, "*.")) {
+    absl::string_view domain = host.substr(2);
+    if (domain.find('*') != absl::string_view::npos) {
+      return absl::InvalidArgumentError(kWildcardPlacement);
+    }
+    HostKind kind;
+    OriginProblem p = CheckHost(domain, &kind);
+    if (p == OriginProblem::kUppercase) {
+      return absl::InvalidArgumentError(absl::StrCat(DescribeOriginProblem(p), "; write \"",
+                                                     absl::AsciiStrToLower(text), "\""));
+    }
+    if (p != OriginProblem::kNone) return Problem(p);
+    if (kind != HostKind::kDomain) {
+      return absl::InvalidArgumentError(
+          "puts a wildcard in front of an IP address; subdomain wildcards need a domain name");
+    }
+    absl::string_view registrable = domain;
+    if (absl::EndsWith(registrable, ".")) registrable.remove_suffix(1);
+    if (IsPublicSuffix(registrable)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "wildcard covers the public suffix \"", registrable,
+          "\" (every site registered under it); list the registrable domain instead, e.g. "
+          "\"", scheme, "://*.example.", registrable, "\""));
+    }
+    pattern.kind_ = Kind::kSubdomainWildcard;
+    pattern.domain_ = std::string(domain);
+    return pattern;
+  }
+  if (host.find('*') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(kWildcardPlacement);
+  }
+  HostKind kind;
+  OriginProblem p = CheckHost(host, &kind);
+  if (p == OriginProblem::kUppercase) {
+    return absl::InvalidArgumentError(absl::StrCat(DescribeOriginProblem(p), "; write \"",
+                                                   absl::AsciiStrToLower(text), "\""));
+  }
+  if (p != OriginProblem::kNone) return Problem(p);
+  pattern.kind_ = Kind::kExact;
+  pattern.domain_ = std::string(host);
+  return pattern;
+}
+
+}  // namespace corsd::engine

@@ -1,0 +1,36 @@
+// CompilePolicy validates a PolicySpec and, when it has no violations,
+// compiles it into an immutable CompiledPolicy. One pass does both, so a
+// policy is never compiled differently from how it was validated. Every
+// violation is collected (not just the first), each with its field path.
+//
+//   PolicyCompilation c = CompilePolicy(spec, /*revision=*/7);
+//   if (!c.diagnostics.ok()) {
+//     for (const FieldViolation& v : c.diagnostics.violations) ...;  // nothing to store
+//   }
+//   std::shared_ptr<const CompiledPolicy> policy = c.policy;
+#ifndef CORSD_SERVICE_ENGINE_POLICY_COMPILER_H_
+#define CORSD_SERVICE_ENGINE_POLICY_COMPILER_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "service/engine/compiled_policy.h"
+#include "service/engine/diagnostics.h"
+#include "service/engine/policy_spec.h"
+
+namespace corsd::engine {
+
+struct PolicyCompilation {
+  PolicyDiagnostics diagnostics;
+  // Null when diagnostics has violations.
+  std::shared_ptr<const CompiledPolicy> policy;
+};
+
+PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision);
+
+// Validation only (ValidatePolicy RPC, `corsctl policy validate`).
+PolicyDiagnostics ValidatePolicy(const PolicySpec& spec);
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_POLICY_COMPILER_H_

@@ -1,0 +1,66 @@
+// RequestedHeaders reads the header names a preflight asks for, from every
+// Access-Control-Request-Headers line of the request (HTTP allows a list to be
+// split over several lines). Elements are trimmed of optional whitespace and
+// compared lowercase. Malformed lists (an empty element inside a non-empty
+// line, a name that is not a token) and lists beyond kMaxRequestedHeaderNames
+// names or kMaxRequestedHeaderBytes bytes are reported as problems, so the
+// work per request is bounded and linear.
+//
+//   RequestedHeaders requested;
+//   if (requested.Parse(request.headers) != RequestedHeadersProblem::kNone) deny;
+//   requested.ForEachName([&](absl::string_view lowercase) { return rule.AllowsHeader(lowercase); });
+//   absl::string_view echo = requested.Canonical(&scratch);  // "content-type,x-trace"
+//
+// Parse and ForEachName never allocate; Canonical allocates only when the
+// request did not already send one lowercase, whitespace-free line (browsers
+// do send that).
+#ifndef CORSD_SERVICE_ENGINE_REQUESTED_HEADERS_H_
+#define CORSD_SERVICE_ENGINE_REQUESTED_HEADERS_H_
+
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "service/engine/cors_request.h"
+
+namespace corsd::engine {
+
+enum class RequestedHeadersProblem {
+  kNone,
+  kTooManyNames,
+  kTooLarge,
+  kEmptyElement,
+  kInvalidName,
+};
+
+absl::string_view DescribeRequestedHeadersProblem(RequestedHeadersProblem problem);
+
+class RequestedHeaders {
+ public:
+  // `headers` must outlive this object.
+  RequestedHeadersProblem Parse(absl::Span<const HeaderView> headers);
+
+  size_t count() const { return count_; }
+
+  // Calls `visit` with each requested name, lowercase, in request order (the
+  // view is valid during the call only). Stops at the first name for which
+  // `visit` returns false and returns false; otherwise returns true.
+  bool ForEachName(absl::FunctionRef<bool(absl::string_view)> visit) const;
+
+  // The names joined by ",", lowercase: the value to echo in
+  // Access-Control-Allow-Headers. Either a view of the request or built into
+  // `*scratch`.
+  absl::string_view Canonical(std::string* scratch) const;
+
+ private:
+  absl::Span<const HeaderView> headers_;
+  size_t count_ = 0;
+  // Set when exactly one non-empty line was sent and it is already canonical.
+  absl::string_view canonical_line_;
+  bool canonical_ = false;
+};
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_REQUESTED_HEADERS_H_

@@ -1,0 +1,65 @@
+#include "service/engine/snapshot_cell.h"
+
+#include <array>
+
+namespace corsd::engine {
+namespace {
+
+std::atomic<uint64_t> next_cell_id{1};
+
+// What one thread last read from one cell. A handful of slots covers every
+// real process (one directory in corsd, one per client in a gateway); beyond
+// that, slots are recycled round-robin and reads stay correct, only slower.
+struct ThreadSlot {
+  uint64_t cell_id = 0;
+  uint64_t version = 0;
+  std::shared_ptr<const void> value;
+};
+constexpr size_t kThreadSlots = 8;
+thread_local std::array<ThreadSlot, kThreadSlots> thread_slots;
+thread_local size_t next_victim = 0;
+
+}  // namespace
+
+SnapshotCellBase::SnapshotCellBase(std::shared_ptr<const void> initial)
+    : id_(next_cell_id.fetch_add(1, std::memory_order_relaxed)), current_(std::move(initial)) {}
+
+void SnapshotCellBase::PublishErased(std::shared_ptr<const void> next) {
+  std::shared_ptr<const void> previous;
+  {
+    absl::MutexLock lock(&mu_);
+    previous = std::move(current_);
+    current_ = std::move(next);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  // `previous` is released here, outside the lock, in case it is the last
+  // reference and freeing it takes a while.
+}
+
+std::shared_ptr<const void> SnapshotCellBase::LoadErased() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+const void* SnapshotCellBase::ReadErased() const {
+  const uint64_t version = version_.load(std::memory_order_acquire);
+  ThreadSlot* slot = nullptr;
+  for (ThreadSlot& candidate : thread_slots) {
+    if (candidate.cell_id == id_) {
+      if (candidate.version == version) return candidate.value.get();
+      slot = &candidate;
+      break;
+    }
+  }
+  if (slot == nullptr) {
+    slot = &thread_slots[next_victim];
+    next_victim = (next_victim + 1) % kThreadSlots;
+  }
+  absl::MutexLock lock(&mu_);
+  slot->cell_id = id_;
+  slot->version = version_.load(std::memory_order_relaxed);
+  slot->value = current_;
+  return slot->value.get();
+}
+
+}  // namespace corsd::engine

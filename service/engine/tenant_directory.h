@@ -1,0 +1,83 @@
+// TenantDirectory is one immutable snapshot of every tenant a process serves:
+// name -> compiled policy, and request host -> tenant. TenantRegistry holds
+// the current directory in a SnapshotCell so Check can read it without locks
+// while policy writes, watch events or a resync publish new ones.
+//
+//   TenantRegistry registry;
+//   registry.Apply({TenantUpdate::Upsert(std::make_shared<const TenantSnapshot>(
+//       TenantSnapshot{"shop", {"shop.example.com"}, compiled_policy}))});
+//   const TenantDirectory& now = registry.Read();
+//   const TenantSnapshot* t = now.FindByHost("SHOP.example.com:443");  // "shop"
+#ifndef CORSD_SERVICE_ENGINE_TENANT_DIRECTORY_H_
+#define CORSD_SERVICE_ENGINE_TENANT_DIRECTORY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "service/engine/compiled_policy.h"
+#include "service/engine/snapshot_cell.h"
+
+namespace corsd::engine {
+
+struct TenantSnapshot {
+  std::string name;
+  std::vector<std::string> hosts;  // lowercase, as stored
+  std::shared_ptr<const CompiledPolicy> policy;  // never null; revision 0 = no policy
+};
+
+class TenantDirectory {
+ public:
+  const TenantSnapshot* FindByName(absl::string_view name) const;
+  // Host header / :authority, any case, with or without ":port". An exact
+  // "host:port" entry wins over the host alone.
+  const TenantSnapshot* FindByHost(absl::string_view host) const;
+
+  size_t size() const { return tenants_.size(); }
+  const absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>>& tenants() const {
+    return tenants_;
+  }
+
+ private:
+  friend class TenantRegistry;
+  absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>> tenants_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>> by_host_;
+};
+
+// One change to the directory.
+struct TenantUpdate {
+  static TenantUpdate Upsert(std::shared_ptr<const TenantSnapshot> tenant) {
+    return TenantUpdate{tenant->name, std::move(tenant)};
+  }
+  static TenantUpdate Remove(std::string name) { return TenantUpdate{std::move(name), nullptr}; }
+
+  std::string name;
+  std::shared_ptr<const TenantSnapshot> tenant;  // null = remove
+};
+
+// Owns the current TenantDirectory. Writers are serialized internally; each
+// Apply/Replace publishes exactly one new directory, so a batch of updates
+// becomes visible to readers all at once.
+class TenantRegistry {
+ public:
+  TenantRegistry();
+
+  // Hot path; see SnapshotCell::Read for how long the reference is valid.
+  const TenantDirectory& Read() const { return cell_.Read(); }
+  std::shared_ptr<const TenantDirectory> Load() const { return cell_.Load(); }
+
+  void Apply(const std::vector<TenantUpdate>& updates);
+  // Publishes a directory made of exactly `tenants` (start-up, full resync).
+  void Replace(const std::vector<std::shared_ptr<const TenantSnapshot>>& tenants);
+
+ private:
+  absl::Mutex write_mu_;
+  SnapshotCell<TenantDirectory> cell_;
+};
+
+}  // namespace corsd::engine
+
+#endif  // CORSD_SERVICE_ENGINE_TENANT_DIRECTORY_H_
