@@ -1,0 +1,112 @@
+// PolicyStore is corsd's durable state: tenants and their hosts, the full
+// history of every tenant's policy, the audit log, API tokens, and a change
+// feed that lets every process sharing the store follow each commit.
+//
+// Two implementations share this interface and one test suite:
+// SqlitePolicyStore (embedded, the default) and PostgresPolicyStore (shared by
+// many replicas). Every method is thread-safe and every write is one
+// transaction that is durable when the method returns OK; a write also
+// appends its audit event and change-feed row in that same transaction.
+//
+// Errors use absl codes the server maps to gRPC 1:1:
+//   NOT_FOUND            tenant / revision / token does not exist
+//   ALREADY_EXISTS       tenant name or host taken
+//   ABORTED              expected_revision does not match (message names the
+//                        current revision); nothing was written
+//   INVALID_ARGUMENT     bad name, host, page token or page size
+//   UNAVAILABLE          the database cannot be reached or is locked
+//   FAILED_PRECONDITION  schema newer than this binary
+#ifndef CORSD_SERVICE_STORE_POLICY_STORE_H_
+#define CORSD_SERVICE_STORE_POLICY_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "service/store/store_types.h"
+
+namespace corsd::store {
+
+// A token as handed to its owner: the secret is only ever known here.
+struct CreatedToken {
+  TokenRecord record;
+  std::string secret;
+};
+
+class PolicyStore {
+ public:
+  virtual ~PolicyStore() = default;
+
+  // --- Tenants ----------------------------------------------------------------
+  // Names must satisfy ValidateTenantName; hosts are normalized by
+  // NormalizeHosts (see tenant_names.h) before these are called.
+  virtual absl::StatusOr<TenantRecord> CreateTenant(const TenantRecord& tenant,
+                                                    const Actor& actor) = 0;
+  virtual absl::StatusOr<TenantRecord> GetTenant(absl::string_view name) = 0;
+  virtual absl::StatusOr<Page<TenantRecord>> ListTenants(const PageRequest& page) = 0;
+  // Replaces hosts and description.
+  virtual absl::StatusOr<TenantRecord> UpdateTenant(const TenantRecord& tenant,
+                                                    const Actor& actor) = 0;
+  // Removes the tenant, its hosts and its policy history (audit events stay).
+  virtual absl::Status DeleteTenant(absl::string_view name, const Actor& actor) = 0;
+
+  // --- Policies ---------------------------------------------------------------
+  virtual absl::StatusOr<PolicyRevisionRecord> GetPolicy(absl::string_view tenant) = 0;
+  virtual absl::StatusOr<PolicyRevisionRecord> GetPolicyRevision(absl::string_view tenant,
+                                                                 int64_t revision) = 0;
+  // Stores `policy` as revision current+1. With `expected_revision`, fails
+  // with ABORTED unless the current revision (0 = none) equals it.
+  virtual absl::StatusOr<PolicyRevisionRecord> PutPolicy(absl::string_view tenant,
+                                                         const std::string& policy,
+                                                         std::optional<int64_t> expected_revision,
+                                                         absl::string_view comment,
+                                                         const Actor& actor) = 0;
+  // Stores the content of `to_revision` as a new revision.
+  virtual absl::StatusOr<PolicyRevisionRecord> RollbackPolicy(
+      absl::string_view tenant, int64_t to_revision, std::optional<int64_t> expected_revision,
+      absl::string_view comment, const Actor& actor) = 0;
+  // Newest first.
+  virtual absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(
+      absl::string_view tenant, const PageRequest& page) = 0;
+
+  // --- Audit ------------------------------------------------------------------
+  // For events that are not part of a write, e.g. a denied admin call.
+  virtual absl::Status RecordAudit(const AuditRecord& event) = 0;
+  // Newest first. `tenant` "" = every tenant.
+  virtual absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view tenant,
+                                                            const PageRequest& page) = 0;
+
+  // --- Tokens -----------------------------------------------------------------
+  virtual absl::StatusOr<CreatedToken> CreateToken(Role role, absl::string_view tenant,
+                                                   absl::string_view label) = 0;
+  // By the SHA-256 (hex) of the secret; revoked tokens are returned too (the
+  // caller rejects them).
+  virtual absl::StatusOr<TokenRecord> FindToken(absl::string_view secret_sha256) = 0;
+  virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+  virtual absl::Status RevokeToken(int64_t id) = 0;
+  virtual absl::Status MarkTokenUsed(int64_t id, absl::Time when) = 0;
+
+  // --- Change feed ------------------------------------------------------------
+  // Changes with seq > `after`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after, int limit) = 0;
+  virtual absl::StatusOr<int64_t> LatestChangeSeq() = 0;
+  virtual absl::StatusOr<TenantState> LoadTenantState(absl::string_view tenant) = 0;
+  virtual absl::StatusOr<std::vector<TenantState>> LoadAllTenantStates() = 0;
+  // Cheap check whether another process may have committed since the last
+  // call (SQLite: PRAGMA data_version; PostgreSQL: a NOTIFY arrived). A
+  // periodic full ListChanges covers anything this misses.
+  virtual absl::StatusOr<bool> HasExternalChanges() = 0;
+
+  // OK when the database answers.
+  virtual absl::Status Ping() = 0;
+  // "sqlite:/path/to.db", "postgres://host/db" (never with a password).
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace corsd::store
+
+#endif  // CORSD_SERVICE_STORE_POLICY_STORE_H_

@@ -1,0 +1,127 @@
+// SqliteConnection is one sqlite3 connection configured the way corsd needs
+// it (WAL, synchronous=FULL, foreign keys, busy timeout) with a cache of
+// prepared statements. It is not thread-safe: the owner serializes access.
+//
+//   ASSIGN_OR_RETURN(auto db, SqliteConnection::Open("/var/lib/corsd.db"));
+//   SqliteTransaction tx(db.get());            // BEGIN IMMEDIATE
+//   RETURN_IF_ERROR(tx.status());
+//   SqliteStatement s = db->Prepare("SELECT revision FROM ... WHERE tenant = ?");
+//   s.Bind(tenant);
+//   while (ASSIGN_OR_RETURN(bool row, s.Step()), row) { s.Int(0); }
+//   RETURN_IF_ERROR(tx.Commit());             // durable once this returns
+//
+// SQLite result codes map to absl codes: BUSY/LOCKED -> UNAVAILABLE (another
+// writer holds the database longer than the busy timeout), CONSTRAINT ->
+// FAILED_PRECONDITION, CORRUPT/NOTADB -> DATA_LOSS, I/O and FULL ->
+// UNAVAILABLE, everything else -> INTERNAL.
+#ifndef CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_
+#define CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace corsd::store {
+
+absl::Status SqliteError(sqlite3* db, int code, absl::string_view what);
+
+// A cached prepared statement, borrowed for one use: bind, step, read
+// columns. Reset (and its bindings cleared) when the borrower goes away.
+class SqliteStatement {
+ public:
+  SqliteStatement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  ~SqliteStatement();
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  SqliteStatement(SqliteStatement&& other) noexcept
+      : stmt_(other.stmt_), db_(other.db_), next_index_(other.next_index_) {
+    other.stmt_ = nullptr;
+  }
+
+  // Binds the next '?' parameter, left to right.
+  SqliteStatement& Bind(int64_t value);
+  SqliteStatement& Bind(absl::string_view text);
+  SqliteStatement& BindBlob(absl::string_view bytes);
+
+  // true: a row is available; false: done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  absl::Status Run();
+
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+  std::string Blob(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+  int next_index_ = 1;
+  int bind_error_ = SQLITE_OK;
+};
+
+class SqliteConnection {
+ public:
+  struct Options {
+    absl::Duration busy_timeout = absl::Seconds(5);
+    bool read_only = false;
+  };
+
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
+                                                                Options options);
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path) {
+    return Open(path, Options{});
+  }
+  ~SqliteConnection();
+
+  // Runs one or more statements that return no rows (migrations, PRAGMAs).
+  absl::Status Execute(absl::string_view sql);
+  // Prepares `sql` once per connection and lends it out; a statement may be
+  // borrowed by one caller at a time.
+  SqliteStatement Prepare(const std::string& sql);
+  // Like Prepare, but reports a syntax error instead of failing on Step.
+  absl::StatusOr<SqliteStatement> TryPrepare(const std::string& sql);
+
+  // PRAGMA data_version: changes whenever another connection (in this process
+  // or another one) commits to the database.
+  absl::StatusOr<int64_t> DataVersion();
+  int64_t LastInsertRowId() const;
+
+  sqlite3* handle() const { return db_; }
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT. Taking the write lock up front means two
+// writers never both read and then fail to upgrade; the second one waits (up
+// to the busy timeout) and then sees the first one's commit. Rolls back in the
+// destructor unless Commit() succeeded.
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(SqliteConnection* db);
+  ~SqliteTransaction();
+  SqliteTransaction(const SqliteTransaction&) = delete;
+  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+
+  const absl::Status& status() const { return begin_status_; }
+  absl::Status Commit();
+
+ private:
+  SqliteConnection* db_;
+  absl::Status begin_status_;
+  bool open_ = false;
+};
+
+}  // namespace corsd::store
+
+#endif  // CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_

@@ -1,0 +1,46 @@
+#include "service/store/store_types.h"
+
+namespace corsd::store {
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kEditor:
+      return "editor";
+    case Role::kViewer:
+      return "viewer";
+  }
+  return "viewer";
+}
+
+std::optional<Role> ParseRole(absl::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "editor") return Role::kEditor;
+  if (name == "viewer") return Role::kViewer;
+  return std::nullopt;
+}
+
+absl::string_view ChangeKindName(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kTenant:
+      return "tenant";
+    case ChangeKind::kPolicy:
+      return "policy";
+    case ChangeKind::kDeleted:
+      return "deleted";
+    case ChangeKind::kTokens:
+      return "tokens";
+  }
+  return "tenant";
+}
+
+std::optional<ChangeKind> ParseChangeKind(absl::string_view name) {
+  if (name == "tenant") return ChangeKind::kTenant;
+  if (name == "policy") return ChangeKind::kPolicy;
+  if (name == "deleted") return ChangeKind::kDeleted;
+  if (name == "tokens") return ChangeKind::kTokens;
+  return std::nullopt;
+}
+
+}  // namespace corsd::store

@@ -1,0 +1,97 @@
+// Plain records the PolicyStore reads and writes. Policies travel as opaque
+// bytes (the deterministic serialization of corsd.v1.Policy) so the store
+// needs neither protobuf semantics nor gRPC.
+#ifndef CORSD_SERVICE_STORE_STORE_TYPES_H_
+#define CORSD_SERVICE_STORE_STORE_TYPES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace corsd::store {
+
+// Who made a change, as recorded in revisions and audit events: the label of
+// the token that authorized the call.
+struct Actor {
+  std::string label;
+};
+
+struct TenantRecord {
+  std::string name;
+  std::vector<std::string> hosts;  // lowercase, sorted
+  std::string description;
+  absl::Time created_at;
+  int64_t policy_revision = 0;  // 0 = no policy yet
+};
+
+struct PolicyRevisionRecord {
+  std::string tenant;
+  int64_t revision = 0;
+  std::string policy;  // serialized corsd.v1.Policy
+  absl::Time updated_at;
+  std::string updated_by;
+  std::string comment;
+};
+
+struct AuditRecord {
+  int64_t id = 0;
+  absl::Time time;
+  std::string actor;
+  std::string action;
+  std::string tenant;
+  int64_t revision = 0;
+  std::string detail;
+};
+
+enum class Role { kAdmin, kEditor, kViewer };
+absl::string_view RoleName(Role role);
+std::optional<Role> ParseRole(absl::string_view name);
+
+struct TokenRecord {
+  int64_t id = 0;
+  Role role = Role::kViewer;
+  std::string tenant;  // "" = every tenant
+  std::string label;
+  absl::Time created_at;
+  absl::Time last_used_at = absl::InfinitePast();
+  absl::Time revoked_at = absl::InfinitePast();
+  bool revoked() const { return revoked_at != absl::InfinitePast(); }
+};
+
+enum class ChangeKind { kTenant, kPolicy, kDeleted, kTokens };
+absl::string_view ChangeKindName(ChangeKind kind);
+std::optional<ChangeKind> ParseChangeKind(absl::string_view name);
+
+// One committed change, in commit order across every process.
+struct ChangeRecord {
+  int64_t seq = 0;
+  std::string tenant;
+  ChangeKind kind = ChangeKind::kTenant;
+  int64_t revision = 0;
+};
+
+// Everything a process needs to serve one tenant.
+struct TenantState {
+  TenantRecord tenant;
+  std::optional<PolicyRevisionRecord> policy;  // absent while revision is 0
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;  // "" = last page
+};
+
+struct PageRequest {
+  int32_t page_size = 0;  // 0 = default
+  std::string page_token;
+};
+
+}  // namespace corsd::store
+
+#endif  // CORSD_SERVICE_STORE_STORE_TYPES_H_

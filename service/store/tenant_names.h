@@ -1,0 +1,33 @@
+// Naming rules for tenants and the request hosts that map to them.
+//
+//   ValidateTenantName("shop-eu")                     // OK
+//   ValidateTenantName("Shop")                        // INVALID_ARGUMENT
+//   NormalizeHosts({"Shop.Example.com", "shop.example.com:8443"})
+//     // {"shop.example.com", "shop.example.com:8443"}
+#ifndef CORSD_SERVICE_STORE_TENANT_NAMES_H_
+#define CORSD_SERVICE_STORE_TENANT_NAMES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace corsd::store {
+
+// [a-z0-9][a-z0-9-]{0,62}
+absl::Status ValidateTenantName(absl::string_view name);
+
+// Lowercases, checks and sorts hosts: a domain name, an IPv4 address or a
+// bracketed IPv6 address, each optionally with ":port". Duplicates are
+// dropped. Every bad entry is named in the error.
+absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::string>& hosts);
+
+// Descriptions and comments: at most this many bytes.
+inline constexpr size_t kMaxDescriptionBytes = 1024;
+inline constexpr size_t kMaxHostsPerTenant = 256;
+
+}  // namespace corsd::store
+
+#endif  // CORSD_SERVICE_STORE_TENANT_NAMES_H_

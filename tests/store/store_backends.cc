@@ -1,0 +1,35 @@
+#include "tests/store/store_backends.h"
+
+#include "service/store/sqlite_policy_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace corsd::testing {
+namespace {
+
+class SqliteFixture : public StoreFixture {
+ public:
+  SqliteFixture() : path_(dir_.File("corsd.db")) {
+    auto opened = store::SqlitePolicyStore::Open(path_);
+    if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
+    store_ = std::move(*opened);
+  }
+  store::PolicyStore* store() override { return store_.get(); }
+  std::unique_ptr<store::PolicyStore> OpenAnother() override {
+    auto opened = store::SqlitePolicyStore::Open(path_);
+    if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
+    return std::move(*opened);
+  }
+
+ private:
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<store::PolicyStore> store_;
+};
+
+}  // namespace
+
+std::vector<StoreBackend> StoreBackends() {
+  return {{"sqlite", [] { return std::make_unique<SqliteFixture>(); }}};
+}
+
+}  // namespace corsd::testing
