@@ -5,32 +5,33 @@
 
 namespace corsd::engine {
 
-CompiledPolicy::CompiledPolicy(int64_t revision, std::vector<CompiledRule> rules)
-    : revision_(revision), rules_(std::move(rules)) {
-  // Longest prefix first, so the first rule that covers a path is the most
-  // specific one; prefixes are unique, so the order is total.
-  std::sort(rules_.begin(), rules_.end(), [](const CompiledRule& a, const CompiledRule& b) {
-    if (a.path_prefix.size() != b.path_prefix.size()) {
-      return a.path_prefix.size() > b.path_prefix.size();
-    }
-    return a.path_prefix < b.path_prefix;
-  });
-}
-
 std::shared_ptr<const CompiledPolicy> CompiledPolicy::Empty(int64_t revision) {
   return FromRules(revision, {});
 }
 
 std::shared_ptr<const CompiledPolicy> CompiledPolicy::FromRules(int64_t revision,
                                                                 std::vector<CompiledRule> rules) {
-  return std::shared_ptr<const CompiledPolicy>(new CompiledPolicy(revision, std::move(rules)));
+  // Longest prefix first, so the first rule that covers a path is the most
+  // specific one; prefixes are unique, so the order is total.
+  std::sort(rules.begin(), rules.end(), [](const CompiledRule& a, const CompiledRule& b) {
+    if (a.path_prefix.size() != b.path_prefix.size()) {
+      return a.path_prefix.size() > b.path_prefix.size();
+    }
+    return a.path_prefix < b.path_prefix;
+  });
+  auto table = std::make_shared<const RuleTable>(std::move(rules));
+  return std::shared_ptr<const CompiledPolicy>(new CompiledPolicy(revision, std::move(table)));
+}
+
+std::shared_ptr<const CompiledPolicy> CompiledPolicy::WithRevision(int64_t revision) const {
+  return std::shared_ptr<const CompiledPolicy>(new CompiledPolicy(revision, rules_));
 }
 
 const CompiledRule* CompiledPolicy::SelectRule(absl::string_view path) const {
   // Policies hold few rules (at most kMaxRules), so a scan in length order is
   // both the simplest and, in practice, the fastest way to find the longest
   // covering prefix.
-  for (const CompiledRule& rule : rules_) {
+  for (const CompiledRule& rule : *rules_) {
     if (rule.MatchesPath(path)) return &rule;
   }
   return nullptr;

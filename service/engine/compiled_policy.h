@@ -28,18 +28,25 @@ class CompiledPolicy {
   static std::shared_ptr<const CompiledPolicy> FromRules(int64_t revision,
                                                          std::vector<CompiledRule> rules);
 
+  // The same rules under another revision number, without copying them: the
+  // server validates and compiles a policy before the store assigns its
+  // revision.
+  std::shared_ptr<const CompiledPolicy> WithRevision(int64_t revision) const;
+
   // The rule with the longest path_prefix covering `path` (see
   // CompiledRule::MatchesPath), or null when no rule does.
   const CompiledRule* SelectRule(absl::string_view path) const;
 
   int64_t revision() const { return revision_; }
-  size_t rule_count() const { return rules_.size(); }
+  size_t rule_count() const { return rules_->size(); }
 
  private:
-  CompiledPolicy(int64_t revision, std::vector<CompiledRule> rules);
+  using RuleTable = std::vector<CompiledRule>;  // longest path_prefix first
+  CompiledPolicy(int64_t revision, std::shared_ptr<const RuleTable> rules)
+      : revision_(revision), rules_(std::move(rules)) {}
 
   int64_t revision_ = 0;
-  std::vector<CompiledRule> rules_;  // longest path_prefix first
+  std::shared_ptr<const RuleTable> rules_;
 };
 
 }  // namespace corsd::engine

@@ -1,0 +1,30 @@
+// Conversions between the corsd.v1 policy messages and the engine's plain
+// types. The server (PutPolicy, ValidatePolicy, loading stored revisions), the
+// client library (local evaluation) and corsctl (local validation) all go
+// through here, so a policy means the same thing wherever it is compiled.
+#ifndef CORSD_SERVICE_CONVERT_POLICY_CONVERT_H_
+#define CORSD_SERVICE_CONVERT_POLICY_CONVERT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "corsd/v1/corsd.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "service/engine/diagnostics.h"
+#include "service/engine/policy_spec.h"
+
+namespace corsd {
+
+engine::PolicySpec ToPolicySpec(const v1::Policy& policy);
+
+void AppendFieldViolations(const std::vector<engine::FieldViolation>& violations,
+                           google::protobuf::RepeatedPtrField<v1::FieldViolation>* out);
+
+// Stored form of a policy: deterministic protobuf binary, so equal policies
+// are equal bytes.
+std::string SerializePolicy(const v1::Policy& policy);
+absl::StatusOr<v1::Policy> ParseStoredPolicy(const std::string& bytes);
+
+}  // namespace corsd
+
+#endif  // CORSD_SERVICE_CONVERT_POLICY_CONVERT_H_

@@ -1,0 +1,216 @@
+// AdminService: admission (authentication, authorization, denial audit) and
+// the tenant RPCs. Policy and audit RPCs are in admin_policies.cc, the watch
+// stream in admin_watch.cc.
+#include "service/server/admin_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "service/common/status_macros.h"
+#include "service/ops/log.h"
+#include "service/server/grpc_status.h"
+#include "service/server/proto_records.h"
+#include "service/store/tenant_names.h"
+
+namespace corsd::server {
+namespace {
+
+std::string AuthorizationMetadata(grpc::ServerContextBase* context) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+absl::Status CheckDescription(const std::string& description) {
+  if (description.size() <= store::kMaxDescriptionBytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("description is longer than ", store::kMaxDescriptionBytes, " bytes"));
+}
+
+}  // namespace
+
+absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
+                                              absl::string_view method, absl::string_view tenant,
+                                              Access access) {
+  absl::StatusOr<Principal> principal = authenticator_->Authenticate(AuthorizationMetadata(context));
+  if (!principal.ok()) {
+    if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
+      RecordDenied(method, tenant, "", principal.status());
+    }
+    return principal.status();
+  }
+  absl::Status allowed;
+  switch (access) {
+    case Access::kAnyToken:
+      break;
+    case Access::kRead:
+      allowed = Authorize(*principal, Permission::kRead, tenant);
+      break;
+    case Access::kWrite:
+      allowed = Authorize(*principal, Permission::kWrite, tenant);
+      break;
+    case Access::kAdmin:
+      allowed = Authorize(*principal, Permission::kAdmin, tenant);
+      break;
+  }
+  if (!allowed.ok()) {
+    RecordDenied(method, tenant, principal->label, allowed);
+    return allowed;
+  }
+  return principal;
+}
+
+grpc::Status AdminService::Handle(grpc::ServerContextBase* context, absl::string_view method,
+                                  absl::string_view tenant, Access access,
+                                  const std::function<absl::Status(const Principal&)>& body) {
+  absl::StatusOr<Principal> principal = Admit(context, method, tenant, access);
+  if (!principal.ok()) return ToGrpcStatus(principal.status());
+  absl::Status status = body(*principal);
+  if (!status.ok() && (status.code() == absl::StatusCode::kInternal ||
+                       status.code() == absl::StatusCode::kDataLoss ||
+                       status.code() == absl::StatusCode::kUnavailable)) {
+    ops::LogError("admin_call_failed")
+        .Field("method", method)
+        .Field("tenant", tenant)
+        .Field("actor", principal->label)
+        .Field("code", absl::StatusCodeToString(status.code()))
+        .Field("error", status.message());
+  }
+  return ToGrpcStatus(status);
+}
+
+void AdminService::RecordDenied(absl::string_view method, absl::string_view tenant,
+                                const std::string& actor, const absl::Status& status) {
+  metrics_->RecordAuthFailure(status.code());
+  ops::LogWarning("admin_call_denied")
+      .Field("method", method)
+      .Field("tenant", tenant)
+      .Field("actor", actor)
+      .Field("code", absl::StatusCodeToString(status.code()));
+  {
+    absl::MutexLock lock(&denied_mu_);
+    const absl::Time now = absl::Now();
+    if (now - denied_window_ >= absl::Seconds(1)) {
+      denied_window_ = now;
+      denied_in_window_ = 0;
+    }
+    if (++denied_in_window_ > kDeniedAuditsPerSecond) return;  // logged and counted above
+  }
+  absl::Status recorded = store_->RecordAudit({.time = absl::Now(),
+                                               .actor = actor,
+                                               .action = absl::StrCat(method, ".denied"),
+                                               .tenant = std::string(tenant),
+                                               .detail = absl::StrCat(
+                                                   absl::StatusCodeToString(status.code()), ": ",
+                                                   status.message())});
+  if (!recorded.ok()) {
+    ops::LogWarning("audit_write_failed").Field("error", recorded.message());
+  }
+}
+
+void AdminService::PublishWrite() {
+  if (absl::Status s = sync_->CatchUp(); !s.ok()) {
+    // The write is durable; the poller will publish it once the store
+    // answers again.
+    ops::LogWarning("publish_after_write_failed").Field("error", s.message());
+  }
+}
+
+grpc::Status AdminService::CreateTenant(grpc::ServerContext* context,
+                                        const v1::CreateTenantRequest* request,
+                                        v1::Tenant* response) {
+  return Handle(context, "CreateTenant", request->name(), Access::kAdmin,
+                [&](const Principal& who) -> absl::Status {
+                  RETURN_IF_ERROR(store::ValidateTenantName(request->name()));
+                  RETURN_IF_ERROR(CheckDescription(request->description()));
+                  ASSIGN_OR_RETURN(std::vector<std::string> hosts,
+                                   store::NormalizeHosts({request->hosts().begin(),
+                                                          request->hosts().end()}));
+                  ASSIGN_OR_RETURN(store::TenantRecord created,
+                                   store_->CreateTenant({.name = request->name(),
+                                                         .hosts = hosts,
+                                                         .description = request->description()},
+                                                        {who.label}));
+                  PublishWrite();
+                  ops::LogInfo("tenant_created")
+                      .Field("tenant", created.name)
+                      .Field("hosts", absl::StrJoin(created.hosts, ","))
+                      .Field("actor", who.label);
+                  ToTenantProto(created, response);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status AdminService::GetTenant(grpc::ServerContext* context,
+                                     const v1::GetTenantRequest* request, v1::Tenant* response) {
+  return Handle(context, "GetTenant", request->name(), Access::kRead,
+                [&](const Principal&) -> absl::Status {
+                  ASSIGN_OR_RETURN(store::TenantRecord tenant, store_->GetTenant(request->name()));
+                  ToTenantProto(tenant, response);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status AdminService::ListTenants(grpc::ServerContext* context,
+                                       const v1::ListTenantsRequest* request,
+                                       v1::ListTenantsResponse* response) {
+  return Handle(context, "ListTenants", "", Access::kAnyToken,
+                [&](const Principal& who) -> absl::Status {
+                  if (!who.tenant.empty() && who.role != store::Role::kAdmin) {
+                    // A tenant-bound token sees its own tenant only.
+                    absl::StatusOr<store::TenantRecord> own = store_->GetTenant(who.tenant);
+                    if (own.ok()) ToTenantProto(*own, response->add_tenants());
+                    return own.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
+                                                                            : own.status();
+                  }
+                  ASSIGN_OR_RETURN(store::Page<store::TenantRecord> page,
+                                   store_->ListTenants({.page_size = request->page_size(),
+                                                        .page_token = request->page_token()}));
+                  for (const store::TenantRecord& t : page.items) {
+                    ToTenantProto(t, response->add_tenants());
+                  }
+                  response->set_next_page_token(page.next_page_token);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status AdminService::UpdateTenant(grpc::ServerContext* context,
+                                        const v1::UpdateTenantRequest* request,
+                                        v1::Tenant* response) {
+  return Handle(context, "UpdateTenant", request->name(), Access::kWrite,
+                [&](const Principal& who) -> absl::Status {
+                  RETURN_IF_ERROR(store::ValidateTenantName(request->name()));
+                  RETURN_IF_ERROR(CheckDescription(request->description()));
+                  ASSIGN_OR_RETURN(std::vector<std::string> hosts,
+                                   store::NormalizeHosts({request->hosts().begin(),
+                                                          request->hosts().end()}));
+                  ASSIGN_OR_RETURN(store::TenantRecord updated,
+                                   store_->UpdateTenant({.name = request->name(),
+                                                         .hosts = hosts,
+                                                         .description = request->description()},
+                                                        {who.label}));
+                  PublishWrite();
+                  ops::LogInfo("tenant_updated")
+                      .Field("tenant", updated.name)
+                      .Field("hosts", absl::StrJoin(updated.hosts, ","))
+                      .Field("actor", who.label);
+                  ToTenantProto(updated, response);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::Status AdminService::DeleteTenant(grpc::ServerContext* context,
+                                        const v1::DeleteTenantRequest* request,
+                                        google::protobuf::Empty*) {
+  return Handle(context, "DeleteTenant", request->name(), Access::kAdmin,
+                [&](const Principal& who) -> absl::Status {
+                  RETURN_IF_ERROR(store_->DeleteTenant(request->name(), {who.label}));
+                  PublishWrite();
+                  ops::LogInfo("tenant_deleted")
+                      .Field("tenant", request->name())
+                      .Field("actor", who.label);
+                  return absl::OkStatus();
+                });
+}
+
+}  // namespace corsd::server

@@ -1,0 +1,97 @@
+// AdminService is corsd.v1.CorsAdmin on the admin port. Handlers are thin:
+// Handle() authenticates the bearer token, checks the role against the
+// tenant, audits and logs any denial, and maps absl::Status to gRPC; the work
+// itself is the engine's (validation) and the store's (durable writes).
+// After every write the handler runs PolicySync::CatchUp, so the new state is
+// served by Check, and sent to watchers, before the RPC returns.
+//
+// WatchPolicies uses the callback API (a stream holds no thread); every other
+// method is a synchronous handler.
+#ifndef CORSD_SERVICE_SERVER_ADMIN_SERVICE_H_
+#define CORSD_SERVICE_SERVER_ADMIN_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "corsd/v1/corsd.grpc.pb.h"
+#include "service/server/authenticator.h"
+#include "service/server/policy_sync.h"
+#include "service/server/server_metrics.h"
+#include "service/server/watch_hub.h"
+#include "service/store/policy_store.h"
+
+namespace corsd::server {
+
+class AdminService final
+    : public v1::CorsAdmin::WithCallbackMethod_WatchPolicies<v1::CorsAdmin::Service> {
+ public:
+  AdminService(store::PolicyStore* store, Authenticator* authenticator, PolicySync* sync,
+               WatchHub* hub, ServerMetrics* metrics)
+      : store_(store), authenticator_(authenticator), sync_(sync), hub_(hub), metrics_(metrics) {}
+
+  grpc::Status CreateTenant(grpc::ServerContext* context, const v1::CreateTenantRequest* request,
+                            v1::Tenant* response) override;
+  grpc::Status GetTenant(grpc::ServerContext* context, const v1::GetTenantRequest* request,
+                         v1::Tenant* response) override;
+  grpc::Status ListTenants(grpc::ServerContext* context, const v1::ListTenantsRequest* request,
+                           v1::ListTenantsResponse* response) override;
+  grpc::Status UpdateTenant(grpc::ServerContext* context, const v1::UpdateTenantRequest* request,
+                            v1::Tenant* response) override;
+  grpc::Status DeleteTenant(grpc::ServerContext* context, const v1::DeleteTenantRequest* request,
+                            google::protobuf::Empty* response) override;
+
+  grpc::Status GetPolicy(grpc::ServerContext* context, const v1::GetPolicyRequest* request,
+                         v1::PolicyVersion* response) override;
+  grpc::Status PutPolicy(grpc::ServerContext* context, const v1::PutPolicyRequest* request,
+                         v1::PolicyVersion* response) override;
+  grpc::Status ValidatePolicy(grpc::ServerContext* context,
+                              const v1::ValidatePolicyRequest* request,
+                              v1::ValidatePolicyResponse* response) override;
+  grpc::Status ListPolicyRevisions(grpc::ServerContext* context,
+                                   const v1::ListPolicyRevisionsRequest* request,
+                                   v1::ListPolicyRevisionsResponse* response) override;
+  grpc::Status RollbackPolicy(grpc::ServerContext* context,
+                              const v1::RollbackPolicyRequest* request,
+                              v1::PolicyVersion* response) override;
+  grpc::Status ListAuditEvents(grpc::ServerContext* context,
+                               const v1::ListAuditEventsRequest* request,
+                               v1::ListAuditEventsResponse* response) override;
+
+  grpc::ServerWriteReactor<v1::PolicyEvent>* WatchPolicies(
+      grpc::CallbackServerContext* context, const v1::WatchPoliciesRequest* request) override;
+
+ private:
+  enum class Access { kAnyToken, kRead, kWrite, kAdmin };
+
+  // Authenticates, authorizes `access` to `tenant`, then runs `body`.
+  grpc::Status Handle(grpc::ServerContextBase* context, absl::string_view method,
+                      absl::string_view tenant, Access access,
+                      const std::function<absl::Status(const Principal&)>& body);
+  absl::StatusOr<Principal> Admit(grpc::ServerContextBase* context, absl::string_view method,
+                                  absl::string_view tenant, Access access);
+  void RecordDenied(absl::string_view method, absl::string_view tenant, const std::string& actor,
+                    const absl::Status& status);
+  // Publishes a write this process just committed.
+  void PublishWrite();
+
+  store::PolicyStore* const store_;
+  Authenticator* const authenticator_;
+  PolicySync* const sync_;
+  WatchHub* const hub_;
+  ServerMetrics* const metrics_;
+
+  // Denied calls are audited, but a flood of unauthenticated calls must not
+  // become a flood of durable writes: at most this many per second.
+  static constexpr int kDeniedAuditsPerSecond = 20;
+  absl::Mutex denied_mu_;
+  absl::Time denied_window_ ABSL_GUARDED_BY(denied_mu_) = absl::InfinitePast();
+  int denied_in_window_ ABSL_GUARDED_BY(denied_mu_) = 0;
+};
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_ADMIN_SERVICE_H_

@@ -1,0 +1,32 @@
+// The corsd subcommands. Each Add* registers a subcommand and its flags and
+// returns how to run it; main() runs the one that was parsed and exits with
+// its code (0 ok, 1 failure; CLI11 reports usage errors with 2... via exit()).
+#ifndef CORSD_SERVICE_SERVER_COMMANDS_H_
+#define CORSD_SERVICE_SERVER_COMMANDS_H_
+
+#include <functional>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+
+namespace corsd::server {
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command AddServeCommand(CLI::App& app);
+std::vector<Command> AddTokenCommands(CLI::App& app);
+Command AddMigrateCommand(CLI::App& app);
+
+// --db / --store with their CORSD_DB / CORSD_STORE fallbacks.
+struct StoreFlags {
+  std::string db_path;
+  std::string store_url;
+};
+void AddStoreFlags(CLI::App* command, StoreFlags* flags);
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_COMMANDS_H_

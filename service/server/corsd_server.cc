@@ -1,0 +1,235 @@
+#include "service/server/corsd_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "service/common/status_macros.h"
+#include "service/ops/log.h"
+
+namespace corsd::server {
+namespace {
+
+constexpr char kDecisionServiceName[] = "corsd.v1.CorsDecision";
+constexpr char kAdminServiceName[] = "corsd.v1.CorsAdmin";
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", what, " file ", path));
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> DataPortCredentials(
+    const ServerOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(options.tls_cert_file, "--tls-cert"));
+  ASSIGN_OR_RETURN(pair.private_key, ReadFile(options.tls_key_file, "--tls-key"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_client_ca_file, "--tls-client-ca"));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Keepalive: ping idle connections so dead watchers are noticed, and let
+// clients (gateways holding a watch open) ping every 10 s without being
+// told off.
+void ConfigureTransport(grpc::ServerBuilder* builder, int max_message_bytes) {
+  // gRPC sets SO_REUSEPORT by default, which lets a second corsd bind the
+  // same port and silently take half the traffic; a busy port must be an
+  // error instead.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder->SetMaxReceiveMessageSize(max_message_bytes);
+  builder->SetMaxSendMessageSize(max_message_bytes);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
+    const ServerOptions& options, std::unique_ptr<store::PolicyStore> store) {
+  std::unique_ptr<CorsdServer> server(new CorsdServer(options));
+  server->store_ = std::move(store);
+  server->metrics_ = std::make_unique<ServerMetrics>(&server->registry_metrics_);
+  server->authenticator_ = std::make_unique<Authenticator>(server->store_.get());
+  CorsdServer* self = server.get();
+  server->sync_ = std::make_unique<PolicySync>(
+      server->store_.get(), &server->tenants_, &server->hub_, server->metrics_.get(),
+      PolicySyncHooks{.on_tokens_changed = [self] { self->authenticator_->Invalidate(); },
+                      .on_store_health = [self](bool up) { self->SetAdminHealth(up); }});
+
+  const absl::Time load_start = absl::Now();
+  if (absl::Status s = server->sync_->LoadAll(); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("loading policies from ", server->store_->Describe(),
+                                               ": ", s.message()));
+  }
+  ops::LogInfo("policies_loaded")
+      .Field("tenants", static_cast<uint64_t>(server->tenants_.Read().size()))
+      .Field("took", absl::Now() - load_start);
+
+  server->decision_service_ = std::make_unique<DecisionService>(
+      &server->tenants_, server->metrics_.get(),
+      DecisionLogOptions{.sample_every = options.decision_log_sample_every});
+  server->admin_service_ = std::make_unique<AdminService>(
+      server->store_.get(), server->authenticator_.get(), server->sync_.get(), &server->hub_,
+      server->metrics_.get());
+  RETURN_IF_ERROR(server->StartServers());
+  server->RegisterCollectors();
+  if (!options.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(server->metrics_http_,
+                     ops::MetricsHttpServer::Start(options.metrics_listen, &server->registry_metrics_));
+  }
+  server->sync_->StartPolling(options.poll_interval, options.resync_interval);
+  RETURN_IF_ERROR(server->WriteReadyFile());
+  ops::LogInfo("serving")
+      .Field("data", absl::StrCat(options.listen, " -> port ", server->data_port_))
+      .Field("admin", absl::StrCat(options.admin_listen, " -> port ", server->admin_port_))
+      .Field("metrics_port", static_cast<int64_t>(server->metrics_port()))
+      .Field("tls", !options.tls_cert_file.empty())
+      .Field("mtls", !options.tls_client_ca_file.empty())
+      .Field("store", server->store_->Describe());
+  return server;
+}
+
+absl::Status CorsdServer::StartServers() {
+  // Both are process-wide switches that apply to every server built after
+  // them: each port gets grpc.health.v1 and server reflection.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> data_credentials,
+                   DataPortCredentials(options_));
+  grpc::ServerBuilder data;
+  data.AddListeningPort(options_.listen, data_credentials, &data_port_);
+  data.RegisterService(decision_service_.get());
+  ConfigureTransport(&data, kMaxDataMessageBytes);
+  data_server_ = data.BuildAndStart();
+  if (data_server_ == nullptr || data_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options_.listen,
+        " (data port): is another corsd running, or is the address not local?"));
+  }
+
+  grpc::ServerBuilder admin;
+  admin.AddListeningPort(options_.admin_listen, grpc::InsecureServerCredentials(), &admin_port_);
+  admin.RegisterService(admin_service_.get());
+  ConfigureTransport(&admin, kMaxAdminMessageBytes);
+  admin_server_ = admin.BuildAndStart();
+  if (admin_server_ == nullptr || admin_port_ == 0) {
+    data_server_->Shutdown();
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options_.admin_listen,
+        " (admin port): is another corsd running, or is the address not local?"));
+  }
+
+  data_server_->GetHealthCheckService()->SetServingStatus(kDecisionServiceName, true);
+  SetAdminHealth(sync_->store_up());
+  return absl::OkStatus();
+}
+
+void CorsdServer::SetAdminHealth(bool serving) {
+  if (admin_server_ == nullptr) return;
+  admin_server_->GetHealthCheckService()->SetServingStatus(kAdminServiceName, serving);
+}
+
+void CorsdServer::RegisterCollectors() {
+  registry_metrics_.AddCollector(
+      "corsd_policy_revision", "Revision of the policy each tenant is served with.", "gauge",
+      [this](std::vector<ops::Sample>* out) {
+        std::shared_ptr<const engine::TenantDirectory> directory = tenants_.Load();
+        for (const auto& [name, tenant] : directory->tenants()) {
+          out->push_back({{{"tenant", name}}, static_cast<double>(tenant->policy->revision())});
+        }
+      });
+  registry_metrics_.AddCollector("corsd_tenants", "Tenants this process serves.", "gauge",
+                                 [this](std::vector<ops::Sample>* out) {
+                                   out->push_back(
+                                       {{}, static_cast<double>(tenants_.Load()->size())});
+                                 });
+  registry_metrics_.AddCollector(
+      "corsd_snapshot_age_seconds",
+      "Seconds since this process last confirmed it holds every committed change.", "gauge",
+      [this](std::vector<ops::Sample>* out) {
+        out->push_back({{}, absl::ToDoubleSeconds(absl::Now() - sync_->last_synced())});
+      });
+  registry_metrics_.AddCollector("corsd_watchers", "Open WatchPolicies streams.", "gauge",
+                                 [this](std::vector<ops::Sample>* out) {
+                                   out->push_back({{}, static_cast<double>(hub_.watcher_count())});
+                                 });
+}
+
+absl::Status CorsdServer::WriteReadyFile() const {
+  if (options_.ready_file.empty()) return absl::OkStatus();
+  const std::string tmp = options_.ready_file + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "w");
+  if (f == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot write --ready-file ", tmp));
+  }
+  fprintf(f, "{\"data_port\": %d, \"admin_port\": %d, \"metrics_port\": %d, \"pid\": %d}\n",
+          data_port_, admin_port_, metrics_port(), static_cast<int>(getpid()));
+  fclose(f);
+  if (rename(tmp.c_str(), options_.ready_file.c_str()) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot write --ready-file ", options_.ready_file));
+  }
+  return absl::OkStatus();
+}
+
+void CorsdServer::Shutdown() {
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  const absl::Time start = absl::Now();
+  ops::LogInfo("shutting_down").Field("grace", options_.shutdown_grace);
+  // Load balancers stop sending new calls once health says so.
+  if (data_server_) data_server_->GetHealthCheckService()->Shutdown();
+  if (admin_server_) admin_server_->GetHealthCheckService()->Shutdown();
+  hub_.Shutdown();  // watch streams end with UNAVAILABLE; clients reconnect elsewhere
+  const gpr_timespec deadline = gpr_time_add(
+      gpr_now(GPR_CLOCK_MONOTONIC),
+      gpr_time_from_millis(absl::ToInt64Milliseconds(options_.shutdown_grace), GPR_TIMESPAN));
+  std::thread admin_drain([&] {
+    if (admin_server_) admin_server_->Shutdown(deadline);
+  });
+  if (data_server_) data_server_->Shutdown(deadline);
+  admin_drain.join();
+  sync_->Stop();
+  if (metrics_http_) metrics_http_->Stop();
+  ops::LogInfo("stopped").Field("took", absl::Now() - start);
+}
+
+CorsdServer::~CorsdServer() {
+  Shutdown();
+  if (data_server_) data_server_->Wait();
+  if (admin_server_) admin_server_->Wait();
+}
+
+}  // namespace corsd::server

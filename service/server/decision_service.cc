@@ -1,0 +1,121 @@
+#include "service/server/decision_service.h"
+
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/proto_buffer_writer.h>
+
+#include <array>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/arena.h"
+#include "service/convert/check_convert.h"
+#include "service/engine/decision.h"
+#include "service/engine/diagnostics.h"
+#include "service/ops/log.h"
+#include "service/server/grpc_status.h"
+
+namespace corsd::server {
+namespace {
+
+constexpr size_t kMaxTenantNameBytes = 63;
+constexpr size_t kMaxHostBytes = 300;
+
+}  // namespace
+
+absl::Status DecisionService::Decide(const v1::CheckRequest& request,
+                                     v1::CheckResponse* response) {
+  const engine::TenantDirectory& directory = registry_->Read();
+  const engine::TenantSnapshot* tenant = nullptr;
+  if (!request.tenant().empty()) {
+    if (request.tenant().size() > kMaxTenantNameBytes) {
+      return absl::InvalidArgumentError("tenant is longer than 63 bytes");
+    }
+    tenant = directory.FindByName(request.tenant());
+    if (tenant == nullptr) {
+      return absl::NotFoundError(absl::StrCat("no tenant named ",
+                                              engine::QuoteForMessage(request.tenant()),
+                                              " (create it with `corsctl tenant create`)"));
+    }
+  } else if (!request.host().empty()) {
+    if (request.host().size() > kMaxHostBytes) {
+      return absl::InvalidArgumentError("host is longer than 300 bytes");
+    }
+    tenant = directory.FindByHost(request.host());
+    if (tenant == nullptr) {
+      return absl::NotFoundError(absl::StrCat("no tenant serves host ",
+                                              engine::QuoteForMessage(request.host()),
+                                              " (add it with `corsctl tenant update --host`)"));
+    }
+  } else {
+    return absl::InvalidArgumentError("set tenant, or host so corsd can find the tenant");
+  }
+
+  RequestHeaderViews views(request);
+  engine::Decision decision;
+  engine::Decide(*tenant->policy, views.request(), engine::DecideOptions{.explain = request.explain()},
+                 &decision);
+  FillCheckResponse(decision, tenant->name, response);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* context,
+                                                 const grpc::ByteBuffer* request_bytes,
+                                                 grpc::ByteBuffer* response_bytes) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+
+  // Most requests and answers fit in the first block: no heap allocation for
+  // the messages themselves.
+  std::array<char, 4096> initial_block;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = initial_block.data();
+  arena_options.initial_block_size = initial_block.size();
+  google::protobuf::Arena arena(arena_options);
+  auto* request = google::protobuf::Arena::CreateMessage<v1::CheckRequest>(&arena);
+  auto* response = google::protobuf::Arena::CreateMessage<v1::CheckResponse>(&arena);
+
+  absl::Status status;
+  {
+    grpc::ByteBuffer copy(*request_bytes);  // shares slices; the reader consumes them
+    grpc::ProtoBufferReader reader(&copy);
+    if (!request->ParseFromZeroCopyStream(&reader)) {
+      status = absl::InvalidArgumentError(
+          "request is not a valid corsd.v1.CheckRequest (string fields must be UTF-8)");
+    }
+  }
+  if (status.ok()) status = Decide(*request, response);
+  if (!status.ok()) {
+    metrics_->RecordCheckError(status.code());
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+
+  bool own_buffer = false;
+  grpc::Status serialized = grpc::SerializationTraits<v1::CheckResponse>::Serialize(
+      *response, response_bytes, &own_buffer);
+  metrics_->RecordCheck(static_cast<engine::Verdict>(response->verdict()),
+                        static_cast<engine::Reason>(response->reason()), absl::Now() - start);
+  if (log_options_.sample_every > 0) MaybeLogDecision(*request, *response);
+  reactor->Finish(serialized);
+  return reactor;
+}
+
+void DecisionService::MaybeLogDecision(const v1::CheckRequest& request,
+                                       const v1::CheckResponse& response) {
+  thread_local int countdown = 0;
+  if (--countdown > 0) return;
+  countdown = log_options_.sample_every;
+  // The path is logged without its query, which may carry secrets.
+  std::string path = request.path().substr(0, request.path().find_first_of("?#"));
+  ops::LogInfo("decision")
+      .Field("tenant", response.tenant())
+      .Field("origin", request.origin())
+      .Field("method", request.method())
+      .Field("path", path)
+      .Field("kind", v1::RequestKind_Name(response.kind()))
+      .Field("verdict", v1::Verdict_Name(response.verdict()))
+      .Field("reason", v1::Reason_Name(response.reason()))
+      .Field("revision", response.policy_revision());
+}
+
+}  // namespace corsd::server

@@ -1,0 +1,268 @@
+#include "service/server/policy_sync.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/clock.h"
+#include "service/common/status_macros.h"
+#include "service/convert/policy_convert.h"
+#include "service/engine/policy_compiler.h"
+#include "service/ops/log.h"
+#include "service/server/proto_records.h"
+
+namespace corsd::server {
+namespace {
+
+constexpr int kChangeBatch = 1000;
+
+}  // namespace
+
+PolicyEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record) {
+  auto event = std::make_shared<v1::PolicyEvent>();
+  event->set_tenant(record.tenant);
+  if (absl::Status s = ToPolicyVersionProto(record, event->mutable_version()); !s.ok()) {
+    ops::LogError("policy_unreadable")
+        .Field("tenant", record.tenant)
+        .Field("revision", record.revision)
+        .Field("error", s.message());
+    return nullptr;
+  }
+  return event;
+}
+
+PolicyEventPtr MakeDeletedEvent(const std::string& tenant) {
+  auto event = std::make_shared<v1::PolicyEvent>();
+  event->set_tenant(tenant);
+  event->set_deleted(true);
+  return event;
+}
+
+PolicySync::PolicySync(store::PolicyStore* store, engine::TenantRegistry* registry, WatchHub* hub,
+                       ServerMetrics* metrics, PolicySyncHooks hooks)
+    : store_(store), registry_(registry), hub_(hub), metrics_(metrics), hooks_(std::move(hooks)) {
+  metrics_->store_up.Set(1);
+}
+
+PolicySync::~PolicySync() { Stop(); }
+
+std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
+    const store::PolicyRevisionRecord& record) {
+  if (auto it = precompiled_.find(record.tenant); it != precompiled_.end()) {
+    std::shared_ptr<const engine::CompiledPolicy> policy = std::move(it->second);
+    precompiled_.erase(it);
+    if (policy->revision() == record.revision) return policy;
+  }
+  absl::StatusOr<v1::Policy> parsed = ParseStoredPolicy(record.policy);
+  if (parsed.ok()) {
+    engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(*parsed), record.revision);
+    if (compiled.policy != nullptr) return compiled.policy;
+    parsed = absl::FailedPreconditionError(compiled.diagnostics.Summary(3));
+  }
+  // Validated when written, so this means the rules changed under a stored
+  // policy (e.g. a newer public-suffix list). Deny rather than guess.
+  metrics_->policy_compile_errors.Increment();
+  ops::LogError("policy_compile_failed")
+      .Field("tenant", record.tenant)
+      .Field("revision", record.revision)
+      .Field("error", parsed.status().message())
+      .Field("serving", "deny-all until a valid revision is stored");
+  return engine::CompiledPolicy::Empty(record.revision);
+}
+
+std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
+    const store::TenantState& state) {
+  auto snapshot = std::make_shared<engine::TenantSnapshot>();
+  snapshot->name = state.tenant.name;
+  snapshot->hosts = state.tenant.hosts;
+  snapshot->policy =
+      state.policy.has_value() ? Compile(*state.policy) : engine::CompiledPolicy::Empty(0);
+  return snapshot;
+}
+
+void PolicySync::RememberCompiled(const std::string& tenant,
+                                  std::shared_ptr<const engine::CompiledPolicy> policy) {
+  absl::MutexLock lock(&mu_);
+  precompiled_[tenant] = std::move(policy);
+}
+
+absl::Status PolicySync::LoadAll() {
+  absl::MutexLock lock(&mu_);
+  // Read the feed position first: anything committed while loading shows up
+  // again in the feed and is deduplicated by revision.
+  absl::StatusOr<int64_t> seq = store_->LatestChangeSeq();
+  absl::StatusOr<std::vector<store::TenantState>> states =
+      seq.ok() ? store_->LoadAllTenantStates() : seq.status();
+  if (!states.ok()) {
+    SetStoreUp(false, states.status());
+    return states.status();
+  }
+  std::vector<std::shared_ptr<const engine::TenantSnapshot>> snapshots;
+  std::vector<PolicyEventPtr> events;
+  snapshots.reserve(states->size());
+  for (const store::TenantState& state : *states) {
+    snapshots.push_back(BuildSnapshot(state));
+    if (state.policy.has_value()) {
+      if (PolicyEventPtr event = MakePolicyEvent(*state.policy)) events.push_back(event);
+      published_[state.tenant.name] = state.policy->revision;
+    }
+  }
+  registry_->Replace(snapshots);
+  hub_->Publish(events);
+  last_seq_ = *seq;
+  {
+    absl::MutexLock time_lock(&time_mu_);
+    last_synced_ = absl::Now();
+  }
+  SetStoreUp(true, absl::OkStatus());
+  return absl::OkStatus();
+}
+
+absl::Status PolicySync::CatchUp() {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    absl::StatusOr<std::vector<store::ChangeRecord>> changes =
+        store_->ListChanges(last_seq_, kChangeBatch);
+    absl::Status status = changes.ok() ? ApplyChanges(*changes) : changes.status();
+    if (!status.ok()) {
+      metrics_->sync_errors.Increment();
+      SetStoreUp(false, status);
+      return status;
+    }
+    if (changes->size() < static_cast<size_t>(kChangeBatch)) break;
+  }
+  {
+    absl::MutexLock time_lock(&time_mu_);
+    last_synced_ = absl::Now();
+  }
+  SetStoreUp(true, absl::OkStatus());
+  return absl::OkStatus();
+}
+
+absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& changes) {
+  if (changes.empty()) return absl::OkStatus();
+  std::vector<PolicyEventPtr> events;
+  std::vector<std::string> reload;
+  absl::flat_hash_set<std::string> reload_seen;
+  bool tokens_changed = false;
+  auto mark_reload = [&](const std::string& tenant) {
+    if (reload_seen.insert(tenant).second) reload.push_back(tenant);
+  };
+  for (const store::ChangeRecord& change : changes) {
+    switch (change.kind) {
+      case store::ChangeKind::kTenant:
+        mark_reload(change.tenant);
+        break;
+      case store::ChangeKind::kPolicy: {
+        mark_reload(change.tenant);
+        auto published = published_.find(change.tenant);
+        if (published != published_.end() && published->second >= change.revision) break;
+        absl::StatusOr<store::PolicyRevisionRecord> record =
+            store_->GetPolicyRevision(change.tenant, change.revision);
+        if (record.status().code() == absl::StatusCode::kNotFound) break;  // deleted since
+        RETURN_IF_ERROR(record.status());
+        if (PolicyEventPtr event = MakePolicyEvent(*record)) events.push_back(event);
+        published_[change.tenant] = change.revision;
+        break;
+      }
+      case store::ChangeKind::kDeleted:
+        mark_reload(change.tenant);
+        published_.erase(change.tenant);
+        events.push_back(MakeDeletedEvent(change.tenant));
+        break;
+      case store::ChangeKind::kTokens:
+        tokens_changed = true;
+        break;
+    }
+  }
+
+  std::vector<engine::TenantUpdate> updates;
+  for (const std::string& tenant : reload) {
+    absl::StatusOr<store::TenantState> state = store_->LoadTenantState(tenant);
+    if (state.status().code() == absl::StatusCode::kNotFound) {
+      updates.push_back(engine::TenantUpdate::Remove(tenant));
+      continue;
+    }
+    RETURN_IF_ERROR(state.status());
+    updates.push_back(engine::TenantUpdate::Upsert(BuildSnapshot(*state)));
+  }
+  registry_->Apply(updates);
+  hub_->Publish(events);
+  last_seq_ = changes.back().seq;
+  if (tokens_changed && hooks_.on_tokens_changed) hooks_.on_tokens_changed();
+  return absl::OkStatus();
+}
+
+void PolicySync::SetStoreUp(bool up, const absl::Status& why) {
+  if (store_up_.exchange(up) == up) return;
+  metrics_->store_up.Set(up ? 1 : 0);
+  if (up) {
+    ops::LogInfo("store_reachable").Field("store", store_->Describe());
+  } else {
+    ops::LogError("store_unreachable")
+        .Field("store", store_->Describe())
+        .Field("error", why.message())
+        .Field("serving", "last known policies; admin writes fail until it is back");
+  }
+  if (hooks_.on_store_health) hooks_.on_store_health(up);
+}
+
+absl::Time PolicySync::last_synced() const {
+  absl::MutexLock lock(&time_mu_);
+  return last_synced_;
+}
+
+void PolicySync::StartPolling(absl::Duration poll_interval, absl::Duration resync_interval) {
+  poller_ = std::thread([this, poll_interval, resync_interval] {
+    PollLoop(poll_interval, resync_interval);
+  });
+}
+
+void PolicySync::Nudge() {
+  absl::MutexLock lock(&poll_mu_);
+  nudged_ = true;
+}
+
+void PolicySync::PollLoop(absl::Duration poll_interval, absl::Duration resync_interval) {
+  // While the store is down, retry about once a second rather than on every
+  // poll tick, so an outage does not turn into a connection storm.
+  const absl::Duration retry_interval = std::min(resync_interval, absl::Seconds(1));
+  absl::Time next_resync = absl::Now() + resync_interval;
+  absl::Time next_retry = absl::InfinitePast();
+  while (true) {
+    bool nudged;
+    {
+      absl::MutexLock lock(&poll_mu_);
+      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(poll_mu_) {
+        return stopping_ || nudged_;
+      };
+      poll_mu_.AwaitWithTimeout(absl::Condition(&woken), poll_interval);
+      if (stopping_) return;
+      nudged = nudged_;
+      nudged_ = false;
+    }
+    const absl::Time now = absl::Now();
+    bool run;
+    if (!store_up()) {
+      run = now >= next_retry;
+      if (run) next_retry = now + retry_interval;
+    } else {
+      run = nudged || now >= next_resync;
+      if (!run) {
+        absl::StatusOr<bool> changed = store_->HasExternalChanges();
+        run = !changed.ok() || *changed;  // an error is reported by CatchUp
+      }
+    }
+    if (now >= next_resync) next_resync = now + resync_interval;
+    if (run) CatchUp().IgnoreError();  // failures are logged on the up -> down transition
+  }
+}
+
+void PolicySync::Stop() {
+  {
+    absl::MutexLock lock(&poll_mu_);
+    stopping_ = true;
+  }
+  if (poller_.joinable()) poller_.join();
+}
+
+}  // namespace corsd::server

@@ -1,0 +1,113 @@
+// PolicySync keeps this process's view of the store current: it loads every
+// tenant at start-up, then follows the store's change feed and, for each
+// batch of commits, compiles the new policies, publishes one new
+// TenantDirectory (what Check reads) and hands the events, in commit order,
+// to the WatchHub.
+//
+// The same CatchUp() runs after this process's own writes (so a writer sees
+// its revision served before its RPC returns) and whenever the store reports
+// commits by other processes (SQLite: PRAGMA data_version polled every
+// poll_interval; PostgreSQL: LISTEN/NOTIFY), plus a periodic resync that heals
+// anything a trigger missed. While the store is unreachable, the last
+// snapshots keep being served and store_up() turns false.
+//
+//   PolicySync sync(store, &registry, &hub, &metrics, hooks);
+//   RETURN_IF_ERROR(sync.LoadAll());
+//   sync.StartPolling(absl::Milliseconds(100));
+//   ... sync.CatchUp();   // after a local write
+//   sync.Stop();
+#ifndef CORSD_SERVICE_SERVER_POLICY_SYNC_H_
+#define CORSD_SERVICE_SERVER_POLICY_SYNC_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "service/engine/compiled_policy.h"
+#include "service/engine/tenant_directory.h"
+#include "service/server/server_metrics.h"
+#include "service/server/watch_hub.h"
+#include "service/store/policy_store.h"
+
+namespace corsd::server {
+
+struct PolicySyncHooks {
+  std::function<void()> on_tokens_changed;      // a token was revoked somewhere
+  std::function<void(bool up)> on_store_health;  // store became reachable / unreachable
+};
+
+class PolicySync {
+ public:
+  PolicySync(store::PolicyStore* store, engine::TenantRegistry* registry, WatchHub* hub,
+             ServerMetrics* metrics, PolicySyncHooks hooks);
+  ~PolicySync();
+
+  // Start-up: every tenant, compiled and published at once.
+  absl::Status LoadAll();
+  // Applies every change committed since the last call. Thread-safe.
+  absl::Status CatchUp();
+  // A policy the writer compiled already; CatchUp uses it instead of
+  // compiling the same revision again.
+  void RememberCompiled(const std::string& tenant,
+                        std::shared_ptr<const engine::CompiledPolicy> policy);
+
+  // Background thread: cheap external-change check every `poll_interval`,
+  // full CatchUp (and store health check) at least every `resync_interval`.
+  void StartPolling(absl::Duration poll_interval, absl::Duration resync_interval);
+  // Wakes the polling thread now (PostgreSQL notifications).
+  void Nudge();
+  void Stop();
+
+  bool store_up() const { return store_up_.load(); }
+  // When this process last confirmed it had every committed change.
+  absl::Time last_synced() const;
+
+ private:
+  struct Batch;
+  absl::Status ApplyChanges(const std::vector<store::ChangeRecord>& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<const engine::TenantSnapshot> BuildSnapshot(const store::TenantState& state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<const engine::CompiledPolicy> Compile(const store::PolicyRevisionRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetStoreUp(bool up, const absl::Status& why);
+  void PollLoop(absl::Duration poll_interval, absl::Duration resync_interval);
+
+  store::PolicyStore* const store_;
+  engine::TenantRegistry* const registry_;
+  WatchHub* const hub_;
+  ServerMetrics* const metrics_;
+  const PolicySyncHooks hooks_;
+
+  absl::Mutex mu_;
+  int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  // Newest revision handed to watchers, per tenant (dedupes replays).
+  absl::flat_hash_map<std::string, int64_t> published_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<const engine::CompiledPolicy>> precompiled_
+      ABSL_GUARDED_BY(mu_);
+
+  std::atomic<bool> store_up_{true};
+  mutable absl::Mutex time_mu_;
+  absl::Time last_synced_ ABSL_GUARDED_BY(time_mu_) = absl::InfinitePast();
+
+  absl::Mutex poll_mu_;
+  bool stopping_ ABSL_GUARDED_BY(poll_mu_) = false;
+  bool nudged_ ABSL_GUARDED_BY(poll_mu_) = false;
+  std::thread poller_;
+};
+
+// A PolicyEvent for a stored revision (or a deletion).
+PolicyEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record);
+PolicyEventPtr MakeDeletedEvent(const std::string& tenant);
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_POLICY_SYNC_H_

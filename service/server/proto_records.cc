@@ -1,0 +1,43 @@
+#include "service/server/proto_records.h"
+
+#include "service/common/status_macros.h"
+#include "service/convert/policy_convert.h"
+
+namespace corsd::server {
+
+void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  out->set_seconds(micros / 1'000'000);
+  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+}
+
+void ToTenantProto(const store::TenantRecord& record, v1::Tenant* out) {
+  out->set_name(record.name);
+  for (const std::string& host : record.hosts) out->add_hosts(host);
+  out->set_description(record.description);
+  ToTimestamp(record.created_at, out->mutable_created_at());
+  out->set_policy_revision(record.policy_revision);
+}
+
+absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
+                                  v1::PolicyVersion* out) {
+  ASSIGN_OR_RETURN(*out->mutable_policy(), ParseStoredPolicy(record.policy));
+  out->set_tenant(record.tenant);
+  out->set_revision(record.revision);
+  ToTimestamp(record.updated_at, out->mutable_updated_at());
+  out->set_updated_by(record.updated_by);
+  out->set_comment(record.comment);
+  return absl::OkStatus();
+}
+
+void ToAuditEventProto(const store::AuditRecord& record, v1::AuditEvent* out) {
+  ToTimestamp(record.time, out->mutable_time());
+  out->set_actor(record.actor);
+  out->set_action(record.action);
+  out->set_tenant(record.tenant);
+  out->set_revision(record.revision);
+  out->set_detail(record.detail);
+  out->set_id(record.id);
+}
+
+}  // namespace corsd::server

@@ -1,0 +1,22 @@
+// Store records -> corsd.v1 messages, for admin responses and watch events.
+#ifndef CORSD_SERVICE_SERVER_PROTO_RECORDS_H_
+#define CORSD_SERVICE_SERVER_PROTO_RECORDS_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "corsd/v1/corsd.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "service/store/store_types.h"
+
+namespace corsd::server {
+
+void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out);
+void ToTenantProto(const store::TenantRecord& record, v1::Tenant* out);
+// Fails with DATA_LOSS if the stored policy bytes do not parse.
+absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
+                                  v1::PolicyVersion* out);
+void ToAuditEventProto(const store::AuditRecord& record, v1::AuditEvent* out);
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_PROTO_RECORDS_H_

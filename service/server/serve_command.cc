@@ -1,0 +1,153 @@
+// corsd serve: run the server until SIGTERM/SIGINT.
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "service/ops/log.h"
+#include "service/server/commands.h"
+#include "service/server/corsd_server.h"
+#include "service/server/store_factory.h"
+
+namespace corsd::server {
+namespace {
+
+struct ServeFlags {
+  StoreFlags store;
+  ServerOptions server;
+  std::string shutdown_grace = "10s";
+  std::string poll_interval = "100ms";
+  std::string log_level = "info";
+};
+
+bool ParseDurationFlag(const std::string& text, const char* flag, absl::Duration* out) {
+  if (absl::ParseDuration(text, out) && *out >= absl::ZeroDuration()) return true;
+  fprintf(stderr, "corsd: %s \"%s\" is not a duration (e.g. 10s, 250ms)\n", flag, text.c_str());
+  return false;
+}
+
+int WaitForSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  return signal_number;
+}
+
+int Serve(const ServeFlags& flags) {
+  ServerOptions options = flags.server;
+  if (!ParseDurationFlag(flags.shutdown_grace, "--shutdown-grace", &options.shutdown_grace) ||
+      !ParseDurationFlag(flags.poll_interval, "--poll-interval", &options.poll_interval)) {
+    return 2;
+  }
+  ops::LogLevel level;
+  if (!ops::ParseLogLevel(flags.log_level, &level)) {
+    fprintf(stderr, "corsd: --log-level must be debug, info, warning or error\n");
+    return 2;
+  }
+  ops::SetMinLogLevel(level);
+
+  absl::StatusOr<OpenedStore> opened =
+      OpenStore({.db_path = flags.store.db_path, .store_url = flags.store.store_url}, true);
+  if (!opened.ok()) {
+    fprintf(stderr, "corsd: cannot open the store: %s\n",
+            std::string(opened.status().message()).c_str());
+    return 1;
+  }
+  if (!opened->migrations_applied.empty()) {
+    ops::LogInfo("migrations_applied")
+        .Field("store", opened->store->Describe())
+        .Field("migrations", absl::StrJoin(opened->migrations_applied, ","));
+  }
+  absl::StatusOr<std::unique_ptr<CorsdServer>> server =
+      CorsdServer::Start(options, std::move(opened->store));
+  if (!server.ok()) {
+    fprintf(stderr, "corsd: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+
+  int signal_number = WaitForSignal();
+  const absl::Time first_signal = absl::Now();
+  ops::LogInfo("signal_received").Field("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  // A second signal while draining means "now": exit without waiting. One
+  // arriving right after the first is the same event delivered twice (a
+  // terminal signals the whole process group, and a wrapper script may
+  // forward it too), so it does not count.
+  std::thread([first_signal] {
+    while (true) {
+      WaitForSignal();
+      if (absl::Now() - first_signal < absl::Seconds(1)) continue;
+      ops::LogWarning("forced_exit").Field("reason", "second signal during shutdown");
+      _exit(1);
+    }
+  }).detach();
+  (*server)->Shutdown();
+  server->reset();
+  return 0;
+}
+
+}  // namespace
+
+void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
+  command->add_option("--db", flags->db_path, "SQLite database file (created if missing)")
+      ->envname("CORSD_DB");
+  command
+      ->add_option("--store", flags->store_url,
+                   "PostgreSQL store instead of SQLite, e.g. postgres://corsd@db.internal/corsd")
+      ->envname("CORSD_STORE");
+}
+
+Command AddServeCommand(CLI::App& app) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Serve Check on the data port and the admin API on the admin port until SIGTERM/SIGINT.\n"
+      "Applies pending migrations first.\n\n"
+      "Example:\n"
+      "  corsd serve --db var/corsd.db --listen 127.0.0.1:50051 --admin-listen 127.0.0.1:50052 \\\n"
+      "      --metrics-listen 127.0.0.1:9090");
+  AddStoreFlags(serve, &flags->store);
+  serve->add_option("--listen", flags->server.listen, "data port (CorsDecision), HOST:PORT")
+      ->envname("CORSD_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--admin-listen", flags->server.admin_listen,
+                    "admin port (CorsAdmin), HOST:PORT; keep it private")
+      ->envname("CORSD_ADMIN_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--metrics-listen", flags->server.metrics_listen,
+                    "serve GET /metrics (Prometheus) and /healthz on HOST:PORT")
+      ->envname("CORSD_METRICS_LISTEN");
+  serve->add_option("--tls-cert", flags->server.tls_cert_file, "data port TLS certificate (PEM)")
+      ->envname("CORSD_TLS_CERT");
+  serve->add_option("--tls-key", flags->server.tls_key_file, "data port TLS private key (PEM)")
+      ->envname("CORSD_TLS_KEY");
+  serve->add_option("--tls-client-ca", flags->server.tls_client_ca_file,
+                    "require client certificates signed by this CA (mTLS)")
+      ->envname("CORSD_TLS_CLIENT_CA");
+  serve->add_option("--shutdown-grace", flags->shutdown_grace,
+                    "how long in-flight calls may take to finish after SIGTERM")
+      ->envname("CORSD_SHUTDOWN_GRACE")
+      ->capture_default_str();
+  serve->add_option("--poll-interval", flags->poll_interval,
+                    "how often to look for commits made by other corsd processes")
+      ->envname("CORSD_POLL_INTERVAL")
+      ->capture_default_str();
+  serve->add_option("--decision-log-sample", flags->server.decision_log_sample_every,
+                    "log one Check decision in N (0 = none)")
+      ->envname("CORSD_DECISION_LOG_SAMPLE");
+  serve->add_option("--log-level", flags->log_level, "debug, info, warning or error")
+      ->envname("CORSD_LOG_LEVEL")
+      ->capture_default_str();
+  serve->add_option("--ready-file", flags->server.ready_file,
+                    "write the bound ports as JSON here once serving (for scripts and tests)");
+  return {serve, [flags] { return Serve(*flags); }};
+}
+
+}  // namespace corsd::server

@@ -1,0 +1,39 @@
+// Everything `corsd serve` can be told, with the defaults documented in
+// --help. Filled from flags (and CORSD_* environment variables) by main.cc.
+#ifndef CORSD_SERVICE_SERVER_SERVER_OPTIONS_H_
+#define CORSD_SERVICE_SERVER_SERVER_OPTIONS_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace corsd::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";        // data port: CorsDecision
+  std::string admin_listen = "127.0.0.1:50052";  // admin port: CorsAdmin
+  std::string metrics_listen;                    // "" = no metrics endpoint
+  // Data-port TLS; with a client CA, clients must present a certificate it
+  // signed (mTLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // SIGTERM: in-flight calls get this long to finish.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // How often to look for commits by other processes, and how often to
+  // resync regardless.
+  absl::Duration poll_interval = absl::Milliseconds(100);
+  absl::Duration resync_interval = absl::Seconds(5);
+  int decision_log_sample_every = 0;  // log one Check in N; 0 = off
+  // Written (atomically) once serving: {"data_port":..,"admin_port":..,...}.
+  std::string ready_file;
+};
+
+// Message size limits. A Check request is small; an admin request may carry
+// a policy with up to 100,000 origins.
+inline constexpr int kMaxDataMessageBytes = 1 << 20;
+inline constexpr int kMaxAdminMessageBytes = 16 << 20;
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_SERVER_OPTIONS_H_

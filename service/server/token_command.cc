@@ -1,0 +1,180 @@
+// corsd token create | list | revoke: manage admin API tokens directly in the
+// store (they bootstrap access, so they cannot require a token themselves).
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "service/server/commands.h"
+#include "service/server/store_factory.h"
+#include "service/store/tenant_names.h"
+
+namespace corsd::server {
+namespace {
+
+struct TokenFlags {
+  StoreFlags store;
+  std::string role;
+  std::string tenant;
+  std::string label;
+  int64_t id = 0;
+  bool json = false;
+};
+
+absl::StatusOr<OpenedStore> Open(const TokenFlags& flags) {
+  return OpenStore({.db_path = flags.store.db_path, .store_url = flags.store.store_url}, true);
+}
+
+int Fail(const absl::Status& status) {
+  fprintf(stderr, "corsd: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+std::string FormatUtc(absl::Time t) {
+  if (t == absl::InfinitePast()) return "-";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+int Create(const TokenFlags& flags) {
+  std::optional<store::Role> role = store::ParseRole(flags.role);
+  if (!role) {
+    fprintf(stderr, "corsd: --role must be admin, editor or viewer\n");
+    return 2;
+  }
+  if (*role == store::Role::kEditor && flags.tenant.empty()) {
+    fprintf(stderr, "corsd: an editor token is bound to one tenant: add --tenant NAME\n");
+    return 2;
+  }
+  if (!flags.tenant.empty()) {
+    if (absl::Status s = store::ValidateTenantName(flags.tenant); !s.ok()) return Fail(s);
+  }
+  absl::StatusOr<OpenedStore> opened = Open(flags);
+  if (!opened.ok()) return Fail(opened.status());
+  std::string label = flags.label.empty()
+                          ? absl::StrCat(flags.role, "-",
+                                         absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(),
+                                                          absl::UTCTimeZone()))
+                          : flags.label;
+  absl::StatusOr<store::CreatedToken> token =
+      opened->store->CreateToken(*role, flags.tenant, label);
+  if (!token.ok()) return Fail(token.status());
+  // The secret alone on stdout (scripts capture it); the rest on stderr.
+  printf("%s\n", token->secret.c_str());
+  fprintf(stderr, "corsd: created %s token %lld \"%s\"%s; store it now, it cannot be shown again\n",
+          flags.role.c_str(), static_cast<long long>(token->record.id), label.c_str(),
+          flags.tenant.empty() ? "" : absl::StrCat(" for tenant ", flags.tenant).c_str());
+  return 0;
+}
+
+int List(const TokenFlags& flags) {
+  absl::StatusOr<OpenedStore> opened = Open(flags);
+  if (!opened.ok()) return Fail(opened.status());
+  absl::StatusOr<std::vector<store::TokenRecord>> tokens = opened->store->ListTokens();
+  if (!tokens.ok()) return Fail(tokens.status());
+  if (flags.json) {
+    printf("[");
+    for (size_t i = 0; i < tokens->size(); ++i) {
+      const store::TokenRecord& t = (*tokens)[i];
+      printf("%s{\"id\":%lld,\"role\":\"%s\",\"tenant\":\"%s\",\"label\":\"%s\",\"created\":\"%s\","
+             "\"last_used\":\"%s\",\"revoked\":%s}",
+             i == 0 ? "" : ",", static_cast<long long>(t.id),
+             std::string(store::RoleName(t.role)).c_str(), t.tenant.c_str(), t.label.c_str(),
+             FormatUtc(t.created_at).c_str(), FormatUtc(t.last_used_at).c_str(),
+             t.revoked() ? "true" : "false");
+    }
+    printf("]\n");
+    return 0;
+  }
+  printf("%-5s %-7s %-16s %-24s %-21s %-21s %s\n", "ID", "ROLE", "TENANT", "LABEL", "CREATED",
+         "LAST USED", "STATUS");
+  for (const store::TokenRecord& t : *tokens) {
+    printf("%-5lld %-7s %-16s %-24s %-21s %-21s %s\n", static_cast<long long>(t.id),
+           std::string(store::RoleName(t.role)).c_str(), t.tenant.empty() ? "*" : t.tenant.c_str(),
+           t.label.c_str(), FormatUtc(t.created_at).c_str(), FormatUtc(t.last_used_at).c_str(),
+           t.revoked() ? absl::StrCat("revoked ", FormatUtc(t.revoked_at)).c_str() : "active");
+  }
+  return 0;
+}
+
+int Revoke(const TokenFlags& flags) {
+  absl::StatusOr<OpenedStore> opened = Open(flags);
+  if (!opened.ok()) return Fail(opened.status());
+  int64_t id = flags.id;
+  if (id == 0) {
+    absl::StatusOr<std::vector<store::TokenRecord>> tokens = opened->store->ListTokens();
+    if (!tokens.ok()) return Fail(tokens.status());
+    int matches = 0;
+    for (const store::TokenRecord& t : *tokens) {
+      if (t.label == flags.label && !t.revoked()) {
+        id = t.id;
+        ++matches;
+      }
+    }
+    if (matches != 1) {
+      fprintf(stderr, "corsd: %d active tokens are named \"%s\"; revoke by --id (see `corsd token list`)\n",
+              matches, flags.label.c_str());
+      return 1;
+    }
+  }
+  if (absl::Status s = opened->store->RevokeToken(id); !s.ok()) return Fail(s);
+  fprintf(stderr, "corsd: revoked token %lld; running servers stop accepting it within seconds\n",
+          static_cast<long long>(id));
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> AddTokenCommands(CLI::App& app) {
+  CLI::App* token = app.add_subcommand("token", "Create, list and revoke admin API tokens.");
+  token->require_subcommand(1);
+  auto flags = std::make_shared<TokenFlags>();
+
+  CLI::App* create = token->add_subcommand(
+      "create",
+      "Create a token and print it, alone, on stdout. Only its SHA-256 is stored.\n\n"
+      "Examples:\n"
+      "  corsd token create --db var/corsd.db --role admin --name ops\n"
+      "  corsd token create --db var/corsd.db --role editor --tenant shop --name shop-ci\n"
+      "  corsd token create --db var/corsd.db --role viewer --name gateway");
+  AddStoreFlags(create, &flags->store);
+  create->add_option("--role", flags->role, "admin, editor (one tenant) or viewer")->required();
+  create->add_option("--tenant", flags->tenant,
+                     "bind the token to this tenant (required for editors)");
+  create->add_option("--name", flags->label, "label shown in audit events and logs");
+
+  CLI::App* list = token->add_subcommand("list", "List tokens (never their secrets).");
+  AddStoreFlags(list, &flags->store);
+  list->add_flag("--json", flags->json, "print JSON instead of a table");
+
+  CLI::App* revoke = token->add_subcommand(
+      "revoke", "Revoke a token by --id or by --name. Running servers notice within seconds.");
+  AddStoreFlags(revoke, &flags->store);
+  CLI::Option_group* which = revoke->add_option_group("token", "which token (exactly one)");
+  which->add_option("--id", flags->id, "token id from `corsd token list`");
+  which->add_option("--name", flags->label, "token label");
+  which->require_option(1);
+
+  return {{create, [flags] { return Create(*flags); }},
+          {list, [flags] { return List(*flags); }},
+          {revoke, [flags] { return Revoke(*flags); }}};
+}
+
+Command AddMigrateCommand(CLI::App& app) {
+  auto flags = std::make_shared<StoreFlags>();
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "Apply pending schema migrations and exit (serve also applies them).");
+  AddStoreFlags(migrate, flags.get());
+  return {migrate, [flags] {
+            absl::StatusOr<OpenedStore> opened =
+                OpenStore({.db_path = flags->db_path, .store_url = flags->store_url}, true);
+            if (!opened.ok()) return Fail(opened.status());
+            if (opened->migrations_applied.empty()) {
+              printf("%s: schema is up to date\n", opened->store->Describe().c_str());
+            }
+            for (const std::string& m : opened->migrations_applied) printf("applied %s\n", m.c_str());
+            return 0;
+          }};
+}
+
+}  // namespace corsd::server

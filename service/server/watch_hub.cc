@@ -1,0 +1,108 @@
+#include "service/server/watch_hub.h"
+
+namespace corsd::server {
+
+std::optional<PolicyEventPtr> WatchQueue::Pop() {
+  absl::MutexLock lock(&mu_);
+  if (events_.empty()) return std::nullopt;
+  PolicyEventPtr event = std::move(events_.front());
+  events_.pop_front();
+  return event;
+}
+
+std::optional<absl::Status> WatchQueue::closed_status() {
+  absl::MutexLock lock(&mu_);
+  // Deliver what is already queued before reporting a shutdown; an overflow
+  // drops the backlog (the watcher must resync anyway).
+  if (closed_.has_value() && closed_->code() != absl::StatusCode::kResourceExhausted &&
+      !events_.empty()) {
+    return std::nullopt;
+  }
+  return closed_;
+}
+
+bool WatchQueue::Push(PolicyEventPtr event, size_t capacity) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_.has_value()) return false;
+    if (events_.size() >= capacity) {
+      events_.clear();
+      closed_ = absl::ResourceExhaustedError(
+          "this watcher fell more than 1024 policy events behind; reconnect to receive the "
+          "current state");
+    } else {
+      events_.push_back(std::move(event));
+    }
+  }
+  wake_();
+  absl::MutexLock lock(&mu_);
+  return !closed_.has_value();
+}
+
+void WatchQueue::Close(absl::Status status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_.has_value()) return;
+    closed_ = std::move(status);
+  }
+  wake_();
+}
+
+std::shared_ptr<WatchQueue> WatchHub::Subscribe(const std::vector<std::string>& tenants,
+                                                std::function<void()> wake) {
+  absl::flat_hash_set<std::string> wanted(tenants.begin(), tenants.end());
+  std::shared_ptr<WatchQueue> queue(new WatchQueue(std::move(wanted), std::move(wake)));
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) return nullptr;
+  size_t initial = 0;
+  {
+    absl::MutexLock queue_lock(&queue->mu_);
+    for (const auto& [tenant, event] : current_) {
+      if (!queue->Wants(tenant)) continue;
+      queue->events_.push_back(event);
+      ++initial;
+    }
+  }
+  watchers_[queue.get()] = {queue, initial + kMaxPendingEvents};
+  return queue;
+}
+
+void WatchHub::Unsubscribe(const std::shared_ptr<WatchQueue>& queue) {
+  absl::MutexLock lock(&mu_);
+  watchers_.erase(queue.get());
+}
+
+void WatchHub::Publish(const std::vector<PolicyEventPtr>& events) {
+  absl::MutexLock lock(&mu_);
+  for (const PolicyEventPtr& event : events) {
+    if (event->deleted()) {
+      current_.erase(event->tenant());
+    } else {
+      current_[event->tenant()] = event;
+    }
+    for (auto it = watchers_.begin(); it != watchers_.end();) {
+      auto& [queue, capacity] = it->second;
+      if (queue->Wants(event->tenant()) && !queue->Push(event, capacity)) {
+        watchers_.erase(it++);  // overflowed: it is closed and gets nothing more
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+void WatchHub::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shut_down_ = true;
+  for (auto& [raw, entry] : watchers_) {
+    entry.first->Close(absl::UnavailableError("corsd is shutting down; reconnect"));
+  }
+  watchers_.clear();
+}
+
+size_t WatchHub::watcher_count() {
+  absl::MutexLock lock(&mu_);
+  return watchers_.size();
+}
+
+}  // namespace corsd::server

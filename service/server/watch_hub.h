@@ -1,0 +1,93 @@
+// WatchHub fans policy events out to WatchPolicies streams.
+//
+// Each watcher gets a WatchQueue. Subscribing puts the current version of
+// every watched tenant in the queue first, under the same lock Publish takes,
+// so a watcher sees each revision exactly once: in the initial state or as a
+// later event, never both, never neither. Publish only appends to queues and
+// never waits: a watcher whose queue is full (it reads slower than policies
+// change) is closed with RESOURCE_EXHAUSTED and reconnects to get the
+// current state again. Writers are never blocked by readers.
+//
+//   auto queue = hub.Subscribe({"shop"}, [&] { reactor->Wake(); });
+//   hub.Publish({event});   // from PolicySync, in commit order
+//   queue->Pop();           // from the stream, when it can write
+//   hub.Unsubscribe(queue);
+#ifndef CORSD_SERVICE_SERVER_WATCH_HUB_H_
+#define CORSD_SERVICE_SERVER_WATCH_HUB_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "corsd/v1/corsd.pb.h"
+
+namespace corsd::server {
+
+using PolicyEventPtr = std::shared_ptr<const v1::PolicyEvent>;
+
+class WatchQueue {
+ public:
+  // Next event to send, if any.
+  std::optional<PolicyEventPtr> Pop();
+  // Set once the queue will deliver nothing more: overflow or shutdown.
+  std::optional<absl::Status> closed_status();
+
+ private:
+  friend class WatchHub;
+  WatchQueue(absl::flat_hash_set<std::string> tenants, std::function<void()> wake)
+      : tenants_(std::move(tenants)), wake_(std::move(wake)) {}
+  bool Wants(const std::string& tenant) const {
+    return tenants_.empty() || tenants_.contains(tenant);
+  }
+  // Returns false when the queue overflowed and was closed.
+  bool Push(PolicyEventPtr event, size_t capacity);
+  void Close(absl::Status status);
+
+  const absl::flat_hash_set<std::string> tenants_;  // empty = every tenant
+  const std::function<void()> wake_;
+  absl::Mutex mu_;
+  std::deque<PolicyEventPtr> events_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
+};
+
+class WatchHub {
+ public:
+  // Events a watcher may have waiting beyond its initial state.
+  static constexpr size_t kMaxPendingEvents = 1024;
+
+  // `wake` is called (from Publish or Shutdown, possibly on another thread)
+  // whenever the queue gains an event or closes. Returns null when the hub
+  // is shut down.
+  std::shared_ptr<WatchQueue> Subscribe(const std::vector<std::string>& tenants,
+                                        std::function<void()> wake);
+  // After this returns, `wake` of that queue is never called again.
+  void Unsubscribe(const std::shared_ptr<WatchQueue>& queue);
+
+  // Events in commit order. A policy event replaces the tenant's current
+  // version; a deleted event removes it.
+  void Publish(const std::vector<PolicyEventPtr>& events);
+
+  // Ends every watch with UNAVAILABLE and refuses new ones.
+  void Shutdown();
+
+  size_t watcher_count();
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, PolicyEventPtr> current_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<WatchQueue*, std::pair<std::shared_ptr<WatchQueue>, size_t>> watchers_
+      ABSL_GUARDED_BY(mu_);  // queue -> (queue, capacity)
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_WATCH_HUB_H_

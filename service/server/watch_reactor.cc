@@ -1,0 +1,86 @@
+#include "service/server/watch_reactor.h"
+
+#include <optional>
+
+#include "service/server/grpc_status.h"
+
+namespace corsd::server {
+
+WatchReactor::WatchReactor(WatchHub* hub, const std::vector<std::string>& tenants) : hub_(hub) {
+  // The hub may call Pump() from a publishing thread as soon as Subscribe
+  // registers the queue, before queue_ is set here; Pump() ignores calls
+  // until then, and the Pump() below catches up.
+  std::shared_ptr<WatchQueue> queue = hub_->Subscribe(tenants, [this] { Pump(); });
+  if (queue == nullptr) {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "corsd is shutting down; reconnect"));
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    queue_ = std::move(queue);
+  }
+  Pump();
+}
+
+WatchReactor::WatchReactor(const grpc::Status& status) {
+  finished_ = true;
+  Finish(status);
+}
+
+void WatchReactor::Pump() {
+  PolicyEventPtr next;
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    if (writing_ || finished_ || queue_ == nullptr) return;
+    if (cancelled_) {
+      finish = grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
+    } else if (std::optional<PolicyEventPtr> event = queue_->Pop(); event.has_value()) {
+      in_flight_ = std::move(*event);
+      next = in_flight_;
+      writing_ = true;
+    } else if (std::optional<absl::Status> closed = queue_->closed_status(); closed.has_value()) {
+      finish = ToGrpcStatus(*closed);
+    }
+    if (finish.has_value()) finished_ = true;
+  }
+  if (next != nullptr) {
+    StartWrite(next.get());
+  } else if (finish.has_value()) {
+    Finish(*finish);
+  }
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    in_flight_.reset();
+    if (!ok) cancelled_ = true;  // the client is gone
+  }
+  Pump();
+}
+
+void WatchReactor::OnCancel() {
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+  Pump();
+}
+
+void WatchReactor::OnDone() {
+  std::shared_ptr<WatchQueue> queue;
+  {
+    absl::MutexLock lock(&mu_);
+    queue = queue_;
+  }
+  if (queue != nullptr) hub_->Unsubscribe(queue);
+  delete this;
+}
+
+}  // namespace corsd::server

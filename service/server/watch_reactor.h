@@ -1,0 +1,48 @@
+// WatchReactor is one WatchPolicies stream (gRPC callback API): it drains a
+// WatchQueue, one write in flight at a time, and ends the stream when the
+// queue closes (overflow, shutdown) or the client goes away. It deletes
+// itself when gRPC is done with it.
+#ifndef CORSD_SERVICE_SERVER_WATCH_REACTOR_H_
+#define CORSD_SERVICE_SERVER_WATCH_REACTOR_H_
+
+#include <grpcpp/support/server_callback.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "corsd/v1/corsd.pb.h"
+#include "service/server/watch_hub.h"
+
+namespace corsd::server {
+
+class WatchReactor : public grpc::ServerWriteReactor<v1::PolicyEvent> {
+ public:
+  // Subscribes to `hub` and starts writing the initial state.
+  WatchReactor(WatchHub* hub, const std::vector<std::string>& tenants);
+  // A stream that ends right away with `status` (e.g. PERMISSION_DENIED).
+  explicit WatchReactor(const grpc::Status& status);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // Starts the next write or finishes, whichever is due; never calls into
+  // gRPC while holding mu_.
+  void Pump();
+
+  WatchHub* const hub_ = nullptr;
+  absl::Mutex mu_;
+  std::shared_ptr<WatchQueue> queue_ ABSL_GUARDED_BY(mu_);
+  PolicyEventPtr in_flight_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace corsd::server
+
+#endif  // CORSD_SERVICE_SERVER_WATCH_REACTOR_H_

@@ -1,0 +1,159 @@
+// Several corsd processes sharing one SQLite file (e.g. during a rolling
+// restart): a write through one is served, and watched, on the other.
+#include "gmock/gmock.h"
+#include "tests/support/server_fixture.h"
+#include "tests/server/watcher.h"
+
+namespace corsd::testing {
+namespace {
+
+class TwoProcessesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.File("shared.db");
+    token_ = CreateToken(db_, "admin");
+    a_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .name = "a"});
+    b_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .name = "b"});
+    ASSERT_NE(a_, nullptr);
+    ASSERT_NE(b_, nullptr);
+  }
+  void TearDown() override {
+    if (a_) {
+      EXPECT_EQ(a_->Stop(), 0);
+    }
+    if (b_) {
+      EXPECT_EQ(b_->Stop(), 0);
+    }
+  }
+
+  // Polls `server` until Check for `origin` is allowed; returns how long it took.
+  absl::Duration TimeUntilAllowed(CorsdProcess* server, const std::string& origin) {
+    auto decision = server->DecisionStub();
+    const absl::Time start = absl::Now();
+    while (absl::Now() - start < absl::Seconds(5)) {
+      grpc::ClientContext context;
+      v1::CheckRequest request;
+      request.set_tenant("shop");
+      request.set_origin(origin);
+      request.set_method("GET");
+      v1::CheckResponse response;
+      if (decision->Check(&context, request, &response).ok() && response.verdict() == v1::ALLOW) {
+        return absl::Now() - start;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return absl::InfiniteDuration();
+  }
+
+  grpc::Status Put(CorsdProcess* server, const std::string& origin) {
+    grpc::ClientContext context;
+    Authorize(&context, token_);
+    v1::PutPolicyRequest put;
+    put.set_tenant("shop");
+    put.mutable_policy()->add_rules()->add_allowed_origins(origin);
+    v1::PolicyVersion version;
+    return server->AdminStub()->PutPolicy(&context, put, &version);
+  }
+
+  TempDir dir_;
+  std::string db_;
+  std::string token_;
+  std::unique_ptr<CorsdProcess> a_;
+  std::unique_ptr<CorsdProcess> b_;
+};
+
+TEST_F(TwoProcessesTest, WriteThroughOneIsServedByTheOtherWithinASecond) {
+  {
+    grpc::ClientContext context;
+    Authorize(&context, token_);
+    v1::CreateTenantRequest create;
+    create.set_name("shop");
+    v1::Tenant tenant;
+    ASSERT_TRUE(a_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
+  }
+  ASSERT_TRUE(Put(a_.get(), "https://one.example").ok());
+  absl::Duration first = TimeUntilAllowed(b_.get(), "https://one.example");
+  EXPECT_LT(first, absl::Seconds(1));
+  // And the other way round.
+  ASSERT_TRUE(Put(b_.get(), "https://two.example").ok());
+  absl::Duration second = TimeUntilAllowed(a_.get(), "https://two.example");
+  EXPECT_LT(second, absl::Seconds(1));
+  RecordProperty("propagation_ms_a_to_b", absl::ToInt64Milliseconds(first));
+  RecordProperty("propagation_ms_b_to_a", absl::ToInt64Milliseconds(second));
+}
+
+TEST_F(TwoProcessesTest, WatchOnOneSeesWritesThroughTheOther) {
+  {
+    grpc::ClientContext context;
+    Authorize(&context, token_);
+    v1::CreateTenantRequest create;
+    create.set_name("shop");
+    v1::Tenant tenant;
+    ASSERT_TRUE(a_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
+  }
+  auto b_admin = b_->AdminStub();
+  auto watcher = std::make_unique<Watcher>(b_admin.get(), token_, std::vector<std::string>{"shop"});
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(Put(a_.get(), "https://r" + std::to_string(i) + ".example").ok());
+  }
+  std::vector<v1::PolicyEvent> events = watcher->WaitFor(3);
+  ASSERT_EQ(events.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(events[i].version().revision(), i + 1);
+  watcher.reset();
+}
+
+TEST_F(TwoProcessesTest, ConcurrentWritersOnBothProcessesLoseNothing) {
+  {
+    grpc::ClientContext context;
+    Authorize(&context, token_);
+    v1::CreateTenantRequest create;
+    create.set_name("shop");
+    v1::Tenant tenant;
+    ASSERT_TRUE(a_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
+  }
+  std::atomic<int> successes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      CorsdProcess* server = t % 2 == 0 ? a_.get() : b_.get();
+      auto admin = server->AdminStub();
+      for (int i = 0; i < 4;) {
+        grpc::ClientContext get_context;
+        Authorize(&get_context, token_);
+        v1::GetTenantRequest get;
+        get.set_name("shop");
+        v1::Tenant tenant;
+        if (!admin->GetTenant(&get_context, get, &tenant).ok()) continue;
+        grpc::ClientContext context;
+        Authorize(&context, token_);
+        v1::PutPolicyRequest put;
+        put.set_tenant("shop");
+        put.mutable_policy()->add_rules()->add_allowed_origins("https://x.example");
+        put.set_expected_revision(tenant.policy_revision());
+        v1::PolicyVersion version;
+        grpc::Status status = admin->PutPolicy(&context, put, &version);
+        if (status.ok()) {
+          EXPECT_EQ(version.revision(), tenant.policy_revision() + 1);
+          successes.fetch_add(1);
+          ++i;
+        } else {
+          EXPECT_THAT(status.error_code(), ::testing::AnyOf(grpc::StatusCode::ABORTED,
+                                                            grpc::StatusCode::UNAVAILABLE))
+              << status.error_message();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  grpc::ClientContext context;
+  Authorize(&context, token_);
+  v1::GetTenantRequest get;
+  get.set_name("shop");
+  v1::Tenant tenant;
+  ASSERT_TRUE(a_->AdminStub()->GetTenant(&context, get, &tenant).ok());
+  EXPECT_EQ(tenant.policy_revision(), successes.load());
+  EXPECT_EQ(successes.load(), 32);
+}
+
+}  // namespace
+}  // namespace corsd::testing

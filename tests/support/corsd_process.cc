@@ -1,0 +1,113 @@
+#include "tests/support/corsd_process.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace corsd::testing {
+namespace {
+
+std::shared_ptr<grpc::Channel> Channel(int port) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
+std::unique_ptr<CorsdProcess> CorsdProcess::Start(const CorsdOptions& options) {
+  auto corsd = std::make_unique<CorsdProcess>();
+  const std::string ready = absl::StrCat(options.dir, "/", options.name, ".ready.json");
+  corsd->log_path_ = absl::StrCat(options.dir, "/", options.name, ".log");
+  std::remove(ready.c_str());
+  std::vector<std::string> argv = {BinaryDir() + "/corsd", "serve"};
+  if (!options.store_url.empty()) {
+    argv.insert(argv.end(), {"--store", options.store_url});
+  } else {
+    argv.insert(argv.end(), {"--db", options.db});
+  }
+  argv.insert(argv.end(), {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                           "--metrics-listen", "127.0.0.1:0", "--ready-file", ready,
+                           "--shutdown-grace", "5s", "--poll-interval", "50ms"});
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  corsd->process_ = std::make_unique<Subprocess>(argv, corsd->log_path_, options.env);
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    std::string contents = ReadFileOrEmpty(ready);
+    if (!contents.empty()) {
+      nlohmann::json j = nlohmann::json::parse(contents);
+      corsd->data_port_ = j["data_port"];
+      corsd->admin_port_ = j["admin_port"];
+      corsd->metrics_port_ = j["metrics_port"];
+      return corsd;
+    }
+    if (!corsd->process_->running()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ADD_FAILURE() << "corsd did not start; log:\n" << corsd->log();
+  return nullptr;
+}
+
+std::unique_ptr<v1::CorsDecision::Stub> CorsdProcess::DecisionStub() const {
+  return v1::CorsDecision::NewStub(Channel(data_port_));
+}
+
+std::unique_ptr<v1::CorsAdmin::Stub> CorsdProcess::AdminStub() const {
+  return v1::CorsAdmin::NewStub(Channel(admin_port_));
+}
+
+std::unique_ptr<grpc::health::v1::Health::Stub> CorsdProcess::HealthStub(int port) const {
+  return grpc::health::v1::Health::NewStub(Channel(port));
+}
+
+int CorsdProcess::Stop(absl::Duration timeout) {
+  process_->Signal(SIGTERM);
+  return process_->Wait(timeout);
+}
+
+void CorsdProcess::Kill() {
+  process_->Signal(SIGKILL);
+  process_->Wait(absl::Seconds(10));
+}
+
+std::string CreateToken(const std::string& db, const std::string& role, const std::string& tenant,
+                        const std::string& label) {
+  std::vector<std::string> argv = {BinaryDir() + "/corsd", "token", "create", "--db", db,
+                                   "--role", role};
+  if (!tenant.empty()) argv.insert(argv.end(), {"--tenant", tenant});
+  if (!label.empty()) argv.insert(argv.end(), {"--name", label});
+  ProgramResult result = RunProgram(argv);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return std::string(absl::StripTrailingAsciiWhitespace(result.out));
+}
+
+void Authorize(grpc::ClientContext* context, const std::string& token, absl::Duration deadline) {
+  context->AddMetadata("authorization", "Bearer " + token);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+}
+
+v1::Policy PolicyFromJson(const std::string& json) {
+  v1::Policy policy;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &policy);
+  EXPECT_TRUE(status.ok()) << status.message() << "\n" << json;
+  return policy;
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5);
+  auto response = client.Get(path.c_str());
+  return response ? response->body : std::string();
+}
+
+}  // namespace corsd::testing

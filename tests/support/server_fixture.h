@@ -1,0 +1,117 @@
+// A running corsd with a fresh SQLite database and an admin token, plus
+// helpers for the calls most tests make.
+#ifndef CORSD_TESTS_SUPPORT_SERVER_FIXTURE_H_
+#define CORSD_TESTS_SUPPORT_SERVER_FIXTURE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/corsd_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace corsd::testing {
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.File("corsd.db");
+    admin_token_ = CreateToken(db_, "admin", "", "test-admin");
+    corsd_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .extra_args = ExtraArgs()});
+    ASSERT_NE(corsd_, nullptr);
+    admin_ = corsd_->AdminStub();
+    decision_ = corsd_->DecisionStub();
+  }
+
+  void TearDown() override {
+    // Close our channels first: an idle gRPC client notices the server's
+    // GOAWAY only when its backup poller runs (every 5 s), and corsd's
+    // graceful shutdown waits for connected clients to go away.
+    admin_.reset();
+    decision_.reset();
+    if (corsd_ != nullptr && corsd_->running()) {
+      EXPECT_EQ(corsd_->Stop(), 0) << corsd_->log();
+    }
+    if ((HasFailure() || getenv("CORSD_TEST_SHOW_LOGS") != nullptr) && corsd_ != nullptr) {
+      std::cerr << "---- corsd log ----\n" << corsd_->log() << "-------------------\n";
+    }
+  }
+
+  virtual std::vector<std::string> ExtraArgs() { return {}; }
+
+  grpc::Status CreateTenant(const std::string& name, const std::vector<std::string>& hosts = {},
+                            const std::string& token = "", v1::Tenant* out = nullptr) {
+    v1::CreateTenantRequest request;
+    request.set_name(name);
+    for (const std::string& h : hosts) request.add_hosts(h);
+    v1::Tenant ignored;
+    grpc::ClientContext context;
+    Authorize(&context, token.empty() ? admin_token_ : token);
+    return admin_->CreateTenant(&context, request, out != nullptr ? out : &ignored);
+  }
+
+  grpc::Status PutPolicy(const std::string& tenant, const std::string& json,
+                         std::optional<int64_t> expected = std::nullopt,
+                         const std::string& token = "", v1::PolicyVersion* out = nullptr) {
+    v1::PutPolicyRequest request;
+    request.set_tenant(tenant);
+    *request.mutable_policy() = PolicyFromJson(json);
+    if (expected.has_value()) request.set_expected_revision(*expected);
+    request.set_comment("test");
+    v1::PolicyVersion ignored;
+    grpc::ClientContext context;
+    Authorize(&context, token.empty() ? admin_token_ : token);
+    return admin_->PutPolicy(&context, request, out != nullptr ? out : &ignored);
+  }
+
+  grpc::Status Check(const v1::CheckRequest& request, v1::CheckResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    return decision_->Check(&context, request, response);
+  }
+
+  static v1::CheckRequest Request(const std::string& tenant, const std::string& origin,
+                                  const std::string& method, const std::string& path = "/") {
+    v1::CheckRequest request;
+    request.set_tenant(tenant);
+    request.set_origin(origin);
+    request.set_method(method);
+    request.set_path(path);
+    return request;
+  }
+
+  static void AddHeader(v1::CheckRequest* request, const std::string& name,
+                        const std::string& value) {
+    v1::Header* h = request->add_headers();
+    h->set_name(name);
+    h->set_value(value);
+  }
+
+  static std::string HeaderValue(const v1::CheckResponse& response, const std::string& name) {
+    for (const v1::Header& h : response.response_headers()) {
+      if (h.name() == name) return h.value();
+    }
+    return "<absent>";
+  }
+
+  TempDir dir_;
+  std::string db_;
+  std::string admin_token_;
+  std::unique_ptr<CorsdProcess> corsd_;
+  std::unique_ptr<v1::CorsAdmin::Stub> admin_;
+  std::unique_ptr<v1::CorsDecision::Stub> decision_;
+};
+
+inline constexpr char kAppPolicy[] = R"({"rules":[{
+  "allowedOrigins":["https://app.example.com","https://*.partner.example"],
+  "allowedMethods":["PUT","DELETE"],
+  "allowedHeaders":["content-type","x-trace-id"],
+  "exposedHeaders":["x-request-id"],
+  "allowCredentials":true,
+  "maxAgeSeconds":600}]})";
+
+}  // namespace corsd::testing
+
+#endif  // CORSD_TESTS_SUPPORT_SERVER_FIXTURE_H_
