@@ -1,0 +1,132 @@
+#include "admin-cli/policy_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+
+namespace corsd::cli {
+namespace {
+
+// YAML -> JSON with the scalar typing a policy needs: plain true/false are
+// booleans, plain integers are numbers, everything else is a string. A null
+// list item can only mean the opaque origin, so `- null` becomes the string
+// "null"; a null map value (`pathPrefix:`) is JSON null, the field's default.
+// (yaml-cpp keeps no text for null nodes, so `- ~` reads as "null" too.)
+nlohmann::json YamlToJson(const YAML::Node& node, bool in_sequence = false) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& entry : node) object[entry.first.as<std::string>()] = YamlToJson(entry.second);
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(YamlToJson(item, /*in_sequence=*/true));
+      return array;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "?") {  // plain, unquoted
+        if (text == "true") return true;
+        if (text == "false") return false;
+        int64_t number;
+        if (absl::SimpleAtoi(text, &number)) return number;
+      }
+      return text;
+    }
+    case YAML::NodeType::Null:
+      return in_sequence ? nlohmann::json("null") : nlohmann::json(nullptr);
+    case YAML::NodeType::Undefined:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+// Protobuf's JSON parser silently drops null list elements, which would
+// quietly remove an entry a user meant to write; refuse them instead.
+absl::Status RejectNullListItems(const nlohmann::json& value, const std::string& path) {
+  if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      const std::string item = absl::StrCat(path, "[", i, "]");
+      if (value[i].is_null()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            item, " is null; write \"null\" (quoted) for the opaque origin, or remove it"));
+      }
+      if (absl::Status s = RejectNullListItems(value[i], item); !s.ok()) return s;
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      if (absl::Status s = RejectNullListItems(child, path.empty() ? key : absl::StrCat(path, ".", key));
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::string& source) {
+  std::string json;
+  absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
+  if (trimmed.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
+  if (trimmed.front() == '{') {
+    nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
+    }
+    if (absl::Status s = RejectNullListItems(parsed, ""); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
+    }
+    json = text;
+  } else {
+    try {
+      json = YamlToJson(YAML::Load(text)).dump();
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
+    }
+  }
+  v1::Policy policy;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &policy, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": ", status.message().ToString(),
+        " (a policy is {\"rules\": [{\"pathPrefix\", \"allowedOrigins\", \"allowedMethods\", "
+        "\"allowedHeaders\", \"exposedHeaders\", \"allowCredentials\", \"maxAgeSeconds\", "
+        "\"allowPrivateNetwork\", \"preflightStatus\"}]})"));
+  }
+  return policy;
+}
+
+absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
+  std::stringstream contents;
+  if (path == "-") {
+    contents << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy file ", path));
+    contents << in.rdbuf();
+  }
+  return ParsePolicyText(contents.str(), path == "-" ? "stdin" : path);
+}
+
+std::string PolicyToJson(const v1::Policy& policy) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(policy, &json, options);
+  return json;
+}
+
+}  // namespace corsd::cli

@@ -1,0 +1,305 @@
+// The real corsctl binary against a real corsd: output, exit codes, policy
+// files in JSON and YAML, stdin, round trips, conflicts, auth and outages.
+#include <fstream>
+#include <signal.h>
+
+#include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/server_fixture.h"
+
+namespace corsd::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class CorsctlTest : public ServerTest {
+ protected:
+  // Runs corsctl against this test's server with the admin token.
+  ProgramResult Ctl(std::vector<std::string> args, const std::string& input = "",
+                    std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {BinaryDir() + "/corsctl", "--server",
+                                     corsd_->admin_address(), "--data-server",
+                                     corsd_->data_address()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (!env.contains("CORSD_TOKEN")) env["CORSD_TOKEN"] = admin_token_;
+    return RunProgram(argv, input, env, absl::Seconds(30));
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& contents) {
+    std::string path = dir_.File(name);
+    std::ofstream(path) << contents;
+    return path;
+  }
+};
+
+constexpr char kYamlPolicy[] = R"(# a comment
+rules:
+  - pathPrefix: ""
+    allowedOrigins:
+      - https://app.example.com
+      - null            # the opaque origin, as a string
+    allowedMethods: [PUT, DELETE]
+    allowedHeaders: [content-type]
+    maxAgeSeconds: 600
+  - pathPrefix: /public
+    allowedOrigins: ["*"]
+)";
+
+TEST_F(CorsctlTest, TenantCommandsAndExitCodes) {
+  ProgramResult created = Ctl({"tenant", "create", "shop", "--host", "Shop.Example.com",
+                               "--description", "the shop"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, HasSubstr("hosts:       shop.example.com"));
+  EXPECT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 4) << "already exists = conflict";
+  EXPECT_EQ(Ctl({"tenant", "get", "nope"}).exit_code, 3);
+  EXPECT_EQ(Ctl({"tenant", "create", "Bad_Name"}).exit_code, 1);
+
+  // Update keeps what is not given.
+  ProgramResult updated = Ctl({"tenant", "update", "shop", "--description", "new text"});
+  ASSERT_EQ(updated.exit_code, 0) << updated.err;
+  EXPECT_THAT(updated.out, HasSubstr("shop.example.com"));
+  EXPECT_THAT(updated.out, HasSubstr("new text"));
+  updated = Ctl({"tenant", "update", "shop", "--host", "a.example", "--host", "b.example"});
+  EXPECT_THAT(updated.out, HasSubstr("a.example, b.example"));
+
+  ProgramResult list = Ctl({"tenant", "list"});
+  EXPECT_THAT(list.out, HasSubstr("NAME"));
+  EXPECT_THAT(list.out, HasSubstr("shop  0         a.example,b.example  new text"));
+  ProgramResult json = Ctl({"tenant", "list", "-o", "json"});
+  ASSERT_EQ(json.exit_code, 0);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["tenants"][0]["name"], "shop");
+
+  EXPECT_EQ(Ctl({"tenant", "delete", "shop"}).exit_code, 0);
+  EXPECT_EQ(Ctl({"tenant", "delete", "shop"}).exit_code, 3);
+}
+
+TEST_F(CorsctlTest, ApplyYamlThenRoundTripChangesNothing) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  std::string yaml = WriteFile("policy.yaml", kYamlPolicy);
+  ProgramResult applied = Ctl({"policy", "apply", "shop", "-f", yaml, "--comment", "first"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("+ rule \"\" (default)"));
+  EXPECT_THAT(applied.out, HasSubstr("+ allowed_origins: null"));
+  EXPECT_THAT(applied.out, HasSubstr("~ max_age_seconds: 0 -> 600"));
+  EXPECT_THAT(applied.out, HasSubstr("applied revision 1 to tenant shop"));
+  // Output is not a terminal: no color codes.
+  EXPECT_THAT(applied.out, Not(HasSubstr("\033[")));
+
+  ProgramResult got = Ctl({"policy", "get", "shop", "-o", "json"});
+  ASSERT_EQ(got.exit_code, 0);
+  std::string json = WriteFile("p.json", got.out);
+  ProgramResult again = Ctl({"policy", "apply", "shop", "-f", json});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("unchanged (revision 1); nothing applied"));
+  ProgramResult history = Ctl({"policy", "history", "shop"});
+  EXPECT_THAT(history.out, HasSubstr("1         "));
+  EXPECT_THAT(history.out, Not(HasSubstr("\n2 ")));
+}
+
+TEST_F(CorsctlTest, ApplyFromStdinShowsADiff) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  ProgramResult applied = Ctl(
+      {"policy", "apply", "shop", "-f", "-"},
+      R"({"rules":[{"allowedOrigins":["https://app.example.com","https://new.example"],
+                    "allowedMethods":["PUT"],"maxAgeSeconds":60}]})");
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("~ rule \"\" (default)"));
+  EXPECT_THAT(applied.out, HasSubstr("    + allowed_origins: https://new.example"));
+  EXPECT_THAT(applied.out, HasSubstr("    - allowed_origins: https://*.partner.example"));
+  EXPECT_THAT(applied.out, HasSubstr("    - allowed_methods: DELETE"));
+  EXPECT_THAT(applied.out, HasSubstr("    ~ max_age_seconds: 600 -> 60"));
+  EXPECT_THAT(applied.out, HasSubstr("    ~ allow_credentials: true -> false"));
+  EXPECT_THAT(applied.out, HasSubstr("applied revision 2"));
+}
+
+TEST_F(CorsctlTest, DryRunAndDiffStoreNothing) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  std::string yaml = WriteFile("policy.yaml", kYamlPolicy);
+  ProgramResult dry = Ctl({"policy", "apply", "shop", "-f", yaml, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("dry run: nothing applied"));
+  ProgramResult diff = Ctl({"policy", "diff", "shop", "-f", yaml});
+  EXPECT_EQ(diff.exit_code, 0);
+  EXPECT_THAT(diff.out, HasSubstr("changes against revision 0"));
+  EXPECT_EQ(Ctl({"policy", "get", "shop"}).exit_code, 3) << "still no policy";
+}
+
+TEST_F(CorsctlTest, InvalidFileListsEveryViolation) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  std::string bad = WriteFile("bad.json", R"({"rules":[{
+      "allowedOrigins":["https://*.com","HTTPS://A.COM","*"],
+      "allowCredentials":true,"allowedMethods":["TRACE"],"preflightStatus":302}]})");
+  ProgramResult applied = Ctl({"policy", "apply", "shop", "-f", bad});
+  EXPECT_EQ(applied.exit_code, 1);
+  EXPECT_THAT(applied.err, HasSubstr("has 5 violations; nothing was applied"));
+  for (const char* field : {"rules[0].allowed_origins[0]", "rules[0].allowed_origins[1]",
+                            "rules[0].allowed_origins[2]", "rules[0].allowed_methods[0]",
+                            "rules[0].preflight_status"}) {
+    EXPECT_THAT(applied.err, HasSubstr(field));
+  }
+  EXPECT_THAT(applied.err, HasSubstr("write \"https://a.com\""));
+  ProgramResult validate = Ctl({"policy", "validate", "-f", bad});
+  EXPECT_EQ(validate.exit_code, 1);
+  ProgramResult json = Ctl({"policy", "validate", "-f", bad, "-o", "json"});
+  EXPECT_EQ(nlohmann::json::parse(json.out)["violations"].size(), 5u);
+  EXPECT_EQ(Ctl({"policy", "get", "shop"}).exit_code, 3);
+}
+
+TEST_F(CorsctlTest, UnknownFieldsAndBadSyntaxAreNamed) {
+  ProgramResult unknown = Ctl({"policy", "validate", "-f", "-"},
+                              R"({"rules":[{"allowedOrigin":["https://a.example"]}]})");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("allowedOrigin"));
+  ProgramResult yaml = Ctl({"policy", "validate", "-f", "-"}, "rules:\n  - [unbalanced\n");
+  EXPECT_EQ(yaml.exit_code, 1);
+  EXPECT_THAT(yaml.err, HasSubstr("YAML"));
+  EXPECT_EQ(Ctl({"policy", "validate", "-f", dir_.File("missing.json")}).exit_code, 1);
+  // Protobuf would silently drop a bare null list item; corsctl refuses it.
+  ProgramResult null_item = Ctl({"policy", "validate", "-f", "-"},
+                                R"({"rules":[{"allowedOrigins":["https://a.example",null]}]})");
+  EXPECT_EQ(null_item.exit_code, 1);
+  EXPECT_THAT(null_item.err, HasSubstr("rules[0].allowedOrigins[1] is null"));
+}
+
+TEST_F(CorsctlTest, ValidateWarnsButPasses) {
+  ProgramResult result = Ctl({"policy", "validate", "-f", "-"},
+                             R"({"rules":[{"allowedOrigins":["https://a.example"],
+                                 "allowPrivateNetwork":true}]})");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("warning: rules[0].allow_private_network"));
+  EXPECT_THAT(result.out, HasSubstr("policy is valid"));
+}
+
+TEST_F(CorsctlTest, StaleExpectedRevisionIsAConflict) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  std::string yaml = WriteFile("policy.yaml", kYamlPolicy);
+  ProgramResult stale = Ctl({"policy", "apply", "shop", "-f", yaml, "--expected-revision", "0"});
+  EXPECT_EQ(stale.exit_code, 4);
+  EXPECT_THAT(stale.err, HasSubstr("at revision 1"));
+  EXPECT_EQ(Ctl({"policy", "apply", "shop", "-f", yaml, "--expected-revision", "1"}).exit_code, 0);
+  EXPECT_EQ(Ctl({"policy", "rollback", "shop", "--to", "1", "--expected-revision", "1"}).exit_code,
+            4);
+}
+
+TEST_F(CorsctlTest, HistoryRollbackAndAudit) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["*"]}]})").ok());
+  ProgramResult rollback = Ctl({"policy", "rollback", "shop", "--to", "1"});
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.err;
+  EXPECT_THAT(rollback.out, HasSubstr("as revision 3"));
+  ProgramResult history = Ctl({"policy", "history", "shop"});
+  EXPECT_THAT(history.out, HasSubstr("REVISION  TIME"));
+  EXPECT_THAT(history.out, HasSubstr("rollback to revision 1"));
+  ProgramResult audit = Ctl({"audit", "shop"});
+  EXPECT_THAT(audit.out, HasSubstr("RollbackPolicy"));
+  EXPECT_THAT(audit.out, HasSubstr("test-admin"));
+  ProgramResult json = Ctl({"audit", "-o", "json"});
+  EXPECT_GE(nlohmann::json::parse(json.out)["events"].size(), 4u);
+}
+
+TEST_F(CorsctlTest, CheckPrintsHeadersAndExplains) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  ProgramResult allowed = Ctl({"check", "--tenant", "shop", "--origin", "https://app.example.com",
+                               "--method", "OPTIONS", "-H", "Access-Control-Request-Method: PUT",
+                               "-H", "Access-Control-Request-Headers: content-type", "--explain"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_THAT(allowed.out, HasSubstr("ALLOW PREFLIGHT (ALLOWED), tenant shop, policy revision 1"));
+  EXPECT_THAT(allowed.out, HasSubstr("answer now with HTTP 204"));
+  EXPECT_THAT(allowed.out, HasSubstr("  Access-Control-Allow-Origin: https://app.example.com\n"));
+  EXPECT_THAT(allowed.out, HasSubstr("  Access-Control-Allow-Headers: content-type\n"));
+  EXPECT_THAT(allowed.out, HasSubstr("why: default rule \"\" matched; origin"));
+
+  ProgramResult denied = Ctl({"check", "--tenant", "shop", "--origin", "https://evil.example",
+                              "--method", "GET", "--explain"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.out, HasSubstr("DENY ACTUAL (ORIGIN_NOT_ALLOWED)"));
+  EXPECT_THAT(denied.out, HasSubstr("-> DENY ORIGIN_NOT_ALLOWED"));
+
+  ProgramResult no_origin = Ctl({"check", "--tenant", "shop", "--method", "GET"});
+  EXPECT_EQ(no_origin.exit_code, 0);
+  EXPECT_THAT(no_origin.out, HasSubstr("NOT_CORS NO_ORIGIN"));
+  EXPECT_EQ(Ctl({"check", "--tenant", "nope", "--origin", "https://a.example"}).exit_code, 3);
+  EXPECT_EQ(Ctl({"check", "--tenant", "shop", "-H", "no colon here"}).exit_code, 2);
+}
+
+TEST_F(CorsctlTest, WrongTokenIsAuthError) {
+  ProgramResult result = Ctl({"tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}});
+  EXPECT_EQ(result.exit_code, 5);
+  EXPECT_THAT(result.err, HasSubstr("unknown token"));
+  std::string viewer = CreateToken(db_, "viewer");
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  EXPECT_EQ(Ctl({"--token", viewer, "tenant", "create", "x"}).exit_code, 5) << "flags win over env";
+  std::string token_file = WriteFile("token", viewer + "\n");
+  EXPECT_EQ(Ctl({"--token-file", token_file, "tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}})
+                .exit_code,
+            0);
+}
+
+TEST_F(CorsctlTest, WatchStreamsUntilInterrupted) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  std::string log = dir_.File("watch.log");
+  Subprocess watch({BinaryDir() + "/corsctl", "--server", corsd_->admin_address(), "--token",
+                    admin_token_, "watch", "shop"},
+                   log);
+  auto wait_for = [&](const std::string& text) {
+    for (int i = 0; i < 200; ++i) {
+      if (ReadFileOrEmpty(log).find(text) != std::string::npos) return true;
+      absl::SleepFor(absl::Milliseconds(25));
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_for("tenant shop revision 1 by test-admin")) << ReadFileOrEmpty(log);
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["*"]}]})").ok());
+  EXPECT_TRUE(wait_for("tenant shop revision 2 by test-admin (1 rules): test"))
+      << ReadFileOrEmpty(log);
+  watch.Signal(SIGINT);
+  EXPECT_EQ(watch.Wait(absl::Seconds(10)), 0);
+}
+
+TEST_F(CorsctlTest, HelpAndUsageErrors) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--help"}, {"tenant", "--help"},
+                                             {"tenant", "create", "--help"},
+                                             {"policy", "--help"}, {"policy", "apply", "--help"},
+                                             {"policy", "rollback", "--help"}, {"audit", "--help"},
+                                             {"check", "--help"}, {"watch", "--help"}}) {
+    ProgramResult result = Ctl(args);
+    EXPECT_EQ(result.exit_code, 0) << args[0];
+    EXPECT_THAT(result.out, HasSubstr("Usage:")) << args[0];
+  }
+  EXPECT_EQ(Ctl({"policy", "apply", "shop"}).exit_code, 2) << "missing -f";
+  EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Ctl({}).exit_code, 2);
+}
+
+TEST(CorsctlOffline, ServerDownIsUnavailableWithinTheTimeout) {
+  // A port nothing listens on.
+  ProgramResult result = RunProgram({BinaryDir() + "/corsctl", "--server", "127.0.0.1:1",
+                                     "--token", "x", "--timeout", "2", "tenant", "list"});
+  EXPECT_EQ(result.exit_code, 6);
+  EXPECT_THAT(result.err, HasSubstr("cannot reach corsd at 127.0.0.1:1"));
+  EXPECT_LT(result.took, absl::Seconds(5));
+  ProgramResult check = RunProgram({BinaryDir() + "/corsctl", "--data-server", "127.0.0.1:1",
+                                    "--timeout", "2", "check", "--tenant", "t", "--origin",
+                                    "https://a.example"});
+  EXPECT_EQ(check.exit_code, 6);
+}
+
+TEST(CorsctlOffline, ValidateWorksWithoutAServer) {
+  ProgramResult result = RunProgram(
+      {BinaryDir() + "/corsctl", "--server", "127.0.0.1:1", "--timeout", "1", "policy",
+       "validate", "-f", "-"},
+      R"({"rules":[{"allowedOrigins":["https://a.example"]}]})");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("server validation skipped"));
+}
+
+}  // namespace
+}  // namespace corsd::testing
