@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "service/engine/name_set.h"
 #include "service/engine/origin_matcher.h"
 
 namespace corsd::engine {
@@ -32,9 +32,9 @@ struct CompiledRule {
   std::string path_prefix;
   OriginMatcher origins;
   bool any_method = false;
-  absl::flat_hash_set<std::string> methods;
+  NameSet methods;
   bool any_header = false;
-  absl::flat_hash_set<std::string> headers;  // lowercase
+  NameSet headers;  // lowercase
   bool allow_credentials = false;
   bool allow_private_network = false;
   int preflight_status = 204;

@@ -10,13 +10,16 @@ CorsRequestHeaders ScanCorsRequestHeaders(absl::Span<const HeaderView> headers) 
   for (const HeaderView& header : headers) {
     // Every name of interest starts with "access-control-request-", so most
     // unrelated headers are rejected by the length comparison alone.
-    if (EqualsIgnoreCase(header.name, kRequestMethodHeader)) {
+    if (EqualsLowercase(header.name, kRequestMethodHeader)) {
       if (found.request_method_lines++ == 0) {
         found.request_method = TrimOptionalWhitespace(header.value);
       }
-    } else if (EqualsIgnoreCase(header.name, kRequestHeadersHeader)) {
-      found.has_request_headers = true;
-    } else if (EqualsIgnoreCase(header.name, kRequestPrivateNetworkHeader)) {
+    } else if (EqualsLowercase(header.name, kRequestHeadersHeader)) {
+      if (found.request_headers_lines < CorsRequestHeaders::kKeptRequestHeadersLines) {
+        found.request_headers[found.request_headers_lines] = header.value;
+      }
+      ++found.request_headers_lines;
+    } else if (EqualsLowercase(header.name, kRequestPrivateNetworkHeader)) {
       found.requests_private_network = TrimOptionalWhitespace(header.value) == "true";
     }
   }

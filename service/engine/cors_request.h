@@ -26,22 +26,29 @@ struct Request {
   absl::Span<const HeaderView> headers;  // any request headers, names in any case
 };
 
-// The Access-Control-Request-* headers of a request, found in one scan.
+// The Access-Control-Request-* headers of a request, found in one scan, so
+// later steps never compare header names again.
 struct CorsRequestHeaders {
+  // Access-Control-Request-Headers lines kept by value; a request with more
+  // (legal, but no browser does it) is re-scanned when needed.
+  static constexpr size_t kKeptRequestHeadersLines = 4;
+
   size_t line_count = 0;            // all header lines looked at
   size_t request_method_lines = 0;  // Access-Control-Request-Method lines
   absl::string_view request_method; // value of the first such line, OWS-trimmed
-  bool has_request_headers = false; // any Access-Control-Request-Headers line
+  size_t request_headers_lines = 0; // Access-Control-Request-Headers lines
+  absl::string_view request_headers[kKeptRequestHeadersLines];
   // Access-Control-Request-Private-Network: true
   bool requests_private_network = false;
 };
 
 CorsRequestHeaders ScanCorsRequestHeaders(absl::Span<const HeaderView> headers);
 
-inline constexpr absl::string_view kRequestMethodHeader = "Access-Control-Request-Method";
-inline constexpr absl::string_view kRequestHeadersHeader = "Access-Control-Request-Headers";
+// Lowercase, for EqualsLowercase.
+inline constexpr absl::string_view kRequestMethodHeader = "access-control-request-method";
+inline constexpr absl::string_view kRequestHeadersHeader = "access-control-request-headers";
 inline constexpr absl::string_view kRequestPrivateNetworkHeader =
-    "Access-Control-Request-Private-Network";
+    "access-control-request-private-network";
 
 }  // namespace corsd::engine
 

@@ -65,7 +65,7 @@ constexpr absl::string_view kVaryPreflight =
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 
 absl::string_view PathWithoutQuery(absl::string_view path) {
-  return path.substr(0, path.find_first_of("?#"));
+  return path.substr(0, FindQueryOrFragment(path));
 }
 
 void DescribeRule(const CompiledRule* rule, absl::string_view path, DecisionWriter* out) {
@@ -102,11 +102,10 @@ void Deny(Reason reason, absl::string_view vary, DecisionWriter* out) {
   out->Finish(Verdict::kDeny, reason);
 }
 
-// Checks the parts of the request that must be well-formed whatever the
-// policy says. Returns false (and has denied) when something is not.
-bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors, bool preflight,
-                        SerializedOrigin* origin, RequestedHeaders* requested,
-                        absl::string_view vary, DecisionWriter* out) {
+// Checks the parts of every CORS request that must be well-formed whatever
+// the policy says. Returns false (and has denied) when something is not.
+bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors,
+                        SerializedOrigin* origin, absl::string_view vary, DecisionWriter* out) {
   if (cors.line_count > kMaxRequestHeaderLines) {
     out->Trace("request has ", cors.line_count, " header lines; at most ",
                kMaxRequestHeaderLines, " are accepted");
@@ -130,7 +129,15 @@ bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors, 
     Deny(Reason::kMalformedRequest, vary, out);
     return false;
   }
-  if (!preflight) return true;
+  return true;
+}
+
+// The preflight's own headers. Checked only once the origin is allowed: a
+// preflight from an origin the policy does not know is denied whatever it
+// asks for, and cheaply.
+bool CheckPreflightSyntax(const Request& request, const CorsRequestHeaders& cors,
+                          RequestedHeaders* requested, absl::string_view vary,
+                          DecisionWriter* out) {
   if (cors.request_method_lines > 1) {
     out->Trace("Access-Control-Request-Method appears ", cors.request_method_lines, " times");
     Deny(Reason::kMalformedRequest, vary, out);
@@ -142,7 +149,7 @@ bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors, 
     Deny(Reason::kMalformedRequest, vary, out);
     return false;
   }
-  if (RequestedHeadersProblem p = requested->Parse(request.headers);
+  if (RequestedHeadersProblem p = requested->Parse(cors, request.headers);
       p != RequestedHeadersProblem::kNone) {
     out->Trace("Access-Control-Request-Headers ", DescribeRequestedHeadersProblem(p));
     Deny(Reason::kMalformedRequest, vary, out);
@@ -275,8 +282,7 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
                                      : kVaryOrigin;
 
   SerializedOrigin origin;
-  RequestedHeaders requested;
-  if (!CheckRequestSyntax(request, cors, preflight, &origin, &requested, vary, &out)) return;
+  if (!CheckRequestSyntax(request, cors, &origin, vary, &out)) return;
 
   DescribeRule(rule, path, &out);
   if (rule == nullptr) return Deny(Reason::kOriginNotAllowed, vary, &out);
@@ -288,8 +294,10 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
   }
   out.Trace("origin ", request.origin, " matched pattern ", pattern);
 
-  if (preflight) return DecidePreflight(*rule, request.origin, cors, requested, &out);
-  AllowActual(*rule, request.origin, &out);
+  if (!preflight) return AllowActual(*rule, request.origin, &out);
+  RequestedHeaders requested;
+  if (!CheckPreflightSyntax(request, cors, &requested, vary, &out)) return;
+  DecidePreflight(*rule, request.origin, cors, requested, &out);
 }
 
 }  // namespace corsd::engine

@@ -1,6 +1,8 @@
 #include "service/engine/http_syntax.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -52,6 +54,32 @@ absl::string_view TrimOptionalWhitespace(absl::string_view s) {
 
 bool EqualsIgnoreCase(absl::string_view a, absl::string_view b) {
   return absl::EqualsIgnoreCase(a, b);
+}
+
+bool EqualsLowercase(absl::string_view s, absl::string_view lowercase) {
+  if (s.size() != lowercase.size()) return false;
+  const char* a = s.data();
+  const char* b = lowercase.data();
+  size_t i = 0;
+  // Eight bytes at a time: where the literal has a letter, setting bit 5 of
+  // the input folds exactly 'A'-'Z' onto 'a'-'z'; every other byte must match
+  // as is. The letter mask comes from the literal (ASCII, so adding per-byte
+  // offsets never carries into the next byte).
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    const uint64_t at_least_a = y + (0x80 - 'a') * kOnes;
+    const uint64_t above_z = y + (0x80 - 'z' - 1) * kOnes;
+    const uint64_t fold = ((at_least_a & ~above_z) & (0x80 * kOnes)) >> 2;
+    if ((x | fold) != y) return false;
+  }
+  for (; i < s.size(); ++i) {
+    const char fold = (b[i] >= 'a' && b[i] <= 'z') ? 0x20 : 0;
+    if (static_cast<char>(a[i] | fold) != b[i]) return false;
+  }
+  return true;
 }
 
 bool IsForbiddenMethod(absl::string_view method) {

@@ -28,6 +28,19 @@ absl::string_view TrimOptionalWhitespace(absl::string_view s);
 // ASCII case-insensitive equality without allocating.
 bool EqualsIgnoreCase(absl::string_view a, absl::string_view b);
 
+// Like EqualsIgnoreCase, but `lowercase` must already be lowercase ASCII;
+// the hot-path form used to find the Access-Control-Request-* headers.
+bool EqualsLowercase(absl::string_view s, absl::string_view lowercase);
+
+// Position of the first '?' or '#', or npos. (absl's find_first_of builds a
+// lookup table on every call, which dominates on short strings.)
+inline size_t FindQueryOrFragment(absl::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '?' || s[i] == '#') return i;
+  }
+  return absl::string_view::npos;
+}
+
 // CONNECT, TRACE, TRACK in any case: fetch() refuses them, so a policy that
 // lists them is a mistake and a request naming them is not from a browser.
 bool IsForbiddenMethod(absl::string_view method);

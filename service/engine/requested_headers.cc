@@ -7,33 +7,44 @@
 #include "service/engine/limits.h"
 
 namespace corsd::engine {
-namespace {
 
-bool IsRequestHeadersLine(const HeaderView& header) {
-  return EqualsIgnoreCase(header.name, kRequestHeadersHeader);
+// Calls `fn` with the value of every Access-Control-Request-Headers line:
+// the ones ScanCorsRequestHeaders kept, or, for a request with more lines
+// than it keeps, a fresh scan.
+template <typename Fn>
+void RequestedHeaders::ForEachLine(Fn fn) const {
+  if (cors_->request_headers_lines <= CorsRequestHeaders::kKeptRequestHeadersLines) {
+    for (size_t i = 0; i < cors_->request_headers_lines; ++i) fn(cors_->request_headers[i]);
+    return;
+  }
+  for (const HeaderView& header : headers_) {
+    if (EqualsLowercase(header.name, kRequestHeadersHeader)) fn(header.value);
+  }
 }
 
-// Calls `element` for every list element of every Access-Control-Request-
-// Headers line, trimmed. An empty line contributes no element (it means "no
-// headers"); empty elements inside a non-empty line are passed through so the
-// caller can reject them. Stops early when `element` returns false.
-bool ForEachElement(absl::Span<const HeaderView> headers,
-                    absl::FunctionRef<bool(absl::string_view)> element) {
-  for (const HeaderView& header : headers) {
-    if (!IsRequestHeadersLine(header)) continue;
-    absl::string_view line = TrimOptionalWhitespace(header.value);
-    if (line.empty()) continue;
+// Calls `element` for every list element of every line, trimmed. An empty
+// line contributes no element (it means "no headers"); empty elements inside
+// a non-empty line are passed through so the caller can reject them. Stops
+// early (and returns false) when `element` returns false.
+template <typename Fn>
+bool RequestedHeaders::ForEachElement(Fn element) const {
+  bool keep_going = true;
+  ForEachLine([&](absl::string_view value) {
+    if (!keep_going) return;
+    absl::string_view line = TrimOptionalWhitespace(value);
+    if (line.empty()) return;
     while (true) {
       size_t comma = line.find(',');
-      if (!element(TrimOptionalWhitespace(line.substr(0, comma)))) return false;
-      if (comma == absl::string_view::npos) break;
+      if (!element(TrimOptionalWhitespace(line.substr(0, comma)))) {
+        keep_going = false;
+        return;
+      }
+      if (comma == absl::string_view::npos) return;
       line.remove_prefix(comma + 1);
     }
-  }
-  return true;
+  });
+  return keep_going;
 }
-
-}  // namespace
 
 absl::string_view DescribeRequestedHeadersProblem(RequestedHeadersProblem problem) {
   switch (problem) {
@@ -51,46 +62,57 @@ absl::string_view DescribeRequestedHeadersProblem(RequestedHeadersProblem proble
   return "is malformed";
 }
 
-RequestedHeadersProblem RequestedHeaders::Parse(absl::Span<const HeaderView> headers) {
+RequestedHeadersProblem RequestedHeaders::Parse(const CorsRequestHeaders& cors,
+                                                absl::Span<const HeaderView> headers) {
+  cors_ = &cors;
   headers_ = headers;
   count_ = 0;
   canonical_ = false;
   size_t total_bytes = 0;
   size_t non_empty_lines = 0;
-  for (const HeaderView& header : headers) {
-    if (!IsRequestHeadersLine(header)) continue;
-    total_bytes += header.value.size();
-    if (!TrimOptionalWhitespace(header.value).empty()) {
+  ForEachLine([&](absl::string_view value) {
+    total_bytes += value.size();
+    if (!TrimOptionalWhitespace(value).empty()) {
       ++non_empty_lines;
-      canonical_line_ = header.value;
+      canonical_line_ = value;
     }
-  }
+  });
   if (total_bytes > kMaxRequestedHeaderBytes) return RequestedHeadersProblem::kTooLarge;
 
   RequestedHeadersProblem problem = RequestedHeadersProblem::kNone;
-  ForEachElement(headers, [&](absl::string_view element) {
+  bool has_whitespace_or_upper = false;
+  ForEachElement([&](absl::string_view element) {
     if (element.empty()) {
       problem = RequestedHeadersProblem::kEmptyElement;
     } else if (element.size() > kMaxHeaderNameBytes || !IsToken(element)) {
       problem = RequestedHeadersProblem::kInvalidName;
     } else if (++count_ > kMaxRequestedHeaderNames) {
       problem = RequestedHeadersProblem::kTooManyNames;
+    } else if (!IsAsciiLowercase(element)) {
+      has_whitespace_or_upper = true;
     }
     return problem == RequestedHeadersProblem::kNone;
   });
   if (problem != RequestedHeadersProblem::kNone) return problem;
 
-  if (non_empty_lines == 1 && IsAsciiLowercase(canonical_line_)) {
-    // Tokens never contain spaces, tabs or commas, so a line without
-    // whitespace whose elements all passed is exactly "a,b,c".
-    canonical_ = canonical_line_.find_first_of(" \t") == absl::string_view::npos;
+  if (non_empty_lines == 1 && !has_whitespace_or_upper) {
+    // Tokens never contain spaces, tabs or commas, so a line whose elements
+    // are all lowercase tokens is exactly "a,b,c" unless it has optional
+    // whitespace around the commas or at its ends.
+    canonical_ = true;
+    for (char c : canonical_line_) {
+      if (c == ' ' || c == '\t') {
+        canonical_ = false;
+        break;
+      }
+    }
   }
   return RequestedHeadersProblem::kNone;
 }
 
 bool RequestedHeaders::ForEachName(absl::FunctionRef<bool(absl::string_view)> visit) const {
   std::array<char, kMaxHeaderNameBytes> lowercase;
-  return ForEachElement(headers_, [&](absl::string_view element) {
+  return ForEachElement([&](absl::string_view element) {
     for (size_t i = 0; i < element.size(); ++i) {
       lowercase[i] = absl::ascii_tolower(static_cast<unsigned char>(element[i]));
     }

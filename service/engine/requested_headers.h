@@ -6,8 +6,9 @@
 // names or kMaxRequestedHeaderBytes bytes are reported as problems, so the
 // work per request is bounded and linear.
 //
+//   CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
 //   RequestedHeaders requested;
-//   if (requested.Parse(request.headers) != RequestedHeadersProblem::kNone) deny;
+//   if (requested.Parse(cors, request.headers) != RequestedHeadersProblem::kNone) deny;
 //   requested.ForEachName([&](absl::string_view lowercase) { return rule.AllowsHeader(lowercase); });
 //   absl::string_view echo = requested.Canonical(&scratch);  // "content-type,x-trace"
 //
@@ -38,8 +39,10 @@ absl::string_view DescribeRequestedHeadersProblem(RequestedHeadersProblem proble
 
 class RequestedHeaders {
  public:
-  // `headers` must outlive this object.
-  RequestedHeadersProblem Parse(absl::Span<const HeaderView> headers);
+  // `cors` must come from ScanCorsRequestHeaders(headers); both must outlive
+  // this object.
+  RequestedHeadersProblem Parse(const CorsRequestHeaders& cors,
+                                absl::Span<const HeaderView> headers);
 
   size_t count() const { return count_; }
 
@@ -54,6 +57,12 @@ class RequestedHeaders {
   absl::string_view Canonical(std::string* scratch) const;
 
  private:
+  template <typename Fn>
+  void ForEachLine(Fn fn) const;
+  template <typename Fn>
+  bool ForEachElement(Fn element) const;
+
+  const CorsRequestHeaders* cors_ = nullptr;
   absl::Span<const HeaderView> headers_;
   size_t count_ = 0;
   // Set when exactly one non-empty line was sent and it is already canonical.

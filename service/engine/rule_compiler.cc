@@ -143,7 +143,7 @@ void CompileMethods(const RuleSpec& spec, absl::string_view field, CompiledRule*
           name, absl::StrCat(QuoteForMessage(method), " never matches: browsers uppercase this "
                              "method before sending it; write \"",
                              absl::AsciiStrToUpper(method), "\""));
-    } else if (!rule->methods.insert(method).second) {
+    } else if (!rule->methods.Insert(method)) {
       diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(method), " is listed twice"));
     }
   }
@@ -171,7 +171,7 @@ void CompileAllowedHeaders(const RuleSpec& spec, absl::string_view field, Compil
                                                  " is a header scripts can never set, so "
                                                  "allowing it has no effect"));
     }
-    if (!rule->headers.insert(absl::AsciiStrToLower(header)).second) {
+    if (!rule->headers.Insert(absl::AsciiStrToLower(header))) {
       diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(header),
                                                  " is listed twice (names are case-insensitive)"));
     }

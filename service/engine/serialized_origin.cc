@@ -12,6 +12,42 @@ namespace {
 constexpr size_t kMaxDomainBytes = 253;
 constexpr size_t kMaxLabelBytes = 63;
 
+// One table lookup per byte classifies it for every check below (the
+// origin is scanned once or twice, never once per rule).
+enum ByteClass : uint8_t {
+  kOther,       // printable ASCII that no host may contain
+  kLower,       // a-z
+  kUpper,       // A-Z
+  kDigit,       // 0-9
+  kHostSymbol,  // '-' '_'
+  kDot,
+  kStar,
+  kSpace,       // ' ' '\t'
+  kControl,     // other C0 controls, DEL
+  kHigh,        // >= 0x80
+};
+
+constexpr std::array<ByteClass, 256> MakeByteClasses() {
+  std::array<ByteClass, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    ByteClass k = kOther;
+    if (c >= 'a' && c <= 'z') k = kLower;
+    else if (c >= 'A' && c <= 'Z') k = kUpper;
+    else if (c >= '0' && c <= '9') k = kDigit;
+    else if (c == '-' || c == '_') k = kHostSymbol;
+    else if (c == '.') k = kDot;
+    else if (c == '*') k = kStar;
+    else if (c == ' ' || c == '\t') k = kSpace;
+    else if (c < 0x20 || c == 0x7f) k = kControl;
+    else if (c >= 0x80) k = kHigh;
+    table[c] = k;
+  }
+  return table;
+}
+constexpr std::array<ByteClass, 256> kByteClass = MakeByteClasses();
+
+inline ByteClass ClassOf(char c) { return kByteClass[static_cast<unsigned char>(c)]; }
+
 bool IsAsciiDigits(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -37,16 +73,6 @@ bool HasUppercase(absl::string_view s) {
   return false;
 }
 
-// The URL parser treats a host whose last label is a number (decimal, or
-// starting with 0x) as IPv4, so such a host must be canonical dotted IPv4.
-bool EndsInNumber(absl::string_view host) {
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  size_t dot = host.rfind('.');
-  absl::string_view last = dot == absl::string_view::npos ? host : host.substr(dot + 1);
-  if (IsAsciiDigits(last)) return true;
-  return last.size() >= 2 && last[0] == '0' && last[1] == 'x';
-}
-
 OriginProblem CheckIPv4(absl::string_view host) {
   int parts = 0;
   while (true) {
@@ -62,24 +88,55 @@ OriginProblem CheckIPv4(absl::string_view host) {
   return parts == 4 ? OriginProblem::kNone : OriginProblem::kNonCanonicalAddress;
 }
 
-OriginProblem CheckDomain(absl::string_view host) {
+// A domain or dotted IPv4 host, in one pass: character classes, label
+// lengths, uppercase, and whether the last label is a number (the URL parser
+// treats such a host as IPv4, so it must then be canonical dotted IPv4).
+OriginProblem CheckDomainOrIPv4(absl::string_view host, HostKind* kind) {
   absl::string_view labels = host;
   if (labels.back() == '.') labels.remove_suffix(1);  // "example.com." is its own origin
-  if (labels.empty() || labels.size() > kMaxDomainBytes) return OriginProblem::kBadHost;
+  bool uppercase = false;
+  bool invalid = labels.empty() || labels.size() > kMaxDomainBytes;
   size_t label_size = 0;
-  for (char c : labels) {
-    if (c == '.') {
-      if (label_size == 0) return OriginProblem::kBadHost;
-      label_size = 0;
-      continue;
+  size_t label_start = 0;
+  bool label_all_digits = true;
+  const char* data = labels.data();
+  for (size_t i = 0; i < labels.size(); ++i) {
+    switch (ClassOf(data[i])) {
+      case kDot:
+        if (label_size == 0) invalid = true;
+        label_size = 0;
+        label_start = i + 1;
+        label_all_digits = true;
+        continue;
+      case kUpper:
+        uppercase = true;
+        label_all_digits = false;
+        break;
+      case kDigit:
+        break;
+      case kLower:
+      case kHostSymbol:
+        label_all_digits = false;
+        break;
+      default:
+        invalid = true;
+        label_all_digits = false;
+        break;
     }
-    if (absl::ascii_isupper(static_cast<unsigned char>(c))) return OriginProblem::kUppercase;
-    if (c == '*') return OriginProblem::kWildcard;
-    bool allowed = absl::ascii_islower(static_cast<unsigned char>(c)) ||
-                   absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-    if (!allowed || ++label_size > kMaxLabelBytes) return OriginProblem::kBadHost;
+    if (++label_size > kMaxLabelBytes) invalid = true;
   }
-  return label_size == 0 ? OriginProblem::kBadHost : OriginProblem::kNone;
+  if (uppercase) return OriginProblem::kUppercase;
+  absl::string_view last = labels.substr(label_start);
+  const bool ends_in_number =
+      (label_size > 0 && label_all_digits) ||
+      (last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X'));
+  if (ends_in_number) {
+    *kind = HostKind::kIPv4;
+    return CheckIPv4(host);
+  }
+  *kind = HostKind::kDomain;
+  if (invalid || label_size == 0) return OriginProblem::kBadHost;
+  return OriginProblem::kNone;
 }
 
 // Parses the text between the brackets into eight pieces. Embedded IPv4
@@ -201,11 +258,16 @@ absl::string_view DefaultPortFor(absl::string_view scheme) {
 
 OriginProblem CheckOriginBytes(absl::string_view text) {
   for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 && u != '\t') return OriginProblem::kControlCharacter;
-    if (u == 0x7f) return OriginProblem::kControlCharacter;
-    if (u == ' ' || u == '\t') return OriginProblem::kWhitespace;
-    if (u >= 0x80) return OriginProblem::kNonAscii;
+    switch (ClassOf(c)) {
+      case kControl:
+        return OriginProblem::kControlCharacter;
+      case kSpace:
+        return OriginProblem::kWhitespace;
+      case kHigh:
+        return OriginProblem::kNonAscii;
+      default:
+        break;
+    }
   }
   return OriginProblem::kNone;
 }
@@ -230,13 +292,7 @@ OriginProblem CheckHost(absl::string_view host, HostKind* kind) {
     *kind = HostKind::kIPv6;
     return CheckIPv6(host);
   }
-  if (HasUppercase(host)) return OriginProblem::kUppercase;
-  if (EndsInNumber(host)) {
-    *kind = HostKind::kIPv4;
-    return CheckIPv4(host);
-  }
-  *kind = HostKind::kDomain;
-  return CheckDomain(host);
+  return CheckDomainOrIPv4(host, kind);
 }
 
 OriginProblem CheckPort(absl::string_view scheme, absl::string_view port) {
@@ -258,23 +314,39 @@ OriginProblem ParseSerializedOrigin(absl::string_view origin, SerializedOrigin* 
 
   size_t authority_start = scheme_end + 3;
   absl::string_view rest = origin.substr(authority_start);
-  size_t authority_end = rest.find_first_of("/?#");
-  if (authority_end != absl::string_view::npos) {
-    return rest[authority_end] == '/' ? OriginProblem::kPath : OriginProblem::kQueryOrFragment;
+  // One pass over the authority finds everything the checks below need.
+  size_t first_colon = absl::string_view::npos;
+  bool has_star = false;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    switch (rest[i]) {
+      case '/':
+        return OriginProblem::kPath;
+      case '?':
+      case '#':
+        return OriginProblem::kQueryOrFragment;
+      case '@':
+        return OriginProblem::kUserinfo;
+      case ':':
+        if (first_colon == absl::string_view::npos) first_colon = i;
+        break;
+      case '*':
+        has_star = true;
+        break;
+      default:
+        break;
+    }
   }
-  if (rest.find('@') != absl::string_view::npos) return OriginProblem::kUserinfo;
 
   size_t host_end;
   if (!rest.empty() && rest.front() == '[') {
     size_t close = rest.find(']');
     host_end = close == absl::string_view::npos ? rest.size() : close + 1;
   } else {
-    host_end = rest.find(':');
-    if (host_end == absl::string_view::npos) host_end = rest.size();
+    host_end = first_colon == absl::string_view::npos ? rest.size() : first_colon;
   }
   out->host = rest.substr(0, host_end);
   out->host_offset = authority_start;
-  if (out->host.find('*') != absl::string_view::npos) return OriginProblem::kWildcard;
+  if (has_star && out->host.find('*') != absl::string_view::npos) return OriginProblem::kWildcard;
   if (OriginProblem p = CheckHost(out->host, &out->host_kind); p != OriginProblem::kNone) return p;
 
   absl::string_view after_host = rest.substr(host_end);
