@@ -24,6 +24,23 @@ engine::PolicySpec ToPolicySpec(const v1::Policy& policy) {
   return spec;
 }
 
+v1::Policy ToPolicyProto(const engine::PolicySpec& spec) {
+  v1::Policy policy;
+  for (const engine::RuleSpec& rule : spec.rules) {
+    v1::CorsRule* out = policy.add_rules();
+    out->set_path_prefix(rule.path_prefix);
+    for (const std::string& o : rule.allowed_origins) out->add_allowed_origins(o);
+    for (const std::string& m : rule.allowed_methods) out->add_allowed_methods(m);
+    for (const std::string& h : rule.allowed_headers) out->add_allowed_headers(h);
+    for (const std::string& h : rule.exposed_headers) out->add_exposed_headers(h);
+    out->set_allow_credentials(rule.allow_credentials);
+    out->set_max_age_seconds(rule.max_age_seconds);
+    out->set_allow_private_network(rule.allow_private_network);
+    out->set_preflight_status(rule.preflight_status);
+  }
+  return policy;
+}
+
 void AppendFieldViolations(const std::vector<engine::FieldViolation>& violations,
                            google::protobuf::RepeatedPtrField<v1::FieldViolation>* out) {
   out->Reserve(out->size() + static_cast<int>(violations.size()));

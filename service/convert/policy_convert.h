@@ -16,6 +16,7 @@
 namespace corsd {
 
 engine::PolicySpec ToPolicySpec(const v1::Policy& policy);
+v1::Policy ToPolicyProto(const engine::PolicySpec& spec);
 
 void AppendFieldViolations(const std::vector<engine::FieldViolation>& violations,
                            google::protobuf::RepeatedPtrField<v1::FieldViolation>* out);

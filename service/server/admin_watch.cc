@@ -26,7 +26,7 @@ grpc::ServerWriteReactor<v1::PolicyEvent>* AdminService::WatchPolicies(
       .Field("actor", principal->label)
       .Field("tenants", tenants.empty() ? std::string("*") : absl::StrJoin(tenants, ","))
       .Field("peer", context->peer());
-  return new WatchReactor(hub_, tenants);
+  return new WatchReactor(context, hub_, tenants);
 }
 
 }  // namespace corsd::server

@@ -63,6 +63,7 @@ std::shared_ptr<WatchQueue> WatchHub::Subscribe(const std::vector<std::string>& 
       ++initial;
     }
   }
+  queue->initial_events_ = initial;
   watchers_[queue.get()] = {queue, initial + kMaxPendingEvents};
   return queue;
 }

@@ -39,6 +39,9 @@ class WatchQueue {
   std::optional<PolicyEventPtr> Pop();
   // Set once the queue will deliver nothing more: overflow or shutdown.
   std::optional<absl::Status> closed_status();
+  // How many of the first events are the initial state (the current version
+  // of each watched tenant at subscription).
+  size_t initial_events() const { return initial_events_; }
 
  private:
   friend class WatchHub;
@@ -53,6 +56,7 @@ class WatchQueue {
 
   const absl::flat_hash_set<std::string> tenants_;  // empty = every tenant
   const std::function<void()> wake_;
+  size_t initial_events_ = 0;  // set once, by Subscribe
   absl::Mutex mu_;
   std::deque<PolicyEventPtr> events_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);

@@ -1,12 +1,15 @@
 #include "service/server/watch_reactor.h"
 
 #include <optional>
+#include <string>
 
 #include "service/server/grpc_status.h"
 
 namespace corsd::server {
 
-WatchReactor::WatchReactor(WatchHub* hub, const std::vector<std::string>& tenants) : hub_(hub) {
+WatchReactor::WatchReactor(grpc::CallbackServerContext* context, WatchHub* hub,
+                           const std::vector<std::string>& tenants)
+    : hub_(hub) {
   // The hub may call Pump() from a publishing thread as soon as Subscribe
   // registers the queue, before queue_ is set here; Pump() ignores calls
   // until then, and the Pump() below catches up.
@@ -19,6 +22,8 @@ WatchReactor::WatchReactor(WatchHub* hub, const std::vector<std::string>& tenant
     Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "corsd is shutting down; reconnect"));
     return;
   }
+  context->AddInitialMetadata(kInitialEventsMetadata, std::to_string(queue->initial_events()));
+  StartSendInitialMetadata();
   {
     absl::MutexLock lock(&mu_);
     queue_ = std::move(queue);

@@ -5,6 +5,7 @@
 #ifndef CORSD_SERVICE_SERVER_WATCH_REACTOR_H_
 #define CORSD_SERVICE_SERVER_WATCH_REACTOR_H_
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <memory>
@@ -18,10 +19,17 @@
 
 namespace corsd::server {
 
+// Initial metadata of a WatchPolicies stream: how many of the first events
+// are the initial state. A client that reconnects uses it to know when it
+// holds the complete current state (and can forget tenants that vanished).
+inline constexpr char kInitialEventsMetadata[] = "corsd-initial-events";
+
 class WatchReactor : public grpc::ServerWriteReactor<v1::PolicyEvent> {
  public:
-  // Subscribes to `hub` and starts writing the initial state.
-  WatchReactor(WatchHub* hub, const std::vector<std::string>& tenants);
+  // Subscribes to `hub` and starts writing the initial state, announcing
+  // its size in the initial metadata (kInitialEventsMetadata).
+  WatchReactor(grpc::CallbackServerContext* context, WatchHub* hub,
+               const std::vector<std::string>& tenants);
   // A stream that ends right away with `status` (e.g. PERMISSION_DENIED).
   explicit WatchReactor(const grpc::Status& status);
 

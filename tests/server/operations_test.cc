@@ -8,6 +8,7 @@
 #include "service/store/sqlite_connection.h"
 #include "tests/support/server_fixture.h"
 #include "tests/server/watcher.h"
+#include "tests/support/pki.h"
 
 namespace corsd::testing {
 namespace {
@@ -193,34 +194,6 @@ TEST(CorsdCommands, ServeReportsPortsInUse) {
 }
 
 // --- TLS ---------------------------------------------------------------------
-
-struct Pki {
-  std::string ca_cert, server_cert, server_key, client_cert, client_key;
-};
-
-// A throwaway CA with one server and one client certificate (EC P-256).
-Pki MakePki(const TempDir& dir) {
-  const std::string openssl = "/usr/bin/openssl";
-  auto run = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), openssl);
-    ProgramResult r = RunProgram(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-  };
-  std::ofstream(dir.File("server.ext")) << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-  std::ofstream(dir.File("client.ext")) << "extendedKeyUsage=clientAuth\n";
-  run({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-       "-keyout", dir.File("ca.key"), "-out", dir.File("ca.crt"), "-days", "1", "-subj",
-       "/CN=corsd test CA"});
-  for (const std::string who : {"server", "client"}) {
-    run({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-         dir.File(who + ".key"), "-out", dir.File(who + ".csr"), "-subj", "/CN=" + who});
-    run({"x509", "-req", "-in", dir.File(who + ".csr"), "-CA", dir.File("ca.crt"), "-CAkey",
-         dir.File("ca.key"), "-CAcreateserial", "-out", dir.File(who + ".crt"), "-days", "1",
-         "-extfile", dir.File(who + ".ext")});
-  }
-  return {dir.File("ca.crt"), dir.File("server.crt"), dir.File("server.key"),
-          dir.File("client.crt"), dir.File("client.key")};
-}
 
 grpc::StatusCode TlsCheck(int port, const std::string& ca, const std::string& cert,
                           const std::string& key) {

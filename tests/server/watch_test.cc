@@ -28,6 +28,8 @@ TEST_F(WatchTest, InitialStateThenChangesInOrder) {
   Watcher watcher(admin_.get(), admin_token_, {});
   std::vector<v1::PolicyEvent> initial = watcher.WaitFor(2);
   ASSERT_EQ(initial.size(), 2u);
+  // The stream says how many events make up the initial state.
+  EXPECT_EQ(watcher.initial_events(), "2");
   std::set<std::string> tenants = {initial[0].tenant(), initial[1].tenant()};
   EXPECT_EQ(tenants, (std::set<std::string>{"shop", "blog"}));
   for (const auto& e : initial) EXPECT_EQ(e.version().revision(), 1);
@@ -62,6 +64,9 @@ TEST_F(WatchTest, FiltersByTenant) {
   ASSERT_TRUE(CreateTenant("shop").ok());
   ASSERT_TRUE(CreateTenant("blog").ok());
   Watcher watcher(admin_.get(), admin_token_, {"shop"});
+  // Nothing to send yet, but the stream has started and says so.
+  for (int i = 0; i < 100 && !watcher.initial_events(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(watcher.initial_events(), "0");
   ASSERT_TRUE(PutPolicy("blog", OnlyOrigin("https://b.example")).ok());
   ASSERT_TRUE(PutPolicy("shop", OnlyOrigin("https://a.example")).ok());
   std::vector<v1::PolicyEvent> events = watcher.WaitFor(1);

@@ -22,6 +22,13 @@ class Watcher {
     for (const std::string& t : tenants) request.add_tenants(t);
     reader_ = admin->WatchPolicies(&context_, request);
     thread_ = std::thread([this] {
+      reader_->WaitForInitialMetadata();
+      {
+        const auto& metadata = context_.GetServerInitialMetadata();
+        auto it = metadata.find("corsd-initial-events");
+        absl::MutexLock lock(&mu_);
+        if (it != metadata.end()) initial_events_ = std::string(it->second.data(), it->second.size());
+      }
       v1::PolicyEvent event;
       while (reader_->Read(&event)) {
         absl::MutexLock lock(&mu_);
@@ -45,6 +52,12 @@ class Watcher {
     mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
     return events_;
   }
+  // The corsd-initial-events initial metadata, once the stream started.
+  std::optional<std::string> initial_events() {
+    absl::MutexLock lock(&mu_);
+    return initial_events_;
+  }
+
   std::optional<grpc::Status> WaitDone(absl::Duration timeout = absl::Seconds(10)) {
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&done_), timeout);
@@ -60,6 +73,7 @@ class Watcher {
   std::vector<v1::PolicyEvent> events_ ABSL_GUARDED_BY(mu_);
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<std::string> initial_events_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace corsd::testing

@@ -35,7 +35,7 @@ std::unique_ptr<CorsdProcess> CorsdProcess::Start(const CorsdOptions& options) {
   } else {
     argv.insert(argv.end(), {"--db", options.db});
   }
-  argv.insert(argv.end(), {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+  argv.insert(argv.end(), {"--listen", options.data_listen, "--admin-listen", options.admin_listen,
                            "--metrics-listen", "127.0.0.1:0", "--ready-file", ready,
                            "--shutdown-grace", "5s", "--poll-interval", "50ms"});
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());

@@ -33,6 +33,8 @@ struct CorsdOptions {
   std::vector<std::string> extra_args;
   std::map<std::string, std::string> env;
   std::string name = "corsd";  // distinguishes logs of several servers in one dir
+  std::string data_listen = "127.0.0.1:0";   // fixed ports let clients reconnect
+  std::string admin_listen = "127.0.0.1:0";
 };
 
 class CorsdProcess {

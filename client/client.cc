@@ -1,0 +1,158 @@
+// corsd::Client: remote checks, local evaluation and fallbacks.
+#include "corsd/client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "client/decision_mapping.h"
+#include "client/policy_watcher.h"
+#include "client/remote_checker.h"
+
+namespace corsd {
+namespace {
+
+using client_internal::PolicyWatcher;
+using client_internal::RemoteChecker;
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const ClientOptions& options,
+                                           bool tls) {
+  grpc::ChannelArguments args;
+  // Gateways hold this channel for their lifetime: keep it warm and notice
+  // dead connections without waiting for a request to time out.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  if (!tls) return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca_pem;
+  ssl.pem_cert_chain = options.tls_cert_pem;
+  ssl.pem_private_key = options.tls_key_pem;
+  if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args);
+}
+
+// Statuses that mean "corsd refused this request", as opposed to "corsd
+// could not be asked": these are the caller's to handle.
+bool IsRequestError(grpc::StatusCode code) {
+  return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::INVALID_ARGUMENT;
+}
+
+class ClientImpl final : public Client {
+ public:
+  explicit ClientImpl(const ClientOptions& options) : options_(options) {
+    const bool tls = !options.tls_ca_pem.empty();
+    remote_ = std::make_unique<RemoteChecker>(MakeChannel(options.target, options, tls), options);
+    const bool needs_watch =
+        options.local_evaluation ||
+        options.failure_mode == ClientOptions::FailureMode::kFailOpenCached;
+    if (needs_watch && !options.admin_target.empty()) {
+      watcher_ = std::make_unique<PolicyWatcher>(
+          MakeChannel(options.admin_target, options, /*tls=*/false), options);
+    }
+  }
+
+  absl::StatusOr<Decision> Check(const CorsRequest& request) override {
+    absl::StatusOr<Decision> result;
+    absl::Notification done;
+    CheckAsync(request, [&](absl::StatusOr<Decision> decision) {
+      result = std::move(decision);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  }
+
+  void CheckAsync(const CorsRequest& request,
+                  std::function<void(absl::StatusOr<Decision>)> done) override {
+    if (options_.local_evaluation && watcher_ != nullptr) {
+      if (std::optional<Decision> local = DecideFromWatch(request, Decision::Source::kLocal)) {
+        done(std::move(*local));
+        return;
+      }
+      // Not (yet) in the local state: ask corsd.
+    }
+    remote_->Check(client_internal::ToCheckRequest(request),
+                   [this, request, done = std::move(done)](const grpc::Status& status,
+                                                           const v1::CheckResponse& response) {
+                     if (status.ok()) {
+                       done(client_internal::FromCheckResponse(response, Decision::Source::kRemote));
+                     } else if (IsRequestError(status.error_code())) {
+                       done(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                         status.error_message()));
+                     } else {
+                       done(Fallback(request, status));
+                     }
+                   });
+  }
+
+  LocalPolicyStatus local_status() const override {
+    return watcher_ != nullptr ? watcher_->status() : LocalPolicyStatus{};
+  }
+
+  bool WaitUntilSynced(absl::Duration timeout) override {
+    return watcher_ != nullptr && watcher_->WaitUntilSynced(timeout);
+  }
+
+ private:
+  // A decision from the watched policies, when they cover the request.
+  std::optional<Decision> DecideFromWatch(const CorsRequest& request, Decision::Source source) {
+    const engine::TenantDirectory& directory = watcher_->directory();
+    const engine::TenantSnapshot* tenant = request.tenant.empty()
+                                               ? directory.FindByHost(request.host)
+                                               : directory.FindByName(request.tenant);
+    if (tenant == nullptr) return std::nullopt;
+    return client_internal::DecideLocally(*tenant->policy, tenant->name, request, source);
+  }
+
+  Decision Fallback(const CorsRequest& request, const grpc::Status& status) {
+    const std::string error =
+        absl::StrCat("corsd unavailable (", status.error_message(), ")");
+    if (options_.failure_mode == ClientOptions::FailureMode::kFailOpenCached &&
+        watcher_ != nullptr) {
+      if (std::optional<Decision> cached =
+              DecideFromWatch(request, Decision::Source::kCachedPolicy)) {
+        cached->fallback_error = error;
+        return *std::move(cached);
+      }
+    }
+    return client_internal::FailClosed(request, error);
+  }
+
+  const ClientOptions options_;
+  std::unique_ptr<RemoteChecker> remote_;
+  std::unique_ptr<PolicyWatcher> watcher_;
+};
+
+}  // namespace
+
+bool Decision::SameAnswer(const Decision& other) const {
+  return verdict == other.verdict && kind == other.kind && reason == other.reason &&
+         response_headers == other.response_headers && respond_now == other.respond_now &&
+         http_status == other.http_status && policy_revision == other.policy_revision &&
+         tenant == other.tenant && explanation == other.explanation;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("ClientOptions.target is empty");
+  if (options.deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("ClientOptions.deadline must be positive");
+  }
+  if (options.local_evaluation && options.admin_target.empty()) {
+    return absl::InvalidArgumentError(
+        "local evaluation watches policies on the admin port: set ClientOptions.admin_target "
+        "(and admin_token)");
+  }
+  if (!options.tls_cert_pem.empty() != !options.tls_key_pem.empty()) {
+    return absl::InvalidArgumentError("tls_cert_pem and tls_key_pem go together");
+  }
+  return std::unique_ptr<Client>(new ClientImpl(options));
+}
+
+}  // namespace corsd

@@ -1,0 +1,56 @@
+#include "client/remote_checker.h"
+
+#include <grpcpp/alarm.h>
+
+#include "absl/random/random.h"
+#include "absl/time/clock.h"
+
+namespace corsd::client_internal {
+
+struct RemoteChecker::Call {
+  v1::CheckRequest request;
+  v1::CheckResponse response;
+  std::unique_ptr<grpc::ClientContext> context;
+  grpc::Alarm alarm;
+  absl::Time deadline;
+  int attempt = 0;
+  std::function<void(const grpc::Status&, const v1::CheckResponse&)> done;
+};
+
+RemoteChecker::RemoteChecker(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options)
+    : stub_(v1::CorsDecision::NewStub(std::move(channel))), options_(options) {}
+
+void RemoteChecker::Check(v1::CheckRequest request,
+                          std::function<void(const grpc::Status&, const v1::CheckResponse&)> done) {
+  auto* call = new Call();
+  call->request = std::move(request);
+  call->deadline = absl::Now() + options_.deadline;
+  call->done = std::move(done);
+  Attempt(call);
+}
+
+void RemoteChecker::Attempt(Call* call) {
+  ++call->attempt;
+  call->context = std::make_unique<grpc::ClientContext>();
+  call->context->set_deadline(absl::ToChronoTime(call->deadline));
+  call->response.Clear();
+  stub_->async()->Check(
+      call->context.get(), &call->request, &call->response, [this, call](grpc::Status status) {
+        const bool retryable = status.error_code() == grpc::StatusCode::UNAVAILABLE;
+        if (retryable && call->attempt < options_.max_attempts) {
+          // Full jitter around an exponential step, so many gateways that
+          // lost corsd at once do not come back in lockstep.
+          absl::Duration step = options_.initial_backoff * (1 << (call->attempt - 1));
+          absl::Duration backoff = step * absl::Uniform(absl::BitGen(), 0.5, 1.5);
+          if (absl::Now() + backoff < call->deadline) {
+            call->alarm.Set(absl::ToChronoTime(absl::Now() + backoff),
+                            [this, call](bool) { Attempt(call); });
+            return;
+          }
+        }
+        call->done(status, call->response);
+        delete call;
+      });
+}
+
+}  // namespace corsd::client_internal

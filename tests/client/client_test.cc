@@ -1,0 +1,332 @@
+// corsd::Client against a real corsd: remote checks, local evaluation (and
+// that it answers every row of the Fetch decision table exactly like corsd),
+// propagation of changes, behaviour when corsd goes away, TLS, async use.
+#include <atomic>
+#include <set>
+
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/notification.h"
+#include "corsd/client.h"
+#include "gmock/gmock.h"
+#include "service/convert/policy_convert.h"
+#include "tests/support/fetch_cases.h"
+#include "tests/support/pki.h"
+#include "service/store/sqlite_policy_store.h"
+#include "tests/support/server_fixture.h"
+
+namespace corsd::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TenantFor(const std::string& policy) { return absl::StrReplaceAll(policy, {{"_", "-"}}); }
+
+CorsRequest ToCorsRequest(const DecisionCase& c, bool explain) {
+  CorsRequest request;
+  request.tenant = TenantFor(c.policy);
+  request.origin = c.origin;
+  request.method = c.method;
+  request.path = c.path;
+  request.explain = explain;
+  for (const auto& [name, value] : c.headers) request.headers.push_back({name, value});
+  return request;
+}
+
+class ClientTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    viewer_token_ = CreateToken(db_, "viewer", "", "gateway");
+  }
+
+  ClientOptions RemoteOptions() {
+    ClientOptions options;
+    options.target = corsd_->data_address();
+    options.deadline = absl::Seconds(2);  // generous: CI machines are slow
+    return options;
+  }
+
+  ClientOptions LocalOptions(std::vector<std::string> tenants = {}) {
+    ClientOptions options = RemoteOptions();
+    options.local_evaluation = true;
+    options.admin_target = corsd_->admin_address();
+    options.admin_token = viewer_token_;
+    options.tenants = std::move(tenants);
+    return options;
+  }
+
+  std::unique_ptr<Client> MakeClient(const ClientOptions& options) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(options);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+
+  std::string viewer_token_;
+};
+
+TEST_F(ClientTest, RemoteAndLocalAnswerEveryTableRowIdentically) {
+  for (const auto& [name, spec] : FetchPolicySpecs()) {
+    ASSERT_TRUE(CreateTenant(TenantFor(name)).ok()) << name;
+    v1::PutPolicyRequest put;
+    put.set_tenant(TenantFor(name));
+    *put.mutable_policy() = ToPolicyProto(spec);
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    v1::PolicyVersion version;
+    ASSERT_TRUE(admin_->PutPolicy(&context, put, &version).ok()) << name;
+  }
+  ASSERT_TRUE(CreateTenant("empty").ok());  // a tenant without a policy
+
+  auto remote = MakeClient(RemoteOptions());
+  auto local = MakeClient(LocalOptions());
+  ASSERT_TRUE(local->WaitUntilSynced(absl::Seconds(10)));
+  std::vector<DecisionCase> cases = FetchDecisionCases();
+  ASSERT_GE(cases.size(), 150u);
+  for (const DecisionCase& c : cases) {
+    for (bool explain : {false, true}) {
+      CorsRequest request = ToCorsRequest(c, explain);
+      absl::StatusOr<Decision> from_server = remote->Check(request);
+      absl::StatusOr<Decision> from_local = local->Check(request);
+      ASSERT_TRUE(from_server.ok()) << c.name << ": " << from_server.status();
+      ASSERT_TRUE(from_local.ok()) << c.name << ": " << from_local.status();
+      EXPECT_EQ(from_server->source, Decision::Source::kRemote);
+      // Tenants without a policy are not in the watch stream (by contract),
+      // so the local client asks corsd about them.
+      EXPECT_EQ(from_local->source, c.policy == "empty" ? Decision::Source::kRemote
+                                                        : Decision::Source::kLocal)
+          << c.name;
+      EXPECT_TRUE(from_server->SameAnswer(*from_local)) << c.name << (explain ? " (explain)" : "");
+      EXPECT_EQ(static_cast<int>(from_local->verdict), static_cast<int>(c.verdict)) << c.name;
+    }
+  }
+}
+
+TEST_F(ClientTest, LocalEvaluationFollowsPolicyChanges) {
+  ASSERT_TRUE(CreateTenant("shop", {"shop.example.com"}).ok());
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["https://one.example"]}]})").ok());
+  auto client = MakeClient(LocalOptions({"shop"}));
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  CorsRequest request{.tenant = "shop", .origin = "https://two.example", .method = "GET", .path = "/"};
+  EXPECT_EQ(client->Check(request)->verdict, Verdict::kDeny);
+
+  v1::PolicyVersion written;
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["https://two.example"]}]})",
+                        std::nullopt, "", &written)
+                  .ok());
+  Verdict verdict = Verdict::kDeny;
+  for (int i = 0; i < 200 && verdict != Verdict::kAllow; ++i) {
+    verdict = client->Check(request)->verdict;
+    if (verdict != Verdict::kAllow) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(verdict, Verdict::kAllow);
+  LocalPolicyStatus status = client->local_status();
+  EXPECT_TRUE(status.watching);
+  EXPECT_TRUE(status.connected);
+  EXPECT_EQ(status.staleness, absl::ZeroDuration());
+  EXPECT_EQ(status.revisions["shop"], written.revision());
+
+  // Tenant resolution by host works locally too.
+  CorsRequest by_host{.host = "shop.example.com", .origin = "https://two.example", .method = "GET"};
+  absl::StatusOr<Decision> decision = client->Check(by_host);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->source, Decision::Source::kLocal);
+  EXPECT_EQ(decision->tenant, "shop");
+}
+
+TEST_F(ClientTest, RemoteErrorsThatAreTheCallersAreReturned) {
+  auto client = MakeClient(RemoteOptions());
+  absl::StatusOr<Decision> unknown = client->Check({.tenant = "nope", .origin = "https://a.example", .method = "GET"});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<Decision> nothing = client->Check({.origin = "https://a.example", .method = "GET"});
+  EXPECT_EQ(nothing.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClientTest, FailsClosedWithinTheDeadlineWhenCorsdIsGone) {
+  ClientOptions options = RemoteOptions();
+  options.deadline = absl::Milliseconds(50);
+  admin_.reset();
+  decision_.reset();
+  ASSERT_EQ(corsd_->Stop(), 0);
+  auto client = MakeClient(options);
+
+  CorsRequest preflight{.tenant = "shop", .origin = "https://app.example.com", .method = "OPTIONS",
+                        .path = "/", .headers = {{"Access-Control-Request-Method", "PUT"}}};
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Decision> decision = client->Check(preflight);
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->source, Decision::Source::kFailClosed);
+  EXPECT_EQ(decision->verdict, Verdict::kDeny);
+  EXPECT_EQ(decision->kind, RequestKind::kPreflight);
+  EXPECT_TRUE(decision->respond_now);
+  EXPECT_EQ(decision->http_status, 403);
+  for (const HttpHeader& h : decision->response_headers) {
+    EXPECT_EQ(h.name, "Vary") << "no CORS headers when failing closed";
+  }
+  EXPECT_THAT(decision->fallback_error, HasSubstr("corsd unavailable"));
+  EXPECT_LT(took, absl::Milliseconds(500)) << "retries stay inside the deadline";
+
+  CorsRequest actual{.tenant = "shop", .origin = "https://app.example.com", .method = "GET"};
+  decision = client->Check(actual);
+  EXPECT_EQ(decision->kind, RequestKind::kActual);
+  EXPECT_FALSE(decision->respond_now) << "the request is forwarded; the browser blocks it";
+}
+
+TEST_F(ClientTest, FailOpenCachedUsesTheLastKnownPolicy) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  ClientOptions options = RemoteOptions();
+  options.deadline = absl::Milliseconds(100);
+  options.failure_mode = ClientOptions::FailureMode::kFailOpenCached;
+  options.admin_target = corsd_->admin_address();
+  options.admin_token = viewer_token_;
+  auto client = MakeClient(options);
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  CorsRequest request{.tenant = "shop", .origin = "https://app.example.com", .method = "GET"};
+  EXPECT_EQ(client->Check(request)->source, Decision::Source::kRemote);
+
+  admin_.reset();
+  decision_.reset();
+  ASSERT_EQ(corsd_->Stop(), 0);
+  absl::StatusOr<Decision> decision = client->Check(request);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->source, Decision::Source::kCachedPolicy);
+  EXPECT_EQ(decision->verdict, Verdict::kAllow);
+  EXPECT_EQ(decision->policy_revision, 1);
+  // A tenant it never saw fails closed.
+  decision = client->Check({.tenant = "other", .origin = "https://a.example", .method = "GET"});
+  EXPECT_EQ(decision->source, Decision::Source::kFailClosed);
+}
+
+TEST_F(ClientTest, LocalModeSurvivesAnOutageAndResyncs) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(CreateTenant("gone").ok());
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  ASSERT_TRUE(PutPolicy("gone", kAppPolicy).ok());
+  const int data_port = corsd_->data_port();
+  const int admin_port = corsd_->admin_port();
+  auto client = MakeClient(LocalOptions());
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  EXPECT_EQ(client->local_status().revisions.size(), 2u);
+
+  admin_.reset();
+  decision_.reset();
+  ASSERT_EQ(corsd_->Stop(), 0);
+  for (int i = 0; i < 200 && client->local_status().connected; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  LocalPolicyStatus down = client->local_status();
+  EXPECT_FALSE(down.connected);
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_GT(client->local_status().staleness, absl::ZeroDuration());
+  // Still deciding, from the last policies it had.
+  CorsRequest request{.tenant = "shop", .origin = "https://app.example.com", .method = "GET"};
+  absl::StatusOr<Decision> decision = client->Check(request);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->source, Decision::Source::kLocal);
+  EXPECT_EQ(decision->verdict, Verdict::kAllow);
+
+  // Meanwhile "gone" is deleted (straight in the database) and corsd comes
+  // back on the same ports: the client resyncs and forgets "gone".
+  {
+    auto store = corsd::store::SqlitePolicyStore::Open(db_);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->DeleteTenant("gone", {"test"}).ok());
+  }
+  corsd_ = CorsdProcess::Start(
+      {.db = db_, .dir = dir_.path(), .extra_args = {}, .name = "restarted",
+       .data_listen = "127.0.0.1:" + std::to_string(data_port),
+       .admin_listen = "127.0.0.1:" + std::to_string(admin_port)});
+  ASSERT_NE(corsd_, nullptr);
+  bool resynced = false;
+  for (int i = 0; i < 1000 && !resynced; ++i) {
+    LocalPolicyStatus status = client->local_status();
+    resynced = status.connected && status.revisions.size() == 1;
+    if (!resynced) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(resynced);
+  EXPECT_EQ(client->local_status().revisions.count("gone"), 0u);
+}
+
+TEST_F(ClientTest, CheckAsyncFromManyThreads) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  auto client = MakeClient(RemoteOptions());
+  std::atomic<int> allowed{0};
+  std::atomic<int> pending{0};
+  constexpr int kCalls = 200;
+  absl::Notification all_done;
+  for (int i = 0; i < kCalls; ++i) {
+    pending.fetch_add(1);
+    client->CheckAsync({.tenant = "shop", .origin = "https://app.example.com", .method = "GET"},
+                       [&](absl::StatusOr<Decision> d) {
+                         if (d.ok() && d->verdict == Verdict::kAllow) allowed.fetch_add(1);
+                         if (pending.fetch_sub(1) == 1) all_done.Notify();
+                       });
+  }
+  ASSERT_TRUE(all_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(allowed.load(), kCalls);
+}
+
+TEST(ClientOptionsValidation, RejectsIncompleteOptions) {
+  ClientOptions local;
+  local.local_evaluation = true;
+  EXPECT_EQ(Client::Create(local).status().code(), absl::StatusCode::kInvalidArgument);
+  ClientOptions no_deadline;
+  no_deadline.deadline = absl::ZeroDuration();
+  EXPECT_EQ(Client::Create(no_deadline).status().code(), absl::StatusCode::kInvalidArgument);
+  ClientOptions half_mtls;
+  half_mtls.tls_ca_pem = "x";
+  half_mtls.tls_cert_pem = "y";
+  EXPECT_EQ(Client::Create(half_mtls).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ClientTls, TalksToATlsDataPortWithAClientCertificate) {
+  TempDir dir;
+  Pki pki = MakePki(dir);
+  std::string db = dir.File("tls.db");
+  std::string token = CreateToken(db, "admin");
+  auto corsd = CorsdProcess::Start({.db = db,
+                                    .dir = dir.path(),
+                                    .extra_args = {"--tls-cert", pki.server_cert, "--tls-key",
+                                                   pki.server_key, "--tls-client-ca",
+                                                   pki.ca_cert}});
+  ASSERT_NE(corsd, nullptr);
+  {
+    grpc::ClientContext context;
+    Authorize(&context, token);
+    v1::CreateTenantRequest create;
+    create.set_name("shop");
+    v1::Tenant tenant;
+    ASSERT_TRUE(corsd->AdminStub()->CreateTenant(&context, create, &tenant).ok());
+  }
+  ClientOptions options;
+  options.target = corsd->data_address();
+  options.deadline = absl::Seconds(5);
+  options.tls_ca_pem = ReadFileOrEmpty(pki.ca_cert);
+  options.tls_cert_pem = ReadFileOrEmpty(pki.client_cert);
+  options.tls_key_pem = ReadFileOrEmpty(pki.client_key);
+  options.tls_server_name = "localhost";
+  auto client = Client::Create(options);
+  ASSERT_TRUE(client.ok());
+  absl::StatusOr<Decision> decision =
+      (*client)->Check({.tenant = "shop", .origin = "https://a.example", .method = "GET"});
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->source, Decision::Source::kRemote);
+  EXPECT_EQ(decision->verdict, Verdict::kDeny) << "no policy yet";
+
+  // Without the client certificate the handshake fails: fail closed.
+  options.tls_cert_pem.clear();
+  options.tls_key_pem.clear();
+  auto anonymous = Client::Create(options);
+  ASSERT_TRUE(anonymous.ok());
+  decision = (*anonymous)->Check({.tenant = "shop", .origin = "https://a.example", .method = "GET"});
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->source, Decision::Source::kFailClosed);
+  client->reset();
+  anonymous->reset();
+  EXPECT_EQ(corsd->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace corsd::testing
