@@ -3,7 +3,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "service/common/status_macros.h"
-#include "service/store/sqlite_policy_store.h"
+#include "service/store/postgres_sql_connection.h"
+#include "service/store/sql_policy_store.h"
 
 namespace corsd::server {
 
@@ -11,19 +12,27 @@ absl::StatusOr<OpenedStore> OpenStore(const StoreSelection& selection, bool migr
   if (!selection.db_path.empty() && !selection.store_url.empty()) {
     return absl::InvalidArgumentError("use either --db (SQLite) or --store (PostgreSQL), not both");
   }
-  OpenedStore opened;
+  store::StoreOpenOptions options{.apply_migrations = migrate};
+  absl::StatusOr<std::unique_ptr<store::SqlPolicyStore>> store;
   if (!selection.store_url.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--store ", selection.store_url, ": only postgres:// or postgresql:// URLs are supported"));
-  }
-  if (selection.db_path.empty()) {
+    if (!absl::StartsWith(selection.store_url, "postgres://") &&
+        !absl::StartsWith(selection.store_url, "postgresql://")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--store ", store::PostgresSqlConnection::WithoutPassword(selection.store_url),
+          ": only postgres:// or postgresql:// URLs are supported"));
+    }
+    store = store::OpenPostgresStore(selection.store_url, options);
+  } else if (!selection.db_path.empty()) {
+    store = store::OpenSqliteStore(selection.db_path, options);
+  } else {
     return absl::InvalidArgumentError(
-        "no store selected: pass --db PATH (SQLite) or --store postgres://... (or set CORSD_DB)");
+        "no store selected: pass --db PATH (SQLite) or --store postgres://... (or set CORSD_DB / "
+        "CORSD_STORE)");
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<store::SqlitePolicyStore> sqlite,
-                   store::SqlitePolicyStore::Open(selection.db_path, {.apply_migrations = migrate}));
-  opened.migrations_applied = sqlite->migrations().applied;
-  opened.store = std::move(sqlite);
+  if (!store.ok()) return store.status();
+  OpenedStore opened;
+  opened.migrations_applied = (*store)->migrations().applied;
+  opened.store = std::move(*store);
   return opened;
 }
 

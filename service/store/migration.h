@@ -1,11 +1,13 @@
 // Schema migrations: numbered SQL files from migrations/ (SQLite) and
 // migrations/postgres/, compiled into the binary. Each is applied once, in
-// order, inside its own transaction, and recorded in schema_migrations; a
-// failing migration leaves the database exactly as it was. A database whose
-// schema is newer than anything this binary knows is refused rather than
-// written to.
+// order, inside its own write transaction, and recorded in schema_migrations;
+// a failing migration leaves the database exactly as it was (both databases
+// have transactional DDL). Processes starting together on one database
+// (replicas) serialize on the write lock and re-check inside it, so each
+// migration runs once. A database whose schema is newer than anything this
+// binary knows is refused rather than written to.
 //
-//   ASSIGN_OR_RETURN(MigrationResult r, ApplySqliteMigrations(db, SqliteMigrations()));
+//   ASSIGN_OR_RETURN(MigrationResult r, ApplyMigrations(db, SqliteMigrations(), true));
 //   r.applied;  // e.g. {"0001_init"} on a fresh database, {} afterwards
 #ifndef CORSD_SERVICE_STORE_MIGRATION_H_
 #define CORSD_SERVICE_STORE_MIGRATION_H_
@@ -14,7 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "service/store/sqlite_connection.h"
+#include "service/store/sql_connection.h"
 
 namespace corsd::store {
 
@@ -35,9 +37,11 @@ struct MigrationResult {
 
 std::string MigrationLabel(const Migration& migration);
 
-// `migrations` must be sorted by version (tests pass their own lists).
-absl::StatusOr<MigrationResult> ApplySqliteMigrations(SqliteConnection* db,
-                                                      const std::vector<Migration>& migrations);
+// `migrations` must be sorted by version (tests pass their own lists). With
+// `apply` false, only reports the current version (and refuses a newer one).
+absl::StatusOr<MigrationResult> ApplyMigrations(SqlConnection* db,
+                                                const std::vector<Migration>& migrations,
+                                                bool apply);
 
 }  // namespace corsd::store
 

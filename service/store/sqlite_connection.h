@@ -56,6 +56,8 @@ class SqliteStatement {
   // Steps to completion, for statements that return no rows.
   absl::Status Run();
 
+  int ColumnCount() const { return sqlite3_column_count(stmt_); }
+  int ColumnType(int column) const { return sqlite3_column_type(stmt_, column); }
   int64_t Int(int column) const;
   std::string Text(int column) const;
   std::string Blob(int column) const;

@@ -232,7 +232,7 @@ TEST_F(CorsctlTest, WrongTokenIsAuthError) {
   ProgramResult result = Ctl({"tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}});
   EXPECT_EQ(result.exit_code, 5);
   EXPECT_THAT(result.err, HasSubstr("unknown token"));
-  std::string viewer = CreateToken(db_, "viewer");
+  std::string viewer = store_->CreateToken("viewer");
   ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
   EXPECT_EQ(Ctl({"--token", viewer, "tenant", "create", "x"}).exit_code, 5) << "flags win over env";
   std::string token_file = WriteFile("token", viewer + "\n");

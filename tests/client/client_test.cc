@@ -11,7 +11,6 @@
 #include "service/convert/policy_convert.h"
 #include "tests/support/fetch_cases.h"
 #include "tests/support/pki.h"
-#include "service/store/sqlite_policy_store.h"
 #include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
@@ -36,7 +35,7 @@ class ClientTest : public ServerTest {
  protected:
   void SetUp() override {
     ServerTest::SetUp();
-    viewer_token_ = CreateToken(db_, "viewer", "", "gateway");
+    viewer_token_ = store_->CreateToken("viewer", "", "gateway");
   }
 
   ClientOptions RemoteOptions() {
@@ -229,14 +228,14 @@ TEST_F(ClientTest, LocalModeSurvivesAnOutageAndResyncs) {
   // Meanwhile "gone" is deleted (straight in the database) and corsd comes
   // back on the same ports: the client resyncs and forgets "gone".
   {
-    auto store = corsd::store::SqlitePolicyStore::Open(db_);
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->DeleteTenant("gone", {"test"}).ok());
+    std::unique_ptr<store::PolicyStore> direct = store_->OpenDirect();
+    ASSERT_NE(direct, nullptr);
+    ASSERT_TRUE(direct->DeleteTenant("gone", {"test"}).ok());
   }
-  corsd_ = CorsdProcess::Start(
-      {.db = db_, .dir = dir_.path(), .extra_args = {}, .name = "restarted",
-       .data_listen = "127.0.0.1:" + std::to_string(data_port),
-       .admin_listen = "127.0.0.1:" + std::to_string(admin_port)});
+  CorsdOptions restarted = store_->Options(dir_.path(), {}, "restarted");
+  restarted.data_listen = "127.0.0.1:" + std::to_string(data_port);
+  restarted.admin_listen = "127.0.0.1:" + std::to_string(admin_port);
+  corsd_ = CorsdProcess::Start(restarted);
   ASSERT_NE(corsd_, nullptr);
   bool resynced = false;
   for (int i = 0; i < 1000 && !resynced; ++i) {

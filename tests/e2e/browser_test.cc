@@ -196,7 +196,9 @@ class BrowserTest : public ::testing::Test {
     other_server_.stop();
     if (page_thread_.joinable()) page_thread_.join();
     if (other_thread_.joinable()) other_thread_.join();
-    if (corsd_) EXPECT_EQ(corsd_->Stop(), 0);
+    if (corsd_) {
+      EXPECT_EQ(corsd_->Stop(), 0);
+    }
     if (HasFailure()) {
       std::cerr << "---- gateway log ----\n" << ReadFileOrEmpty(dir_.File("gateway.log"));
     }

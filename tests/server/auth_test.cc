@@ -14,9 +14,9 @@ class AuthTest : public ServerTest {
     ServerTest::SetUp();
     ASSERT_TRUE(CreateTenant("shop").ok());
     ASSERT_TRUE(CreateTenant("blog").ok());
-    editor_ = CreateToken(db_, "editor", "shop", "shop-editor");
-    viewer_ = CreateToken(db_, "viewer", "", "all-viewer");
-    shop_viewer_ = CreateToken(db_, "viewer", "shop", "shop-viewer");
+    editor_ = store_->CreateToken("editor", "shop", "shop-editor");
+    viewer_ = store_->CreateToken("viewer", "", "all-viewer");
+    shop_viewer_ = store_->CreateToken("viewer", "shop", "shop-viewer");
   }
 
   grpc::Status GetPolicyAs(const std::string& token, const std::string& tenant) {
@@ -123,11 +123,15 @@ TEST_F(AuthTest, DeniedCallsAreAuditedWithActor) {
 
 TEST_F(AuthTest, RevokedTokenStopsWorkingPromptly) {
   ASSERT_NE(GetPolicyAs(viewer_, "shop").error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  ProgramResult list = RunProgram({BinaryDir() + "/corsd", "token", "list", "--db", db_, "--json"});
+  std::vector<std::string> list_argv = {BinaryDir() + "/corsd", "token", "list", "--json"};
+  for (const std::string& flag : store_->Flags()) list_argv.push_back(flag);
+  ProgramResult list = RunProgram(list_argv);
   ASSERT_EQ(list.exit_code, 0) << list.err;
   ASSERT_THAT(list.out, HasSubstr("\"label\":\"all-viewer\""));
-  ProgramResult revoke =
-      RunProgram({BinaryDir() + "/corsd", "token", "revoke", "--db", db_, "--name", "all-viewer"});
+  std::vector<std::string> revoke_argv = {BinaryDir() + "/corsd", "token", "revoke", "--name",
+                                          "all-viewer"};
+  for (const std::string& flag : store_->Flags()) revoke_argv.push_back(flag);
+  ProgramResult revoke = RunProgram(revoke_argv);
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   // The server cached the token; the revocation reaches it through the
   // change feed within a poll interval.

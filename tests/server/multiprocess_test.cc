@@ -1,5 +1,6 @@
-// Several corsd processes sharing one SQLite file (e.g. during a rolling
-// restart): a write through one is served, and watched, on the other.
+// Several corsd processes sharing one store: one SQLite file (e.g. during a
+// rolling restart), or, in the PostgreSQL pass, one database (replicas). A
+// write through one is served, and watched, on the other.
 #include "gmock/gmock.h"
 #include "tests/support/server_fixture.h"
 #include "tests/server/watcher.h"
@@ -10,10 +11,10 @@ namespace {
 class TwoProcessesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = dir_.File("shared.db");
-    token_ = CreateToken(db_, "admin");
-    a_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .name = "a"});
-    b_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .name = "b"});
+    store_ = std::make_unique<TestStore>(dir_);
+    token_ = store_->CreateToken("admin");
+    a_ = CorsdProcess::Start(store_->Options(dir_.path(), {}, "a"));
+    b_ = CorsdProcess::Start(store_->Options(dir_.path(), {}, "b"));
     ASSERT_NE(a_, nullptr);
     ASSERT_NE(b_, nullptr);
   }
@@ -56,7 +57,7 @@ class TwoProcessesTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::string db_;
+  std::unique_ptr<TestStore> store_;
   std::string token_;
   std::unique_ptr<CorsdProcess> a_;
   std::unique_ptr<CorsdProcess> b_;

@@ -79,7 +79,7 @@ TEST_F(WatchTest, FiltersByTenant) {
 TEST_F(WatchTest, NeedsReadAccess) {
   ASSERT_TRUE(CreateTenant("shop").ok());
   ASSERT_TRUE(CreateTenant("blog").ok());
-  std::string editor = CreateToken(db_, "editor", "shop", "shop-editor");
+  std::string editor = store_->CreateToken("editor", "shop", "shop-editor");
   Watcher denied(admin_.get(), editor, {"blog"});
   std::optional<grpc::Status> status = denied.WaitDone();
   ASSERT_TRUE(status.has_value());

@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "service/store/migration.h"
 #include "service/store/sqlite_policy_store.h"
+#include "service/store/sqlite_sql_connection.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::store {
@@ -13,16 +14,21 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-bool TableExists(SqliteConnection* db, const std::string& table) {
-  SqliteStatement s = db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  s.Bind(table);
-  return s.Step().value_or(false);
+std::unique_ptr<SqliteSqlConnection> Connect(const std::string& path) {
+  auto db = SqliteSqlConnection::Open(path, absl::Seconds(5));
+  EXPECT_TRUE(db.ok()) << db.status();
+  return db.ok() ? std::move(*db) : nullptr;
 }
 
-int64_t SchemaVersion(SqliteConnection* db) {
-  SqliteStatement s = db->Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-  EXPECT_TRUE(s.Step().value_or(false));
-  return s.Int(0);
+bool TableExists(SqlConnection* db, const std::string& table) {
+  auto rows = db->Query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", {table});
+  return rows.ok() && !rows->empty();
+}
+
+int64_t SchemaVersion(SqlConnection* db) {
+  auto rows = db->Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  EXPECT_TRUE(rows.ok() && !rows->empty());
+  return rows.ok() && !rows->empty() ? (*rows)[0].Int(0) : -1;
 }
 
 TEST(SqliteMigrations, FreshDatabaseGetsEverySchemaStep) {
@@ -47,10 +53,9 @@ TEST(SqliteMigrations, RerunIsANoOp) {
 TEST(SqliteMigrations, RefusesANewerSchema) {
   testing::TempDir dir;
   {
-    auto db = SqliteConnection::Open(dir.File("a.db"));
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(ApplySqliteMigrations(db->get(), SqliteMigrations()).ok());
-    ASSERT_TRUE((*db)->Execute("INSERT INTO schema_migrations VALUES (9999, 'future', 0)").ok());
+    auto db = Connect(dir.File("a.db"));
+    ASSERT_TRUE(ApplyMigrations(db.get(), SqliteMigrations(), true).ok());
+    ASSERT_TRUE(db->ExecuteScript("INSERT INTO schema_migrations VALUES (9999, 'future', 0)").ok());
   }
   auto store = SqlitePolicyStore::Open(dir.File("a.db"));
   ASSERT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -60,27 +65,26 @@ TEST(SqliteMigrations, RefusesANewerSchema) {
 
 TEST(SqliteMigrations, FailedMigrationLeavesTheDatabaseAsItWas) {
   testing::TempDir dir;
-  auto db = SqliteConnection::Open(dir.File("a.db"));
-  ASSERT_TRUE(db.ok());
+  auto db = Connect(dir.File("a.db"));
   std::vector<Migration> migrations = {
       {1, "one", "CREATE TABLE first (x INTEGER);"},
       {2, "broken", "CREATE TABLE second (x INTEGER); INSERT INTO missing VALUES (1);"},
       {3, "three", "CREATE TABLE third (x INTEGER);"},
   };
-  auto result = ApplySqliteMigrations(db->get(), migrations);
+  auto result = ApplyMigrations(db.get(), migrations, true);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.status().message(), HasSubstr("0002_broken failed and was rolled back"));
-  EXPECT_TRUE(TableExists(db->get(), "first"));
-  EXPECT_FALSE(TableExists(db->get(), "second")) << "half of migration 2 survived";
-  EXPECT_FALSE(TableExists(db->get(), "third"));
-  EXPECT_EQ(SchemaVersion(db->get()), 1);
+  EXPECT_TRUE(TableExists(db.get(), "first"));
+  EXPECT_FALSE(TableExists(db.get(), "second")) << "half of migration 2 survived";
+  EXPECT_FALSE(TableExists(db.get(), "third"));
+  EXPECT_EQ(SchemaVersion(db.get()), 1);
 
   // Fixed, it applies from where it stopped.
   migrations[1].sql = "CREATE TABLE second (x INTEGER);";
-  auto fixed = ApplySqliteMigrations(db->get(), migrations);
+  auto fixed = ApplyMigrations(db.get(), migrations, true);
   ASSERT_TRUE(fixed.ok()) << fixed.status();
   EXPECT_THAT(fixed->applied, ElementsAre("0002_broken", "0003_three"));
-  EXPECT_EQ(SchemaVersion(db->get()), 3);
+  EXPECT_EQ(SchemaVersion(db.get()), 3);
 }
 
 TEST(SqliteMigrations, OpenWithoutMigratingRequiresAMigratedDatabase) {

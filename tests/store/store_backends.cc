@@ -1,6 +1,7 @@
 #include "tests/store/store_backends.h"
 
 #include "service/store/sqlite_policy_store.h"
+#include "tests/support/postgres_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
@@ -26,10 +27,34 @@ class SqliteFixture : public StoreFixture {
   std::unique_ptr<store::PolicyStore> store_;
 };
 
+// A fresh database on the PostgreSQL server this test run shares.
+class PostgresFixture : public StoreFixture {
+ public:
+  PostgresFixture() {
+    std::string error;
+    PostgresServer* server = SharedPostgres(&error);
+    if (server == nullptr) throw std::runtime_error(error);
+    url_ = server->CreateDatabase();
+    if (url_.empty()) throw std::runtime_error("cannot create a PostgreSQL database");
+    store_ = OpenAnother();
+  }
+  store::PolicyStore* store() override { return store_.get(); }
+  std::unique_ptr<store::PolicyStore> OpenAnother() override {
+    auto opened = store::OpenPostgresStore(url_, {});
+    if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
+    return std::move(*opened);
+  }
+
+ private:
+  std::string url_;
+  std::unique_ptr<store::PolicyStore> store_;
+};
+
 }  // namespace
 
 std::vector<StoreBackend> StoreBackends() {
-  return {{"sqlite", [] { return std::make_unique<SqliteFixture>(); }}};
+  return {{"sqlite", [] { return std::make_unique<SqliteFixture>(); }},
+          {"postgres", [] { return std::make_unique<PostgresFixture>(); }}};
 }
 
 }  // namespace corsd::testing

@@ -1,5 +1,6 @@
-// A running corsd with a fresh SQLite database and an admin token, plus
-// helpers for the calls most tests make.
+// A running corsd with a fresh store (SQLite, or PostgreSQL in the
+// suite's PostgreSQL pass) and an admin token, plus helpers for the calls
+// most tests make.
 #ifndef CORSD_TESTS_SUPPORT_SERVER_FIXTURE_H_
 #define CORSD_TESTS_SUPPORT_SERVER_FIXTURE_H_
 
@@ -11,15 +12,16 @@
 #include "gtest/gtest.h"
 #include "tests/support/corsd_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_store.h"
 
 namespace corsd::testing {
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = dir_.File("corsd.db");
-    admin_token_ = CreateToken(db_, "admin", "", "test-admin");
-    corsd_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .extra_args = ExtraArgs()});
+    store_ = std::make_unique<TestStore>(dir_);
+    admin_token_ = store_->CreateToken("admin", "", "test-admin");
+    corsd_ = CorsdProcess::Start(store_->Options(dir_.path(), ExtraArgs()));
     ASSERT_NE(corsd_, nullptr);
     admin_ = corsd_->AdminStub();
     decision_ = corsd_->DecisionStub();
@@ -97,7 +99,7 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::string db_;
+  std::unique_ptr<TestStore> store_;
   std::string admin_token_;
   std::unique_ptr<CorsdProcess> corsd_;
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;

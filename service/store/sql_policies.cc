@@ -1,14 +1,21 @@
-// SqlitePolicyStore: policy revisions.
+// SqlPolicyStore: policy revisions.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/store/page_token.h"
-#include "service/store/sqlite_policy_store.h"
+#include "service/store/sql_policy_store.h"
 
 namespace corsd::store {
+namespace {
 
-absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::GetPolicy(absl::string_view tenant) {
+// A page of revisions stops early past this many policy bytes, so a page of
+// large policies stays well inside the admin port's 16 MiB message limit.
+constexpr size_t kMaxRevisionPageBytes = 8 << 20;
+
+}  // namespace
+
+absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::GetPolicy(absl::string_view tenant) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
   if (record.policy_revision == 0) {
@@ -20,14 +27,14 @@ absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::GetPolicy(absl::string_v
   return ReadRevision(tenant, record.policy_revision);
 }
 
-absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::GetPolicyRevision(absl::string_view tenant,
-                                                                          int64_t revision) {
+absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::GetPolicyRevision(absl::string_view tenant,
+                                                                       int64_t revision) {
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(ReadTenant(tenant).status());
   return ReadRevision(tenant, revision);
 }
 
-absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::AppendRevision(
+absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::AppendRevision(
     absl::string_view tenant, const std::string& policy, std::optional<int64_t> expected_revision,
     absl::string_view comment, absl::string_view action, const Actor& actor) {
   ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
@@ -38,30 +45,21 @@ absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::AppendRevision(
         "\" is at revision ", current,
         "; someone else changed the policy: fetch it again and re-apply your change"));
   }
-  PolicyRevisionRecord written;
-  written.tenant = std::string(tenant);
-  written.revision = current + 1;
-  written.policy = policy;
-  written.updated_at = absl::Now();
-  written.updated_by = actor.label;
-  written.comment = std::string(comment);
-  {
-    SqliteStatement s = db_->Prepare(
-        "INSERT INTO policy_revisions (tenant, revision, policy, updated_at_us, updated_by, "
-        "comment) VALUES (?, ?, ?, ?, ?, ?)");
-    s.Bind(tenant)
-        .Bind(written.revision)
-        .BindBlob(policy)
-        .Bind(absl::ToUnixMicros(written.updated_at))
-        .Bind(written.updated_by)
-        .Bind(written.comment);
-    RETURN_IF_ERROR(s.Run());
-  }
-  {
-    SqliteStatement s = db_->Prepare("UPDATE tenants SET current_revision = ? WHERE name = ?");
-    s.Bind(written.revision).Bind(tenant);
-    RETURN_IF_ERROR(s.Run());
-  }
+  PolicyRevisionRecord written{.tenant = std::string(tenant),
+                               .revision = current + 1,
+                               .policy = policy,
+                               .updated_at = absl::Now(),
+                               .updated_by = actor.label,
+                               .comment = std::string(comment)};
+  RETURN_IF_ERROR(db_->Execute("INSERT INTO policy_revisions (tenant, revision, policy, "
+                               "updated_at_us, updated_by, comment) VALUES (?, ?, ?, ?, ?, ?)",
+                               {written.tenant, written.revision, SqlBytes{policy},
+                                absl::ToUnixMicros(written.updated_at), written.updated_by,
+                                written.comment})
+                      .status());
+  RETURN_IF_ERROR(db_->Execute("UPDATE tenants SET current_revision = ? WHERE name = ?",
+                               {written.revision, written.tenant})
+                      .status());
   RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kPolicy, written.revision));
   RETURN_IF_ERROR(AppendAudit({.time = written.updated_at,
                                .actor = actor.label,
@@ -72,11 +70,11 @@ absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::AppendRevision(
   return written;
 }
 
-absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::PutPolicy(
+absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::PutPolicy(
     absl::string_view tenant, const std::string& policy, std::optional<int64_t> expected_revision,
     absl::string_view comment, const Actor& actor) {
   absl::MutexLock lock(&mu_);
-  SqliteTransaction tx(db_.get());
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
   ASSIGN_OR_RETURN(PolicyRevisionRecord written,
                    AppendRevision(tenant, policy, expected_revision, comment, "PutPolicy", actor));
@@ -84,7 +82,7 @@ absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::PutPolicy(
   return written;
 }
 
-absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::RollbackPolicy(
+absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::RollbackPolicy(
     absl::string_view tenant, int64_t to_revision, std::optional<int64_t> expected_revision,
     absl::string_view comment, const Actor& actor) {
   if (to_revision < 1) {
@@ -92,7 +90,7 @@ absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::RollbackPolicy(
         absl::StrCat("to_revision is ", to_revision, "; revisions start at 1"));
   }
   absl::MutexLock lock(&mu_);
-  SqliteTransaction tx(db_.get());
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
   RETURN_IF_ERROR(ReadTenant(tenant).status());
   ASSIGN_OR_RETURN(PolicyRevisionRecord old, ReadRevision(tenant, to_revision));
@@ -105,41 +103,41 @@ absl::StatusOr<PolicyRevisionRecord> SqlitePolicyStore::RollbackPolicy(
   return written;
 }
 
-absl::StatusOr<Page<PolicyRevisionRecord>> SqlitePolicyStore::ListPolicyRevisions(
+absl::StatusOr<Page<PolicyRevisionRecord>> SqlPolicyStore::ListPolicyRevisions(
     absl::string_view tenant, const PageRequest& page) {
   ASSIGN_OR_RETURN(int32_t size, EffectivePageSize(page.page_size));
-  ASSIGN_OR_RETURN(std::string after, DecodePageToken(absl::StrCat("revisions/", tenant),
-                                                      page.page_token));
+  const std::string list = absl::StrCat("revisions/", tenant);
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(list, page.page_token));
   int64_t below = INT64_MAX;
   if (!after.empty() && !absl::SimpleAtoi(after, &below)) {
     return absl::InvalidArgumentError("page_token is corrupt; omit it to start again");
   }
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(ReadTenant(tenant).status());
-  SqliteStatement s = db_->Prepare(
-      "SELECT revision, policy, updated_at_us, updated_by, comment FROM policy_revisions "
-      "WHERE tenant = ? AND revision < ? ORDER BY revision DESC LIMIT ?");
-  s.Bind(tenant).Bind(below).Bind(size + 1);
+  ASSIGN_OR_RETURN(SqlRows rows,
+                   db_->Query("SELECT revision, policy, updated_at_us, updated_by, comment "
+                              "FROM policy_revisions WHERE tenant = ? AND revision < ? "
+                              "ORDER BY revision DESC LIMIT ?",
+                              {std::string(tenant), below, int64_t{size} + 1}));
   Page<PolicyRevisionRecord> result;
+  size_t bytes = 0;
   bool more = false;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (result.items.size() == static_cast<size_t>(size)) {
+  for (const SqlRow& row : rows) {
+    if (result.items.size() == static_cast<size_t>(size) ||
+        (!result.items.empty() && bytes + row.Bytes(1).size() > kMaxRevisionPageBytes)) {
       more = true;
       break;
     }
-    PolicyRevisionRecord& r = result.items.emplace_back();
-    r.tenant = std::string(tenant);
-    r.revision = s.Int(0);
-    r.policy = s.Blob(1);
-    r.updated_at = absl::FromUnixMicros(s.Int(2));
-    r.updated_by = s.Text(3);
-    r.comment = s.Text(4);
+    bytes += row.Bytes(1).size();
+    result.items.push_back({.tenant = std::string(tenant),
+                            .revision = row.Int(0),
+                            .policy = row.Bytes(1),
+                            .updated_at = absl::FromUnixMicros(row.Int(2)),
+                            .updated_by = row.Text(3),
+                            .comment = row.Text(4)});
   }
   if (more) {
-    result.next_page_token = EncodePageToken(absl::StrCat("revisions/", tenant),
-                                             absl::StrCat(result.items.back().revision));
+    result.next_page_token = EncodePageToken(list, absl::StrCat(result.items.back().revision));
   }
   return result;
 }

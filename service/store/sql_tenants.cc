@@ -1,63 +1,54 @@
-// SqlitePolicyStore: tenants and their hosts.
+// SqlPolicyStore: tenants and their hosts.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/store/page_token.h"
-#include "service/store/sqlite_policy_store.h"
+#include "service/store/sql_policy_store.h"
 
 namespace corsd::store {
 
-absl::Status SqlitePolicyStore::CheckHostsFree(absl::string_view tenant,
-                                               const std::vector<std::string>& hosts) {
+absl::Status SqlPolicyStore::CheckHostsFree(absl::string_view tenant,
+                                            const std::vector<std::string>& hosts) {
   for (const std::string& host : hosts) {
-    SqliteStatement s = db_->Prepare("SELECT tenant FROM tenant_hosts WHERE host = ?");
-    s.Bind(host);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row && s.Text(0) != tenant) {
+    ASSIGN_OR_RETURN(SqlRows rows,
+                     db_->Query("SELECT tenant FROM tenant_hosts WHERE host = ?", {host}));
+    if (!rows.empty() && rows[0].Text(0) != tenant) {
       return absl::AlreadyExistsError(absl::StrCat("host \"", host, "\" already belongs to tenant \"",
-                                                   s.Text(0), "\"; remove it there first"));
+                                                   rows[0].Text(0), "\"; remove it there first"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status SqlitePolicyStore::WriteHosts(absl::string_view tenant,
-                                           const std::vector<std::string>& hosts) {
-  {
-    SqliteStatement s = db_->Prepare("DELETE FROM tenant_hosts WHERE tenant = ?");
-    s.Bind(tenant);
-    RETURN_IF_ERROR(s.Run());
-  }
+absl::Status SqlPolicyStore::WriteHosts(absl::string_view tenant,
+                                        const std::vector<std::string>& hosts) {
+  RETURN_IF_ERROR(
+      db_->Execute("DELETE FROM tenant_hosts WHERE tenant = ?", {std::string(tenant)}).status());
   for (const std::string& host : hosts) {
-    SqliteStatement s = db_->Prepare("INSERT INTO tenant_hosts (host, tenant) VALUES (?, ?)");
-    s.Bind(host).Bind(tenant);
-    RETURN_IF_ERROR(s.Run());
+    RETURN_IF_ERROR(db_->Execute("INSERT INTO tenant_hosts (host, tenant) VALUES (?, ?)",
+                                 {host, std::string(tenant)})
+                        .status());
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<TenantRecord> SqlitePolicyStore::CreateTenant(const TenantRecord& tenant,
-                                                             const Actor& actor) {
+absl::StatusOr<TenantRecord> SqlPolicyStore::CreateTenant(const TenantRecord& tenant,
+                                                          const Actor& actor) {
   absl::MutexLock lock(&mu_);
-  SqliteTransaction tx(db_.get());
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
-  {
-    SqliteStatement s = db_->Prepare("SELECT 1 FROM tenants WHERE name = ?");
-    s.Bind(tenant.name);
-    ASSIGN_OR_RETURN(bool exists, s.Step());
-    if (exists) {
-      return absl::AlreadyExistsError(absl::StrCat("tenant \"", tenant.name, "\" already exists"));
-    }
+  ASSIGN_OR_RETURN(SqlRows existing,
+                   db_->Query("SELECT 1 FROM tenants WHERE name = ?", {tenant.name}));
+  if (!existing.empty()) {
+    return absl::AlreadyExistsError(absl::StrCat("tenant \"", tenant.name, "\" already exists"));
   }
   RETURN_IF_ERROR(CheckHostsFree(tenant.name, tenant.hosts));
   const absl::Time now = absl::Now();
-  {
-    SqliteStatement s = db_->Prepare(
-        "INSERT INTO tenants (name, description, created_at_us) VALUES (?, ?, ?)");
-    s.Bind(tenant.name).Bind(tenant.description).Bind(absl::ToUnixMicros(now));
-    RETURN_IF_ERROR(s.Run());
-  }
+  RETURN_IF_ERROR(db_->Execute("INSERT INTO tenants (name, description, created_at_us) "
+                               "VALUES (?, ?, ?)",
+                               {tenant.name, tenant.description, absl::ToUnixMicros(now)})
+                      .status());
   RETURN_IF_ERROR(WriteHosts(tenant.name, tenant.hosts));
   RETURN_IF_ERROR(AppendChange(tenant.name, ChangeKind::kTenant, 0));
   RETURN_IF_ERROR(AppendAudit({.time = now,
@@ -70,29 +61,21 @@ absl::StatusOr<TenantRecord> SqlitePolicyStore::CreateTenant(const TenantRecord&
   return created;
 }
 
-absl::StatusOr<TenantRecord> SqlitePolicyStore::GetTenant(absl::string_view name) {
+absl::StatusOr<TenantRecord> SqlPolicyStore::GetTenant(absl::string_view name) {
   absl::MutexLock lock(&mu_);
   return ReadTenant(name);
 }
 
-absl::StatusOr<Page<TenantRecord>> SqlitePolicyStore::ListTenants(const PageRequest& page) {
+absl::StatusOr<Page<TenantRecord>> SqlPolicyStore::ListTenants(const PageRequest& page) {
   ASSIGN_OR_RETURN(int32_t size, EffectivePageSize(page.page_size));
   ASSIGN_OR_RETURN(std::string after, DecodePageToken("tenants", page.page_token));
   absl::MutexLock lock(&mu_);
-  std::vector<std::string> names;
-  {
-    SqliteStatement s =
-        db_->Prepare("SELECT name FROM tenants WHERE name > ? ORDER BY name LIMIT ?");
-    s.Bind(after).Bind(size + 1);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      names.push_back(s.Text(0));
-    }
-  }
+  ASSIGN_OR_RETURN(SqlRows names, db_->Query("SELECT name FROM tenants WHERE name > ? "
+                                             "ORDER BY name LIMIT ?",
+                                             {after, int64_t{size} + 1}));
   Page<TenantRecord> result;
   for (size_t i = 0; i < names.size() && i < static_cast<size_t>(size); ++i) {
-    ASSIGN_OR_RETURN(TenantRecord tenant, ReadTenant(names[i]));
+    ASSIGN_OR_RETURN(TenantRecord tenant, ReadTenant(names[i].Text(0)));
     result.items.push_back(std::move(tenant));
   }
   if (names.size() > static_cast<size_t>(size)) {
@@ -101,18 +84,16 @@ absl::StatusOr<Page<TenantRecord>> SqlitePolicyStore::ListTenants(const PageRequ
   return result;
 }
 
-absl::StatusOr<TenantRecord> SqlitePolicyStore::UpdateTenant(const TenantRecord& tenant,
-                                                             const Actor& actor) {
+absl::StatusOr<TenantRecord> SqlPolicyStore::UpdateTenant(const TenantRecord& tenant,
+                                                          const Actor& actor) {
   absl::MutexLock lock(&mu_);
-  SqliteTransaction tx(db_.get());
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
   RETURN_IF_ERROR(ReadTenant(tenant.name).status());
   RETURN_IF_ERROR(CheckHostsFree(tenant.name, tenant.hosts));
-  {
-    SqliteStatement s = db_->Prepare("UPDATE tenants SET description = ? WHERE name = ?");
-    s.Bind(tenant.description).Bind(tenant.name);
-    RETURN_IF_ERROR(s.Run());
-  }
+  RETURN_IF_ERROR(db_->Execute("UPDATE tenants SET description = ? WHERE name = ?",
+                               {tenant.description, tenant.name})
+                      .status());
   RETURN_IF_ERROR(WriteHosts(tenant.name, tenant.hosts));
   RETURN_IF_ERROR(AppendChange(tenant.name, ChangeKind::kTenant, 0));
   RETURN_IF_ERROR(AppendAudit({.time = absl::Now(),
@@ -125,16 +106,12 @@ absl::StatusOr<TenantRecord> SqlitePolicyStore::UpdateTenant(const TenantRecord&
   return updated;
 }
 
-absl::Status SqlitePolicyStore::DeleteTenant(absl::string_view name, const Actor& actor) {
+absl::Status SqlPolicyStore::DeleteTenant(absl::string_view name, const Actor& actor) {
   absl::MutexLock lock(&mu_);
-  SqliteTransaction tx(db_.get());
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
   ASSIGN_OR_RETURN(TenantRecord tenant, ReadTenant(name));
-  {
-    SqliteStatement s = db_->Prepare("DELETE FROM tenants WHERE name = ?");
-    s.Bind(name);
-    RETURN_IF_ERROR(s.Run());
-  }
+  RETURN_IF_ERROR(db_->Execute("DELETE FROM tenants WHERE name = ?", {std::string(name)}).status());
   RETURN_IF_ERROR(AppendChange(name, ChangeKind::kDeleted, 0));
   RETURN_IF_ERROR(AppendAudit({.time = absl::Now(),
                                .actor = actor.label,
