@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct StoreBackend {
   std::string name;
   std::function<std::unique_ptr<StoreFixture>()> make;
 };
+
+// So gtest names the parameter instead of dumping its bytes.
+inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
 
 // SQLite always; PostgreSQL when a server can be started on this machine.
 std::vector<StoreBackend> StoreBackends();

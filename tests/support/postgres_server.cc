@@ -139,22 +139,21 @@ std::string PostgresServer::CreateDatabase() {
 }
 
 PostgresServer* SharedPostgres(std::string* error) {
-  static std::unique_ptr<PostgresServer>* shared = [] {
-    auto* holder = new std::unique_ptr<PostgresServer>();
-    std::string why;
+  // A function-local static (not a leaked pointer) so that a private server
+  // is stopped and removed when the test binary exits.
+  static std::string why;
+  static std::unique_ptr<PostgresServer> shared = [] {
     // The server the ctest fixture started, if there is one; otherwise
     // (a test binary run by hand) a private one.
     std::string dir(absl::StripAsciiWhitespace(ReadFileOrEmpty(CORSD_TEST_POSTGRES_FILE)));
-    if (!dir.empty() && std::filesystem::exists(dir + "/port")) {
-      *holder = PostgresServer::Attach(dir, &why);
-    } else {
-      *holder = PostgresServer::Start(&why);
-    }
-    if (*holder == nullptr) std::cerr << "PostgreSQL for tests: " << why << "\n";
-    return holder;
+    std::unique_ptr<PostgresServer> server =
+        !dir.empty() && std::filesystem::exists(dir + "/port") ? PostgresServer::Attach(dir, &why)
+                                                                 : PostgresServer::Start(&why);
+    if (server == nullptr) std::cerr << "PostgreSQL for tests: " << why << "\n";
+    return server;
   }();
-  if (*shared == nullptr) *error = "PostgreSQL could not be started (see above)";
-  return shared->get();
+  if (shared == nullptr) *error = "PostgreSQL could not be started (see above)";
+  return shared.get();
 }
 
 }  // namespace corsd::testing

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,8 +125,18 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
 
 Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& log_path,
                        const std::map<std::string, std::string>& env) {
+  // A test that crashes or is killed by ctest's timeout must not leave its
+  // servers running. The kernel ties PR_SET_PDEATHSIG to the thread that
+  // forked, not the process, so only children of the main thread get it
+  // (a server started from a helper thread would die with that thread).
+  const pid_t parent = getpid();
+  const bool from_main_thread = gettid() == parent;
   pid_ = fork();
   if (pid_ == 0) {
+    if (from_main_thread) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the test died before prctl
+    }
     int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int null = open("/dev/null", O_RDONLY);
     dup2(null, 0);
