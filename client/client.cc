@@ -58,7 +58,20 @@ class ClientImpl final : public Client {
     }
   }
 
+  ~ClientImpl() override {
+    // Remote calls in flight still use the watcher (fallbacks): let them
+    // finish first.
+    remote_.reset();
+    watcher_.reset();
+  }
+
   absl::StatusOr<Decision> Check(const CorsRequest& request) override {
+    // Local decisions return directly: no callback, no notification.
+    if (options_.local_evaluation && watcher_ != nullptr) {
+      if (std::optional<Decision> local = DecideFromWatch(request, Decision::Source::kLocal)) {
+        return std::move(*local);
+      }
+    }
     absl::StatusOr<Decision> result;
     absl::Notification done;
     CheckAsync(request, [&](absl::StatusOr<Decision> decision) {

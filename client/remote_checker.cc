@@ -11,7 +11,10 @@ struct RemoteChecker::Call {
   v1::CheckRequest request;
   v1::CheckResponse response;
   std::unique_ptr<grpc::ClientContext> context;
-  grpc::Alarm alarm;
+  // A fresh alarm per retry: a gRPC alarm fires once, and the previous one
+  // may still be running its callback (which started this attempt) when the
+  // next retry is scheduled.
+  std::unique_ptr<grpc::Alarm> alarm;
   absl::Time deadline;
   int attempt = 0;
   std::function<void(const grpc::Status&, const v1::CheckResponse&)> done;
@@ -20,8 +23,19 @@ struct RemoteChecker::Call {
 RemoteChecker::RemoteChecker(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options)
     : stub_(v1::CorsDecision::NewStub(std::move(channel))), options_(options) {}
 
+RemoteChecker::~RemoteChecker() {
+  // Every call ends by its deadline, so this wait is bounded.
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+}
+
 void RemoteChecker::Check(v1::CheckRequest request,
                           std::function<void(const grpc::Status&, const v1::CheckResponse&)> done) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
   auto* call = new Call();
   call->request = std::move(request);
   call->deadline = absl::Now() + options_.deadline;
@@ -43,14 +57,27 @@ void RemoteChecker::Attempt(Call* call) {
           absl::Duration step = options_.initial_backoff * (1 << (call->attempt - 1));
           absl::Duration backoff = step * absl::Uniform(absl::BitGen(), 0.5, 1.5);
           if (absl::Now() + backoff < call->deadline) {
-            call->alarm.Set(absl::ToChronoTime(absl::Now() + backoff),
-                            [this, call](bool) { Attempt(call); });
+            call->alarm = std::make_unique<grpc::Alarm>();
+            call->alarm->Set(absl::ToChronoTime(absl::Now() + backoff),
+                             [this, call, status](bool fired) {
+                               if (fired) {
+                                 Attempt(call);
+                               } else {
+                                 Finish(call, status);  // cancelled: gRPC is shutting down
+                               }
+                             });
             return;
           }
         }
-        call->done(status, call->response);
-        delete call;
+        Finish(call, status);
       });
+}
+
+void RemoteChecker::Finish(Call* call, const grpc::Status& status) {
+  call->done(status, call->response);
+  delete call;
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
 }
 
 }  // namespace corsd::client_internal

@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "corsd/client.h"
 #include "corsd/v1/corsd.grpc.pb.h"
 
@@ -18,6 +20,9 @@ namespace corsd::client_internal {
 class RemoteChecker {
  public:
   RemoteChecker(std::shared_ptr<grpc::Channel> channel, const ClientOptions& options);
+  // Waits for calls in flight to finish (each ends by its deadline). Must
+  // not run inside a `done` callback.
+  ~RemoteChecker();
 
   // `done` gets corsd's answer, or the status of the last attempt.
   void Check(v1::CheckRequest request,
@@ -26,9 +31,12 @@ class RemoteChecker {
  private:
   struct Call;
   void Attempt(Call* call);
+  void Finish(Call* call, const grpc::Status& status);
 
   std::unique_ptr<v1::CorsDecision::Stub> stub_;
   const ClientOptions options_;
+  absl::Mutex mu_;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace corsd::client_internal

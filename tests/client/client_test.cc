@@ -252,11 +252,12 @@ TEST_F(ClientTest, CheckAsyncFromManyThreads) {
   ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
   auto client = MakeClient(RemoteOptions());
   std::atomic<int> allowed{0};
-  std::atomic<int> pending{0};
   constexpr int kCalls = 200;
+  // Counted down from the start: early completions must not reach zero
+  // while calls are still being issued.
+  std::atomic<int> pending{kCalls};
   absl::Notification all_done;
   for (int i = 0; i < kCalls; ++i) {
-    pending.fetch_add(1);
     client->CheckAsync({.tenant = "shop", .origin = "https://app.example.com", .method = "GET"},
                        [&](absl::StatusOr<Decision> d) {
                          if (d.ok() && d->verdict == Verdict::kAllow) allowed.fetch_add(1);
@@ -265,6 +266,27 @@ TEST_F(ClientTest, CheckAsyncFromManyThreads) {
   }
   ASSERT_TRUE(all_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
   EXPECT_EQ(allowed.load(), kCalls);
+}
+
+TEST_F(ClientTest, DestroyingTheClientWaitsForCallsInFlight) {
+  ClientOptions options = RemoteOptions();
+  options.deadline = absl::Milliseconds(200);
+  admin_.reset();
+  decision_.reset();
+  ASSERT_EQ(corsd_->Stop(), 0);  // every call retries until its deadline
+  auto client = MakeClient(options);
+  constexpr int kCalls = 20;
+  std::atomic<int> failed_closed{0};
+  for (int i = 0; i < kCalls; ++i) {
+    client->CheckAsync({.tenant = "shop", .origin = "https://app.example.com", .method = "GET"},
+                       [&](absl::StatusOr<Decision> d) {
+                         if (d.ok() && d->source == Decision::Source::kFailClosed) {
+                           failed_closed.fetch_add(1);
+                         }
+                       });
+  }
+  client.reset();
+  EXPECT_EQ(failed_closed.load(), kCalls);
 }
 
 TEST(ClientOptionsValidation, RejectsIncompleteOptions) {

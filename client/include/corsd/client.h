@@ -32,6 +32,8 @@
 //
 // Thread-safe. CheckAsync never blocks the caller; its callback runs on a
 // gRPC thread (or inline for local decisions) and must not block for long.
+// Destroying the client waits for CheckAsync calls in flight (at most one
+// deadline), so never destroy it from inside one of their callbacks.
 #ifndef CORSD_CLIENT_INCLUDE_CORSD_CLIENT_H_
 #define CORSD_CLIENT_INCLUDE_CORSD_CLIENT_H_
 
