@@ -27,7 +27,7 @@
 namespace corsd::server {
 
 class AdminService final
-    : public v1::CorsAdmin::WithCallbackMethod_WatchPolicies<v1::CorsAdmin::Service> {
+    : public v1::CorsAdmin::WithRawCallbackMethod_WatchPolicies<v1::CorsAdmin::Service> {
  public:
   AdminService(store::PolicyStore* store, Authenticator* authenticator, PolicySync* sync,
                WatchHub* hub, ServerMetrics* metrics)
@@ -61,8 +61,9 @@ class AdminService final
                                const v1::ListAuditEventsRequest* request,
                                v1::ListAuditEventsResponse* response) override;
 
-  grpc::ServerWriteReactor<v1::PolicyEvent>* WatchPolicies(
-      grpc::CallbackServerContext* context, const v1::WatchPoliciesRequest* request) override;
+  // Raw: events go out as bytes serialized once for every watcher.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchPolicies(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) override;
 
  private:
   enum class Access { kAnyToken, kRead, kWrite, kAdmin };

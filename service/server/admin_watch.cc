@@ -1,4 +1,6 @@
 // AdminService: WatchPolicies.
+#include <grpcpp/support/slice.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "service/ops/log.h"
@@ -8,9 +10,16 @@
 
 namespace corsd::server {
 
-grpc::ServerWriteReactor<v1::PolicyEvent>* AdminService::WatchPolicies(
-    grpc::CallbackServerContext* context, const v1::WatchPoliciesRequest* request) {
-  std::vector<std::string> tenants(request->tenants().begin(), request->tenants().end());
+grpc::ServerWriteReactor<grpc::ByteBuffer>* AdminService::WatchPolicies(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {
+  v1::WatchPoliciesRequest request;
+  grpc::Slice flat;
+  if (!request_bytes->DumpToSingleSlice(&flat).ok() ||
+      !request.ParseFromArray(flat.begin(), static_cast<int>(flat.size()))) {
+    return new WatchReactor(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                         "request is not a valid corsd.v1.WatchPoliciesRequest"));
+  }
+  std::vector<std::string> tenants(request.tenants().begin(), request.tenants().end());
   absl::StatusOr<Principal> principal = Admit(context, "WatchPolicies", "", Access::kAnyToken);
   if (!principal.ok()) return new WatchReactor(ToGrpcStatus(principal.status()));
   if (tenants.empty() && !principal->tenant.empty() && principal->role != store::Role::kAdmin) {

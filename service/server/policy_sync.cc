@@ -17,24 +17,24 @@ constexpr int kChangeBatch = 1000;
 
 }  // namespace
 
-PolicyEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record) {
-  auto event = std::make_shared<v1::PolicyEvent>();
-  event->set_tenant(record.tenant);
-  if (absl::Status s = ToPolicyVersionProto(record, event->mutable_version()); !s.ok()) {
+WatchEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record) {
+  v1::PolicyEvent event;
+  event.set_tenant(record.tenant);
+  if (absl::Status s = ToPolicyVersionProto(record, event.mutable_version()); !s.ok()) {
     ops::LogError("policy_unreadable")
         .Field("tenant", record.tenant)
         .Field("revision", record.revision)
         .Field("error", s.message());
     return nullptr;
   }
-  return event;
+  return MakeWatchEvent(event);
 }
 
-PolicyEventPtr MakeDeletedEvent(const std::string& tenant) {
-  auto event = std::make_shared<v1::PolicyEvent>();
-  event->set_tenant(tenant);
-  event->set_deleted(true);
-  return event;
+WatchEventPtr MakeDeletedEvent(const std::string& tenant) {
+  v1::PolicyEvent event;
+  event.set_tenant(tenant);
+  event.set_deleted(true);
+  return MakeWatchEvent(event);
 }
 
 PolicySync::PolicySync(store::PolicyStore* store, engine::TenantRegistry* registry, WatchHub* hub,
@@ -97,12 +97,12 @@ absl::Status PolicySync::LoadAll() {
     return states.status();
   }
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> snapshots;
-  std::vector<PolicyEventPtr> events;
+  std::vector<WatchEventPtr> events;
   snapshots.reserve(states->size());
   for (const store::TenantState& state : *states) {
     snapshots.push_back(BuildSnapshot(state));
     if (state.policy.has_value()) {
-      if (PolicyEventPtr event = MakePolicyEvent(*state.policy)) events.push_back(event);
+      if (WatchEventPtr event = MakePolicyEvent(*state.policy)) events.push_back(event);
       published_[state.tenant.name] = state.policy->revision;
     }
   }
@@ -140,7 +140,7 @@ absl::Status PolicySync::CatchUp() {
 
 absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& changes) {
   if (changes.empty()) return absl::OkStatus();
-  std::vector<PolicyEventPtr> events;
+  std::vector<WatchEventPtr> events;
   std::vector<std::string> reload;
   absl::flat_hash_set<std::string> reload_seen;
   bool tokens_changed = false;
@@ -160,7 +160,7 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
             store_->GetPolicyRevision(change.tenant, change.revision);
         if (record.status().code() == absl::StatusCode::kNotFound) break;  // deleted since
         RETURN_IF_ERROR(record.status());
-        if (PolicyEventPtr event = MakePolicyEvent(*record)) events.push_back(event);
+        if (WatchEventPtr event = MakePolicyEvent(*record)) events.push_back(event);
         published_[change.tenant] = change.revision;
         break;
       }

@@ -105,8 +105,8 @@ class PolicySync {
 };
 
 // A PolicyEvent for a stored revision (or a deletion).
-PolicyEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record);
-PolicyEventPtr MakeDeletedEvent(const std::string& tenant);
+WatchEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record);
+WatchEventPtr MakeDeletedEvent(const std::string& tenant);
 
 }  // namespace corsd::server
 

@@ -1,11 +1,23 @@
 #include "service/server/watch_hub.h"
 
+#include <grpcpp/support/slice.h>
+
 namespace corsd::server {
 
-std::optional<PolicyEventPtr> WatchQueue::Pop() {
+WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event) {
+  auto prepared = std::make_shared<WatchEvent>();
+  prepared->tenant = event.tenant();
+  prepared->deleted = event.deleted();
+  grpc::Slice slice(event.ByteSizeLong());
+  event.SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
+  prepared->bytes = grpc::ByteBuffer(&slice, 1);
+  return prepared;
+}
+
+std::optional<WatchEventPtr> WatchQueue::Pop() {
   absl::MutexLock lock(&mu_);
   if (events_.empty()) return std::nullopt;
-  PolicyEventPtr event = std::move(events_.front());
+  WatchEventPtr event = std::move(events_.front());
   events_.pop_front();
   return event;
 }
@@ -21,7 +33,7 @@ std::optional<absl::Status> WatchQueue::closed_status() {
   return closed_;
 }
 
-bool WatchQueue::Push(PolicyEventPtr event, size_t capacity) {
+bool WatchQueue::Push(WatchEventPtr event, size_t capacity) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_.has_value()) return false;
@@ -73,17 +85,17 @@ void WatchHub::Unsubscribe(const std::shared_ptr<WatchQueue>& queue) {
   watchers_.erase(queue.get());
 }
 
-void WatchHub::Publish(const std::vector<PolicyEventPtr>& events) {
+void WatchHub::Publish(const std::vector<WatchEventPtr>& events) {
   absl::MutexLock lock(&mu_);
-  for (const PolicyEventPtr& event : events) {
-    if (event->deleted()) {
-      current_.erase(event->tenant());
+  for (const WatchEventPtr& event : events) {
+    if (event->deleted) {
+      current_.erase(event->tenant);
     } else {
-      current_[event->tenant()] = event;
+      current_[event->tenant] = event;
     }
     for (auto it = watchers_.begin(); it != watchers_.end();) {
       auto& [queue, capacity] = it->second;
-      if (queue->Wants(event->tenant()) && !queue->Push(event, capacity)) {
+      if (queue->Wants(event->tenant) && !queue->Push(event, capacity)) {
         watchers_.erase(it++);  // overflowed: it is closed and gets nothing more
       } else {
         ++it;

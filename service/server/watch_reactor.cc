@@ -37,14 +37,14 @@ WatchReactor::WatchReactor(const grpc::Status& status) {
 }
 
 void WatchReactor::Pump() {
-  PolicyEventPtr next;
+  WatchEventPtr next;
   std::optional<grpc::Status> finish;
   {
     absl::MutexLock lock(&mu_);
     if (writing_ || finished_ || queue_ == nullptr) return;
     if (cancelled_) {
       finish = grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
-    } else if (std::optional<PolicyEventPtr> event = queue_->Pop(); event.has_value()) {
+    } else if (std::optional<WatchEventPtr> event = queue_->Pop(); event.has_value()) {
       in_flight_ = std::move(*event);
       next = in_flight_;
       writing_ = true;
@@ -54,7 +54,7 @@ void WatchReactor::Pump() {
     if (finish.has_value()) finished_ = true;
   }
   if (next != nullptr) {
-    StartWrite(next.get());
+    StartWrite(&next->bytes);
   } else if (finish.has_value()) {
     Finish(*finish);
   }

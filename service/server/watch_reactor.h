@@ -24,7 +24,8 @@ namespace corsd::server {
 // holds the complete current state (and can forget tenants that vanished).
 inline constexpr char kInitialEventsMetadata[] = "corsd-initial-events";
 
-class WatchReactor : public grpc::ServerWriteReactor<v1::PolicyEvent> {
+// Writes serialized corsd.v1.PolicyEvent messages (see WatchEvent).
+class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Subscribes to `hub` and starts writing the initial state, announcing
   // its size in the initial metadata (kInitialEventsMetadata).
@@ -45,7 +46,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::PolicyEvent> {
   WatchHub* const hub_ = nullptr;
   absl::Mutex mu_;
   std::shared_ptr<WatchQueue> queue_ ABSL_GUARDED_BY(mu_);
-  PolicyEventPtr in_flight_ ABSL_GUARDED_BY(mu_);
+  WatchEventPtr in_flight_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

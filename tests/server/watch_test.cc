@@ -1,6 +1,8 @@
 // WatchPolicies: initial state, then every change in commit order; filters;
 // tenants created later; deletions; and a stalled watcher never blocks
 // writers (it is ended with RESOURCE_EXHAUSTED instead).
+#include <grpcpp/generic/generic_stub.h>
+
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -97,6 +99,43 @@ TEST_F(WatchTest, NeedsReadAccess) {
   std::vector<v1::PolicyEvent> events = own.WaitFor(1);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].tenant(), "shop");
+}
+
+TEST_F(WatchTest, MalformedRequestGetsInvalidArgument) {
+  // Serialized by hand (the C++ API would refuse it): a tenant name that
+  // is not UTF-8.
+  v1::WatchPoliciesRequest request;
+  request.add_tenants("x");
+  std::string bytes = request.SerializeAsString();
+  bytes[bytes.find('x')] = '\xff';
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer in(&slice, 1);
+
+  grpc::GenericStub generic(
+      grpc::CreateChannel(corsd_->admin_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  Authorize(&context, admin_token_);
+  grpc::CompletionQueue cq;
+  auto wait = [&cq] {
+    void* tag;
+    bool ok;
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+  };
+  auto call = generic.PrepareCall(&context, "/corsd.v1.CorsAdmin/WatchPolicies", &cq);
+  call->StartCall(reinterpret_cast<void*>(1));
+  wait();
+  call->WriteLast(in, grpc::WriteOptions(), reinterpret_cast<void*>(2));
+  wait();
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(3));
+  wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("WatchPoliciesRequest"));
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 TEST_F(WatchTest, StalledWatcherIsEndedAndNeverBlocksWriters) {
