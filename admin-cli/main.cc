@@ -5,8 +5,10 @@
 #include "admin-cli/cli_context.h"
 #include "admin-cli/commands.h"
 #include "admin-cli/exit_codes.h"
+#include "service/common/release_tuning.h"
 
 int main(int argc, char** argv) {
+  corsd::TuneAbseilForRelease();
   CLI::App app{
       "corsctl: manage corsd tenants and CORS policies.\n\n"
       "  corsctl tenant create shop --host shop.example.com\n"

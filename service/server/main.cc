@@ -13,8 +13,10 @@
 
 #include "CLI/CLI.hpp"
 #include "service/server/commands.h"
+#include "service/common/release_tuning.h"
 
 int main(int argc, char** argv) {
+  corsd::TuneAbseilForRelease();
   // Signals are handled by sigwait() in `serve`; block them before any
   // thread exists so every thread inherits the mask. SIGPIPE is ignored:
   // a peer closing a socket is an error to handle, not a reason to die.

@@ -21,7 +21,7 @@ struct ServeFlags {
   StoreFlags store;
   ServerOptions server;
   std::string shutdown_grace = "10s";
-  std::string poll_interval = "100ms";
+  std::string poll_interval = "20ms";
   std::string log_level = "info";
 };
 

@@ -22,7 +22,7 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // How often to look for commits by other processes, and how often to
   // resync regardless.
-  absl::Duration poll_interval = absl::Milliseconds(100);
+  absl::Duration poll_interval = absl::Milliseconds(20);
   absl::Duration resync_interval = absl::Seconds(5);
   int decision_log_sample_every = 0;  // log one Check in N; 0 = off
   // Written (atomically) once serving: {"data_port":..,"admin_port":..,...}.
