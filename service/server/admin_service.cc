@@ -27,6 +27,18 @@ absl::Status CheckDescription(const std::string& description) {
       absl::StrCat("description is longer than ", store::kMaxDescriptionBytes, " bytes"));
 }
 
+// The record CreateTenant / UpdateTenant store: name and description
+// checked, hosts normalized.
+absl::StatusOr<store::TenantRecord> TenantToStore(
+    const std::string& name, const google::protobuf::RepeatedPtrField<std::string>& hosts,
+    const std::string& description) {
+  RETURN_IF_ERROR(store::ValidateTenantName(name));
+  RETURN_IF_ERROR(CheckDescription(description));
+  ASSIGN_OR_RETURN(std::vector<std::string> normalized,
+                   store::NormalizeHosts({hosts.begin(), hosts.end()}));
+  return store::TenantRecord{.name = name, .hosts = std::move(normalized), .description = description};
+}
+
 }  // namespace
 
 absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
@@ -108,6 +120,16 @@ void AdminService::RecordDenied(absl::string_view method, absl::string_view tena
   }
 }
 
+void AdminService::FinishTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
+                                     const Principal& who, v1::Tenant* response) {
+  PublishWrite();
+  ops::LogInfo(event)
+      .Field("tenant", tenant.name)
+      .Field("hosts", absl::StrJoin(tenant.hosts, ","))
+      .Field("actor", who.label);
+  ToTenantProto(tenant, response);
+}
+
 void AdminService::PublishWrite() {
   if (absl::Status s = sync_->CatchUp(); !s.ok()) {
     // The write is durable; the poller will publish it once the store
@@ -121,22 +143,12 @@ grpc::Status AdminService::CreateTenant(grpc::ServerContext* context,
                                         v1::Tenant* response) {
   return Handle(context, "CreateTenant", request->name(), Access::kAdmin,
                 [&](const Principal& who) -> absl::Status {
-                  RETURN_IF_ERROR(store::ValidateTenantName(request->name()));
-                  RETURN_IF_ERROR(CheckDescription(request->description()));
-                  ASSIGN_OR_RETURN(std::vector<std::string> hosts,
-                                   store::NormalizeHosts({request->hosts().begin(),
-                                                          request->hosts().end()}));
+                  ASSIGN_OR_RETURN(store::TenantRecord tenant,
+                                   TenantToStore(request->name(), request->hosts(),
+                                                 request->description()));
                   ASSIGN_OR_RETURN(store::TenantRecord created,
-                                   store_->CreateTenant({.name = request->name(),
-                                                         .hosts = hosts,
-                                                         .description = request->description()},
-                                                        {who.label}));
-                  PublishWrite();
-                  ops::LogInfo("tenant_created")
-                      .Field("tenant", created.name)
-                      .Field("hosts", absl::StrJoin(created.hosts, ","))
-                      .Field("actor", who.label);
-                  ToTenantProto(created, response);
+                                   store_->CreateTenant(tenant, {who.label}));
+                  FinishTenantWrite("tenant_created", created, who, response);
                   return absl::OkStatus();
                 });
 }
@@ -179,22 +191,12 @@ grpc::Status AdminService::UpdateTenant(grpc::ServerContext* context,
                                         v1::Tenant* response) {
   return Handle(context, "UpdateTenant", request->name(), Access::kWrite,
                 [&](const Principal& who) -> absl::Status {
-                  RETURN_IF_ERROR(store::ValidateTenantName(request->name()));
-                  RETURN_IF_ERROR(CheckDescription(request->description()));
-                  ASSIGN_OR_RETURN(std::vector<std::string> hosts,
-                                   store::NormalizeHosts({request->hosts().begin(),
-                                                          request->hosts().end()}));
+                  ASSIGN_OR_RETURN(store::TenantRecord tenant,
+                                   TenantToStore(request->name(), request->hosts(),
+                                                 request->description()));
                   ASSIGN_OR_RETURN(store::TenantRecord updated,
-                                   store_->UpdateTenant({.name = request->name(),
-                                                         .hosts = hosts,
-                                                         .description = request->description()},
-                                                        {who.label}));
-                  PublishWrite();
-                  ops::LogInfo("tenant_updated")
-                      .Field("tenant", updated.name)
-                      .Field("hosts", absl::StrJoin(updated.hosts, ","))
-                      .Field("actor", who.label);
-                  ToTenantProto(updated, response);
+                                   store_->UpdateTenant(tenant, {who.label}));
+                  FinishTenantWrite("tenant_updated", updated, who, response);
                   return absl::OkStatus();
                 });
 }

@@ -78,6 +78,9 @@ class AdminService final
                     const absl::Status& status);
   // Publishes a write this process just committed.
   void PublishWrite();
+  // After a tenant was created or updated: publish, log `event`, answer.
+  void FinishTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
+                         const Principal& who, v1::Tenant* response);
 
   store::PolicyStore* const store_;
   Authenticator* const authenticator_;
