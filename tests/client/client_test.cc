@@ -313,14 +313,7 @@ TEST(ClientTls, TalksToATlsDataPortWithAClientCertificate) {
                                                    pki.server_key, "--tls-client-ca",
                                                    pki.ca_cert}});
   ASSERT_NE(corsd, nullptr);
-  {
-    grpc::ClientContext context;
-    Authorize(&context, token);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(corsd->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-  }
+  ASSERT_TRUE(corsd->CreateTenant(token, "shop").ok());
   ClientOptions options;
   options.target = corsd->data_address();
   options.deadline = absl::Seconds(5);

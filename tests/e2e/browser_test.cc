@@ -5,11 +5,8 @@
 // allows or blocks is recorded in the page's DOM and read back.
 //
 // Skipped, with the reason, only when Chromium or chromedriver cannot start.
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,24 +16,13 @@
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/corsd_process.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
 namespace {
 
 using nlohmann::json;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 constexpr char kPage[] = R"html(<!doctype html>
 <html><body><pre id="results">pending</pre>
@@ -142,17 +128,10 @@ class BrowserTest : public ::testing::Test {
     token_ = CreateToken(db_, "admin");
     corsd_ = CorsdProcess::Start({.db = db_, .dir = dir_.path()});
     ASSERT_NE(corsd_, nullptr);
-    page_port_ = FreePort();
-    other_port_ = FreePort();
-    gateway_port_ = FreePort();
-    {
-      grpc::ClientContext context;
-      Authorize(&context, token_);
-      v1::CreateTenantRequest create;
-      create.set_name("web");
-      v1::Tenant tenant;
-      ASSERT_TRUE(corsd_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-    }
+    page_port_ = FreeLoopbackPort();
+    other_port_ = FreeLoopbackPort();
+    gateway_port_ = FreeLoopbackPort();
+    ASSERT_TRUE(corsd_->CreateTenant(token_, "web").ok());
     ASSERT_TRUE(ApplyPolicy({"content-type", "x-allowed"}).ok());
 
     gateway_ = std::make_unique<Subprocess>(
@@ -173,7 +152,7 @@ class BrowserTest : public ::testing::Test {
     other_thread_ = std::thread([this] { other_server_.listen_after_bind(); });
     ASSERT_TRUE(WaitForGateway());
 
-    const int driver_port = FreePort();
+    const int driver_port = FreeLoopbackPort();
     chromedriver_ = std::make_unique<Subprocess>(
         std::vector<std::string>{"/usr/bin/chromedriver", "--port=" + std::to_string(driver_port)},
         dir_.File("chromedriver.log"));

@@ -23,14 +23,7 @@ TEST(Durability, AcknowledgedWritesSurviveKillNine) {
   const std::string token = CreateToken(db, "admin");
   auto corsd = CorsdProcess::Start({.db = db, .dir = dir.path(), .name = "first"});
   ASSERT_NE(corsd, nullptr);
-  {
-    grpc::ClientContext context;
-    Authorize(&context, token);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(corsd->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-  }
+  ASSERT_TRUE(corsd->CreateTenant(token, "shop").ok());
 
   std::mutex mu;
   std::map<int64_t, std::string> acknowledged;  // revision -> origin written

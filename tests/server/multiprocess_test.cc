@@ -64,14 +64,7 @@ class TwoProcessesTest : public ::testing::Test {
 };
 
 TEST_F(TwoProcessesTest, WriteThroughOneIsServedByTheOtherWithinASecond) {
-  {
-    grpc::ClientContext context;
-    Authorize(&context, token_);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(a_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-  }
+  ASSERT_TRUE(a_->CreateTenant(token_, "shop").ok());
   ASSERT_TRUE(Put(a_.get(), "https://one.example").ok());
   absl::Duration first = TimeUntilAllowed(b_.get(), "https://one.example");
   EXPECT_LT(first, absl::Seconds(1));
@@ -84,14 +77,7 @@ TEST_F(TwoProcessesTest, WriteThroughOneIsServedByTheOtherWithinASecond) {
 }
 
 TEST_F(TwoProcessesTest, WatchOnOneSeesWritesThroughTheOther) {
-  {
-    grpc::ClientContext context;
-    Authorize(&context, token_);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(a_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-  }
+  ASSERT_TRUE(a_->CreateTenant(token_, "shop").ok());
   auto b_admin = b_->AdminStub();
   auto watcher = std::make_unique<Watcher>(b_admin.get(), token_, std::vector<std::string>{"shop"});
   for (int i = 1; i <= 3; ++i) {
@@ -104,14 +90,7 @@ TEST_F(TwoProcessesTest, WatchOnOneSeesWritesThroughTheOther) {
 }
 
 TEST_F(TwoProcessesTest, ConcurrentWritersOnBothProcessesLoseNothing) {
-  {
-    grpc::ClientContext context;
-    Authorize(&context, token_);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(a_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-  }
+  ASSERT_TRUE(a_->CreateTenant(token_, "shop").ok());
   std::atomic<int> successes{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {

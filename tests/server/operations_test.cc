@@ -238,12 +238,7 @@ class TlsTest : public ::testing::Test {
     std::string token = CreateToken(db, "admin");
     corsd_ = CorsdProcess::Start({.db = db, .dir = dir_.path(), .extra_args = args});
     ASSERT_NE(corsd_, nullptr);
-    grpc::ClientContext context;
-    Authorize(&context, token);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(corsd_->AdminStub()->CreateTenant(&context, create, &tenant).ok());
+    ASSERT_TRUE(corsd_->CreateTenant(token, "shop").ok());
   }
   void TearDown() override {
     if (corsd_) {

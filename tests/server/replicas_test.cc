@@ -122,14 +122,7 @@ class ReplicasTest : public ::testing::Test {
 };
 
 TEST_F(ReplicasTest, WritesPropagateAndOutagesAreSurvived) {
-  {
-    grpc::ClientContext context;
-    Authorize(&context, token_);
-    v1::CreateTenantRequest create;
-    create.set_name("shop");
-    v1::Tenant tenant;
-    ASSERT_TRUE(replicas_[0]->AdminStub()->CreateTenant(&context, create, &tenant).ok());
-  }
+  ASSERT_TRUE(replicas_[0]->CreateTenant(token_, "shop").ok());
   auto watch_stub = replicas_[2]->AdminStub();
   auto watcher = std::make_unique<Watcher>(watch_stub.get(), token_, std::vector<std::string>{"shop"});
 

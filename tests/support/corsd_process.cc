@@ -76,6 +76,15 @@ std::unique_ptr<v1::CorsAdmin::Stub> CorsdProcess::AdminStub() const {
   return v1::CorsAdmin::NewStub(Channel(admin_port_));
 }
 
+grpc::Status CorsdProcess::CreateTenant(const std::string& token, const std::string& name) const {
+  grpc::ClientContext context;
+  Authorize(&context, token);
+  v1::CreateTenantRequest request;
+  request.set_name(name);
+  v1::Tenant tenant;
+  return AdminStub()->CreateTenant(&context, request, &tenant);
+}
+
 std::unique_ptr<grpc::health::v1::Health::Stub> CorsdProcess::HealthStub(int port) const {
   return grpc::health::v1::Health::NewStub(Channel(port));
 }

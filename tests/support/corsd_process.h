@@ -51,6 +51,8 @@ class CorsdProcess {
   std::unique_ptr<v1::CorsDecision::Stub> DecisionStub() const;
   std::unique_ptr<v1::CorsAdmin::Stub> AdminStub() const;
   std::unique_ptr<grpc::health::v1::Health::Stub> HealthStub(int port) const;
+  // CreateTenant on the admin port with `token` (admin role).
+  grpc::Status CreateTenant(const std::string& token, const std::string& name) const;
 
   // SIGTERM and wait; returns the exit code.
   int Stop(absl::Duration timeout = absl::Seconds(30));

@@ -1,10 +1,7 @@
 #include "tests/support/postgres_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pqxx/pqxx>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,24 +13,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/subprocess.h"
 
 namespace corsd::testing {
 namespace {
 
 constexpr char kBin[] = "/usr/lib/postgresql/15/bin";
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // As root, PostgreSQL must run as another user.
 std::vector<std::string> AsServerUser(std::vector<std::string> argv) {

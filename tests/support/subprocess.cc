@@ -42,6 +42,17 @@ void ResetSignals() {
   signal(SIGPIPE, SIG_DFL);
 }
 
+// In the child, once stdin/stdout/stderr are in place.
+[[noreturn]] void ExecInChild(const std::vector<std::string>& argv,
+                              const std::map<std::string, std::string>& env) {
+  ResetSignals();
+  ApplyEnvironment(env);
+  std::vector<char*> args = CStrings(argv);
+  execv(args[0], args.data());
+  fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+  _exit(127);
+}
+
 }  // namespace
 
 std::string BinaryDir() { return CORSD_BINARY_DIR; }
@@ -67,12 +78,7 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
       close(fd);
     }
-    ResetSignals();
-    ApplyEnvironment(env);
-    std::vector<char*> args = CStrings(argv);
-    execv(args[0], args.data());
-    fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
-    _exit(127);
+    ExecInChild(argv, env);
   }
   close(in_pipe[0]);
   close(out_pipe[1]);
@@ -142,12 +148,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& 
     dup2(null, 0);
     dup2(log, 1);
     dup2(log, 2);
-    ResetSignals();
-    ApplyEnvironment(env);
-    std::vector<char*> args = CStrings(argv);
-    execv(args[0], args.data());
-    fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
-    _exit(127);
+    ExecInChild(argv, env);
   }
 }
 
