@@ -1,0 +1,49 @@
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "bench/client_bench/modes.h"
+
+namespace corsd::bench {
+
+std::unique_ptr<v1::CorsAdmin::Stub> AdminStub(const std::string& target) {
+  return v1::CorsAdmin::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+}
+
+void Authorize(grpc::ClientContext& context, const std::string& token, absl::Duration deadline) {
+  context.AddMetadata("authorization", "Bearer " + token);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+}
+
+absl::StatusOr<v1::Policy> CurrentPolicy(v1::CorsAdmin::Stub& admin,
+                                         const ClientBenchTargets& targets) {
+  grpc::ClientContext context;
+  Authorize(context, targets.token);
+  v1::GetPolicyRequest request;
+  request.set_tenant(targets.tenant);
+  v1::PolicyVersion version;
+  grpc::Status status = admin.GetPolicy(&context, request, &version);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        absl::StrCat("GetPolicy ", targets.tenant, ": ", status.error_message()));
+  }
+  return version.policy();
+}
+
+absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(const ClientBenchTargets& targets) {
+  ClientOptions options;
+  options.target = targets.data;
+  options.deadline = absl::Seconds(2);
+  options.local_evaluation = true;
+  options.admin_target = targets.admin;
+  options.admin_token = targets.token;
+  options.tenants = {targets.tenant};
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(options);
+  if (!client.ok()) return client.status();
+  if (!(*client)->WaitUntilSynced(absl::Seconds(10))) {
+    return absl::UnavailableError("the watch stream did not sync within 10 s (admin port/token?)");
+  }
+  return client;
+}
+
+}  // namespace corsd::bench

@@ -1,0 +1,56 @@
+// The measurements corsd-bench-client makes against a running corsd. Each
+// returns its numbers as JSON (durations in microseconds unless the key says
+// otherwise) and prints a short text summary.
+//
+//   local-vs-remote  the same Check decided in-process by a local-evaluation
+//                    client and remotely through the data port, alternated
+//   propagation      PutPolicy ack -> a watching client decides with the new
+//                    revision (write and watch may use different replicas)
+//   put-throughput   PutPolicy rate and latency, plus a raw fsync probe of
+//                    the database's directory to explain it
+#ifndef CORSD_BENCH_CLIENT_BENCH_MODES_H_
+#define CORSD_BENCH_CLIENT_BENCH_MODES_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "corsd/client.h"
+#include "corsd/v1/corsd.grpc.pb.h"
+#include "nlohmann/json.hpp"
+
+namespace corsd::bench {
+
+struct ClientBenchTargets {
+  std::string data;          // corsd data port
+  std::string admin;         // admin port the watching client follows
+  std::string write_admin;   // admin port PutPolicy goes to ("" = admin)
+  std::string token;         // admin token (editor of the tenant at least)
+  std::string tenant = "bench";
+};
+
+absl::StatusOr<nlohmann::json> MeasureLocalVsRemote(const ClientBenchTargets& targets,
+                                                    absl::Duration duration, int rounds);
+absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets,
+                                                  int updates);
+// `fsync_probe_dir` "" skips the probe.
+absl::StatusOr<nlohmann::json> MeasurePutThroughput(const ClientBenchTargets& targets,
+                                                    absl::Duration duration, int writers,
+                                                    const std::string& fsync_probe_dir);
+
+// Shared by the modes (helpers.cc).
+// An admin stub for `target` and the metadata every call needs.
+std::unique_ptr<v1::CorsAdmin::Stub> AdminStub(const std::string& target);
+void Authorize(grpc::ClientContext& context, const std::string& token,
+               absl::Duration deadline = absl::Seconds(10));
+// The tenant's current policy, through `admin`.
+absl::StatusOr<v1::Policy> CurrentPolicy(v1::CorsAdmin::Stub& admin,
+                                         const ClientBenchTargets& targets);
+// A client deciding locally from targets.admin's watch stream for
+// targets.tenant, once it holds the complete state.
+absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(const ClientBenchTargets& targets);
+
+}  // namespace corsd::bench
+
+#endif  // CORSD_BENCH_CLIENT_BENCH_MODES_H_
