@@ -3,6 +3,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 
 work = os.environ["CORSD_BENCH_WORK"]
@@ -69,18 +70,276 @@ def engine_section():
         out.append(f"| {label} | {cells} | {flat} | {allocs:.0f} |")
     out += ["", "Targets (issue: engine): actual allowed <= 100 ns, preflight allowed <= 250 ns, no heap",
             "allocation on the deny path, flat within 1.5x from 10 to 100,000 origins.", "",
-            f"Command: `{os.environ['CORSD_BENCH_ENGINE_CMD']}`", ""]
+            f"Command: `{command('engine')}`", ""]
     return out
 
 
+def load_json(name):
+    path = os.path.join(work, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_text(name, default=""):
+    path = os.path.join(work, name)
+    if not os.path.exists(path):
+        return default
+    with open(path) as f:
+        return f.read().strip()
+
+
+_commands = {}
+for line in read_text("commands.tsv").splitlines():
+    key, _, cmd = line.partition("\t")
+    _commands.setdefault(key, cmd)
+
+
+def command(key):
+    """The first command recorded under `key`, with the temp dirs shortened."""
+    cmd = _commands.get(key, "?")
+    cmd = re.sub(r"corsd_[A-Za-z0-9_-]{16,}", "$TOKEN", cmd)  # never publish a token
+    cmd = re.sub(r"/dev/shm/corsd-bench\.\w+", "$SHM", cmd)
+    return cmd.replace(work, "$WORK").replace("build/bin/", "")
+
+
+def us(value):
+    return f"{value:,.0f} us" if value >= 10 else f"{value:.1f} us"
+
+
+def verdict(met):
+    return "**met**" if met else "**not met**"
+
+
+def latency_cells(r):
+    return f"{us(r['p50_us'])} | {us(r['p90_us'])} | {us(r['p99_us'])} | {us(r['p999_us'])} | {us(r['max_us'])}"
+
+
+def load_section():
+    compare = load_json("compare.json")
+    if compare is None:
+        return []
+    ratio = compare["ratio"]
+    out = ["## Check through the server (corsd-bench)", "",
+           f"Loopback, plain TCP, {read_text('placement.txt')}. Scenario `mixed`: 40% allowed",
+           "actual requests, 20% allowed preflights (PUT, two headers), 20% denied actual, 10% denied",
+           "preflight, 10% malformed origin; policy of 100 exact origins + 1 wildcard.", "",
+           "### Check vs the empty Health/Check, closed loop", "",
+           "Both RPCs alternate in short rounds in one process against the same server, 32 calls in",
+           "flight over 2 connections.", "",
+           "| RPC | calls/s | p50 | p90 | p99 | p99.9 | max |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for key, label in (("check", "corsd.v1.CorsDecision/Check"), ("health", "grpc.health.v1.Health/Check")):
+        r = compare[key]
+        out.append(f"| {label} | {r['throughput']:,.0f} | {latency_cells(r)} |")
+    busy = read_text("server_cpu_compare.txt")
+    out += ["", f"**Check / Health throughput: {ratio:.2f}** (target >= 0.90: {verdict(ratio >= 0.90)}).",
+            "The load generator sends requests serialized once and reads only the verdict byte of each",
+            "response, so its own cost is the same for both RPCs"
+            + (f". corsd kept its core {float(busy):.0%} busy over the comparison (100% means the server"
+               " was the bottleneck; less, that the generator's core saturated first)." if busy else "."),
+            "", f"Command: `{command('compare')}`", ""]
+
+    out += ["### Latency under open-loop load", "",
+            "Calls start at a fixed rate whatever happens, and latency counts from when each call was",
+            "due, so a stall shows up in the percentiles (no coordinated omission). Check and Health",
+            "alternate at the same rate; the Health row is what gRPC and this machine cost by themselves.", "",
+            "| rate | RPC | p50 | p90 | p99 | p99.9 | max |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    half = load_json("open_half.json")
+    one_k = load_json("open_1k.json")
+    for data, label in ((half, "50% of max"), (one_k, "1,000/s")):
+        if data is None:
+            continue
+        rate = f"{label} ({data['settings']['rps']:,.0f}/s)" if label != "1,000/s" else label
+        for key in ("check", "health"):
+            out.append(f"| {rate} | {key.capitalize()} | {latency_cells(data[key])} |")
+    if half:
+        p99 = half["check"]["p99_us"]
+        out += ["", f"**Check p99 at 50% of max throughput: {us(p99)}** (target < 1 ms: {verdict(p99 < 1000)};",
+                f"Health p99 at the same rate: {us(half['health']['p99_us'])}). OPA-Envoy's gRPC plugin reports",
+                "~0.4 ms median and 4.6 ms p99 at 1k rps."]
+    out += ["", f"Commands: `{command('open_half')}`; the same with `--rps 1000`.", ""]
+
+    out += ["### Per scenario, closed loop (32 in flight)", "",
+            "| scenario | calls/s | p50 | p99 | verdicts |", "|---|---:|---:|---:|---|"]
+    for scenario in ("actual-allowed", "actual-denied", "preflight-allowed", "preflight-denied",
+                     "unknown-origin"):
+        data = load_json(f"scenario_{scenario}.json")
+        if data is None:
+            continue
+        r = data["check"]
+        verdicts = ", ".join(f"{k} {v:,}" for k, v in sorted(r["labels"].items()))
+        out.append(f"| {scenario} | {r['throughput']:,.0f} | {us(r['p50_us'])} | {us(r['p99_us'])} | {verdicts} |")
+    out += ["", f"Command: `{command('scenario_actual-allowed')}` (and the other scenarios).", ""]
+    return out
+
+
+def client_section():
+    local = load_json("local_vs_remote.json")
+    prop = load_json("propagation.json")
+    if local is None:
+        return []
+    rows = []
+    for kind, label in (("actual", "allowed GET"), ("preflight", "allowed preflight (PUT, 2 headers)")):
+        k = local[kind]
+        r = k["remote"]
+        rows.append(f"| {label} | {k['local_ns_per_decision']:,.0f} ns | {us(r['mean_us'])} | {us(r['p50_us'])} | "
+                    f"{us(r['p99_us'])} | {k['ratio']:,.0f}x |")
+    worst = max(local[kind]["local_ns_per_decision"] for kind in ("actual", "preflight"))
+    ratio = local["ratio"]
+    out = ["## Client library", "",
+           "### Local evaluation vs remote round trip", "",
+           "The same request decided by `corsd::Client` in-process from watched policies, and by a",
+           "remote client through the data port one call at a time; alternated in rounds. Local time",
+           "is `Client::Check` end to end, including building the `Decision` (response headers as",
+           "strings) a gateway receives.", "",
+           "| request | local | remote mean | remote p50 | remote p99 | remote / local |",
+           "|---|---:|---:|---:|---:|---:|", *rows, "",
+           f"**Local: at most {worst:,.0f} ns per decision** (target < 1 us: {verdict(worst < 1000)}); "
+           f"**remote / local = {ratio:,.0f}x** over both requests (target >= 1,000x: {verdict(ratio >= 1000)}).",
+           "", f"Command: `{command('local_vs_remote')}`", ""]
+    if prop:
+        p = prop["propagation"]
+        out += ["### Policy propagation", "",
+                "PutPolicy on the admin port, then the time from its acknowledgement until a client",
+                "following WatchPolicies decides with the new revision (polled every 20 us), one update",
+                "every 10 ms.", "",
+                "| updates | p50 | p90 | p99 | max |", "|---:|---:|---:|---:|---:|",
+                f"| {p['count']} | {us(p['p50_us'])} | {us(p['p90_us'])} | {us(p['p99_us'])} | {us(p['max_us'])} |",
+                "", f"**p99 {us(p['p99_us'])}** (target < 100 ms: {verdict(p['p99_us'] < 100_000)}).", "",
+                f"Command: `{command('propagation')}`", ""]
+    return out
+
+
+def writes_section():
+    disk1 = load_json("put_disk_1.json")
+    if disk1 is None:
+        return []
+    disk4 = load_json("put_disk_4.json")
+    tmpfs = load_json("put_tmpfs_1.json")
+    fsync = disk1.get("fsync")
+    out = ["## Admin writes (PutPolicy, SQLite WAL, synchronous=FULL)", "",
+           "A 101-origin policy written again and again to one tenant. Every acknowledged write is one",
+           "transaction (policy revision, audit event, change-feed row) whose WAL commit is fsynced",
+           "before the reply. The fsync probe times `pwrite` 4 KiB + `fdatasync` in the same directory,",
+           "the floor under one durable commit on that disk.", "",
+           "| database on | writers | writes/s | p50 | p99 |", "|---|---:|---:|---:|---:|"]
+    fs = read_text("disk_fs.txt", "disk")
+    for data, where in ((disk1, f"disk ({fs})"), (disk4, f"disk ({fs})"), (tmpfs, "tmpfs (fsync is free)")):
+        if data is None:
+            continue
+        lat = data["latency"]
+        out.append(f"| {where} | {data['writers']} | {data['throughput']:,.0f} | {us(lat['p50_us'])} | {us(lat['p99_us'])} |")
+    if fsync:
+        out += ["", f"fsync probe on the disk: p50 {us(fsync['p50_us'])}, p99 {us(fsync['p99_us'])}, i.e. at most "
+                f"{1e6 / fsync['mean_us']:,.0f} durable commits/s from one writer."]
+    if tmpfs:
+        share = max(0.0, 1 - tmpfs["latency"]["mean_us"] / disk1["latency"]["mean_us"])
+        out += ["", f"On tmpfs the same write takes {us(tmpfs['latency']['mean_us'])} on average against "
+                f"{us(disk1['latency']['mean_us'])} on disk: about {share:.0%} of a PutPolicy on disk is waiting for",
+                "the fsync; the rest is validation, compilation, the SQL statements and the gRPC round trip.",
+                "Concurrent writers are serialized by SQLite's single writer lock, so more writers add",
+                "queueing, not throughput."]
+    out += ["", f"Commands: `{command('put_disk_1')}`; `--writers 4`; the same against a tmpfs database.", ""]
+    return out
+
+
+def tenants_section():
+    startups = read_text("many_startup_ms.txt")
+    if not startups:
+        return []
+    times = sorted(int(t) for t in startups.split())
+    median = times[len(times) // 2]
+    rss_many = int(read_text("many_rss_kib.txt", "0"))
+    rss_one = int(read_text("one_rss_kib.txt", "0"))
+    many = [load_json(f) for f in sorted(os.listdir(work)) if f.startswith("latency_many.")]
+    one = [load_json(f) for f in sorted(os.listdir(work)) if f.startswith("latency_one.")]
+    def best(runs, key):
+        return min(r["check"][key] for r in runs)
+    out = ["## 10,000 tenants x 100 origins", "",
+           "10,001 tenants (bench and bench-0..bench-9999), each with 100 exact origins and one",
+           "wildcard: 1,010,000 origin patterns in total, in a 49 MB SQLite file.", "",
+           f"Start-up, from exec to serving on both ports with every policy compiled: "
+           f"{', '.join(f'{t / 1000:.2f} s' for t in times)} (**median {median / 1000:.2f} s**; target < 3 s: "
+           f"{verdict(median < 3000)}).", "",
+           f"RSS after start-up: **{rss_many / 1024:,.0f} MiB** (the one-tenant server: {rss_one / 1024:,.0f} MiB).",
+           "Most of it is the compiled policies (hash sets of the 1M origins, about 100 MB); the watch",
+           "stream's initial state keeps each tenant's current policy serialized once (about 30 MB),",
+           "shared by every watcher.", ""]
+    if many and one:
+        ratio = best(many, "p50_us") / best(one, "p50_us")
+        out += ["Check latency, one call in flight, alternated between the 10,000-tenant server (requests",
+                "spread over 100 tenants across the range) and the one-tenant server; best of "
+                f"{len(many)} rounds:", "",
+                "| server | p50 | p99 | calls/s |", "|---|---:|---:|---:|",
+                f"| 10,001 tenants | {us(best(many, 'p50_us'))} | {us(best(many, 'p99_us'))} | {max(r['check']['throughput'] for r in many):,.0f} |",
+                f"| 1 tenant | {us(best(one, 'p50_us'))} | {us(best(one, 'p99_us'))} | {max(r['check']['throughput'] for r in one):,.0f} |",
+                "", f"**p50 ratio {ratio:.2f}** (target within 1.2x: {verdict(ratio <= 1.2)}).", "",
+                f"Commands: `{command('populate_many')}`; `{command('latency_many')}`; `{command('latency_one')}`", ""]
+    return out
+
+
+def postgres_section():
+    skipped = read_text("postgres_skipped.txt")
+    if skipped:
+        return ["## PostgreSQL store", "", f"Skipped: {skipped}", ""]
+    compare = load_json("pg_compare.json")
+    if compare is None:
+        return []
+    prop = load_json("pg_propagation.json")
+    put = load_json("pg_put.json")
+    out = ["## PostgreSQL store (two replicas)", "",
+           "A local PostgreSQL 15 with default durability settings, two corsd replicas on it. Check",
+           "never touches the store, so its numbers should match SQLite's; writes and cross-replica",
+           "propagation go through PostgreSQL.", "",
+           "| measurement | result |", "|---|---|",
+           f"| Check / Health throughput, replica A | {compare['ratio']:.2f} ({compare['check']['throughput']:,.0f} vs {compare['health']['throughput']:,.0f} calls/s) |"]
+    if prop:
+        p = prop["propagation"]
+        out.append(f"| propagation, write on A, watch on B | p50 {us(p['p50_us'])}, p99 {us(p['p99_us'])}, max {us(p['max_us'])} |")
+    if put:
+        out.append(f"| PutPolicy, 1 writer | {put['throughput']:,.0f}/s, p50 {us(put['latency']['p50_us'])}, p99 {us(put['latency']['p99_us'])} |")
+    out += ["", f"Commands: `{command('pg_compare')}`; `{command('pg_propagation')}`", ""]
+    return out
+
+
+def profile_section():
+    # Written from a perf session, not generated: re-profile when the server's
+    # hot path changes (see the commands below).
+    return ["## Where the time goes (perf, 2026-11-26)", "",
+            "`perf record -g -p $(pidof corsd)` during a closed-loop `mixed` run, corsd pinned to one core:",
+            "",
+            "| share of corsd's CPU | what |", "|---:|---|",
+            "| ~50% | kernel: loopback TCP send/receive, epoll, scheduling, paravirtual interrupt handling (`pvm_irq_enable` alone is 20-30%) |",
+            "| ~22% | libgrpc: HTTP/2 framing, HPACK, call and combiner bookkeeping |",
+            "| ~9% | libc: malloc/free, memcpy, syscall wrappers |",
+            "| ~4% | corsd itself, of which the engine's decision is about 1% |",
+            "| ~2% | protobuf parse/serialize of CheckRequest/CheckResponse |",
+            "",
+            "Per call, Check costs the server within about 10% of the empty Health/Check: the difference",
+            "is parsing a ~100-byte request and writing a ~200-byte response (Health uses upb on empty",
+            "messages), the arena, the tenant lookup and metrics, each about 0.1 us. Open-loop tail",
+            "latency is set by the same kernel and gRPC path (Health's p99 is no better than Check's)",
+            "and by wake-up latency on this virtual machine: at low rates every call wakes sleeping",
+            "threads on both sides, which is why p50 at 1,000/s is higher than with one call always in",
+            "flight.", "",
+            "Fixed after profiling: Debian's Abseil runs deadlock detection on every `absl::Mutex`",
+            "(gRPC's too), about 8% of the server's CPU; release binaries turn it off",
+            "(`service/common/release_tuning.h`). Check now parses from one flat slice and serializes",
+            "into one exact-size slice instead of going through zero-copy streams.", ""]
+
+
 lines = ["# corsd benchmark results", "",
-         f"Generated by `bench/run` on {datetime.date.today().isoformat()}.",
+         f"Generated by `bench/run` on {datetime.date.today().isoformat()} in "
+         f"{read_text('total_seconds.txt', '?')} s.",
          f"Machine: {machine()}.",
          "Build: the `default` preset (RelWithDebInfo). The machine is shared and has 2 cores, so",
          "absolute numbers move by 10-30% between runs; compare within a table, not across runs.",
+         f"CPU placement: {read_text('placement.txt')}.",
          ""]
-lines += engine_section()
-for extra in sorted(f for f in os.listdir(work) if f.endswith(".section.md")):
-    with open(os.path.join(work, extra)) as f:
-        lines += f.read().rstrip("\n").split("\n") + [""]
+for section in (engine_section, load_section, client_section, writes_section, tenants_section,
+                postgres_section, profile_section):
+    lines += section()
 print("\n".join(lines).rstrip("\n"))
