@@ -15,21 +15,41 @@
 namespace corsd::cli {
 namespace {
 
+// A policy nests four levels deep (policy, rules, rule, list). Anything much
+// deeper is not a policy, and refusing it early keeps the recursive helpers
+// below from overflowing the stack on hostile input like 100,000 '['.
+constexpr int kMaxNesting = 32;
+
+std::string TooDeepMessage(const std::string& source) {
+  return absl::StrCat(source, ": nested more than ", kMaxNesting,
+                      " levels deep; a policy is {\"rules\": [{...}]}");
+}
+
 // YAML -> JSON with the scalar typing a policy needs: plain true/false are
 // booleans, plain integers are numbers, everything else is a string. A null
 // list item can only mean the opaque origin, so `- null` becomes the string
 // "null"; a null map value (`pathPrefix:`) is JSON null, the field's default.
 // (yaml-cpp keeps no text for null nodes, so `- ~` reads as "null" too.)
-nlohmann::json YamlToJson(const YAML::Node& node, bool in_sequence = false) {
+// Sets *too_deep and stops descending past kMaxNesting levels.
+nlohmann::json YamlToJson(const YAML::Node& node, int depth, bool* too_deep,
+                          bool in_sequence = false) {
+  if (depth > kMaxNesting) {
+    *too_deep = true;
+    return nullptr;
+  }
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json object = nlohmann::json::object();
-      for (const auto& entry : node) object[entry.first.as<std::string>()] = YamlToJson(entry.second);
+      for (const auto& entry : node) {
+        object[entry.first.as<std::string>()] = YamlToJson(entry.second, depth + 1, too_deep);
+      }
       return object;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(YamlToJson(item, /*in_sequence=*/true));
+      for (const auto& item : node) {
+        array.push_back(YamlToJson(item, depth + 1, too_deep, /*in_sequence=*/true));
+      }
       return array;
     }
     case YAML::NodeType::Scalar: {
@@ -80,7 +100,16 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
   absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
   if (trimmed.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
   if (trimmed.front() == '{') {
-    nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    // nlohmann's parser itself is iterative; the callback drops whatever lies
+    // too deep so the tree handed to the recursive checks stays shallow.
+    bool too_deep = false;
+    auto limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth <= kMaxNesting) return true;
+      too_deep = true;
+      return false;
+    };
+    nlohmann::json parsed = nlohmann::json::parse(text, limit_depth, /*allow_exceptions=*/false);
+    if (too_deep) return absl::InvalidArgumentError(TooDeepMessage(source));
     if (parsed.is_discarded()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
     }
@@ -90,9 +119,16 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
     json = text;
   } else {
     try {
-      json = YamlToJson(YAML::Load(text)).dump();
+      bool too_deep = false;
+      nlohmann::json converted = YamlToJson(YAML::Load(text), /*depth=*/0, &too_deep);
+      if (too_deep) return absl::InvalidArgumentError(TooDeepMessage(source));
+      json = converted.dump();
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
+    } catch (const nlohmann::json::exception&) {
+      // yaml-cpp passes any bytes through; JSON (and protobuf) need UTF-8.
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": contains text that is not valid UTF-8; save the file as UTF-8"));
     }
   }
   v1::Policy policy;

@@ -164,6 +164,26 @@ TEST_F(CorsctlTest, UnknownFieldsAndBadSyntaxAreNamed) {
   EXPECT_THAT(null_item.err, HasSubstr("rules[0].allowedOrigins[1] is null"));
 }
 
+TEST_F(CorsctlTest, HostileFilesAreRefusedNotACrash) {
+  // 100,000 levels used to overflow the stack in the JSON checks.
+  const std::string deep_json =
+      "{\"rules\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  ProgramResult json = Ctl({"policy", "validate", "-f", "-"}, deep_json);
+  EXPECT_EQ(json.exit_code, 1) << json.err;
+  EXPECT_THAT(json.err, HasSubstr("nested more than 32 levels deep"));
+
+  const std::string deep_yaml = "rules: " + std::string(40, '[') + std::string(40, ']') + "\n";
+  ProgramResult yaml = Ctl({"policy", "validate", "-f", "-"}, deep_yaml);
+  EXPECT_EQ(yaml.exit_code, 1) << yaml.err;
+  EXPECT_THAT(yaml.err, HasSubstr("nested more than 32 levels deep"));
+
+  // Found by fuzz_policy_file: YAML passes any bytes through, JSON cannot hold them.
+  ProgramResult latin1 = Ctl({"policy", "validate", "-f", "-"},
+                             "rules:\n  - allowedOrigins: [\"https://caf\xe9.example\"]\n");
+  EXPECT_EQ(latin1.exit_code, 1) << latin1.err;
+  EXPECT_THAT(latin1.err, HasSubstr("not valid UTF-8"));
+}
+
 TEST_F(CorsctlTest, ValidateWarnsButPasses) {
   ProgramResult result = Ctl({"policy", "validate", "-f", "-"},
                              R"({"rules":[{"allowedOrigins":["https://a.example"],
