@@ -297,27 +297,16 @@ TEST_F(AdminApiTest, ConcurrentReadModifyWriteLosesNothing) {
     threads.emplace_back([&, t] {
       auto admin = corsd_->AdminStub();
       for (int i = 0; i < kWritesEach;) {
-        grpc::ClientContext get_context;
-        Authorize(&get_context, admin_token_);
-        v1::GetTenantRequest get;
-        get.set_name("shop");
-        v1::Tenant tenant;
-        if (!admin->GetTenant(&get_context, get, &tenant).ok()) continue;
-        grpc::ClientContext context;
-        Authorize(&context, admin_token_);
-        v1::PutPolicyRequest put;
-        put.set_tenant("shop");
-        put.mutable_policy()->add_rules()->add_allowed_origins(
+        ConditionalPut put = PutPolicyIfUnchanged(
+            admin.get(), admin_token_, "shop",
             "https://w" + std::to_string(t) + "-" + std::to_string(i) + ".example.com");
-        put.set_expected_revision(tenant.policy_revision());
-        v1::PolicyVersion version;
-        grpc::Status status = admin->PutPolicy(&context, put, &version);
-        if (status.ok()) {
-          EXPECT_EQ(version.revision(), tenant.policy_revision() + 1);
+        if (put.status.ok()) {
+          EXPECT_EQ(put.written_revision, put.read_revision + 1);
           successes.fetch_add(1);
           ++i;
         } else {
-          EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
+          EXPECT_EQ(put.status.error_code(), grpc::StatusCode::ABORTED)
+              << put.status.error_message();
         }
       }
     });

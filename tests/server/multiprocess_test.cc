@@ -98,28 +98,15 @@ TEST_F(TwoProcessesTest, ConcurrentWritersOnBothProcessesLoseNothing) {
       CorsdProcess* server = t % 2 == 0 ? a_.get() : b_.get();
       auto admin = server->AdminStub();
       for (int i = 0; i < 4;) {
-        grpc::ClientContext get_context;
-        Authorize(&get_context, token_);
-        v1::GetTenantRequest get;
-        get.set_name("shop");
-        v1::Tenant tenant;
-        if (!admin->GetTenant(&get_context, get, &tenant).ok()) continue;
-        grpc::ClientContext context;
-        Authorize(&context, token_);
-        v1::PutPolicyRequest put;
-        put.set_tenant("shop");
-        put.mutable_policy()->add_rules()->add_allowed_origins("https://x.example");
-        put.set_expected_revision(tenant.policy_revision());
-        v1::PolicyVersion version;
-        grpc::Status status = admin->PutPolicy(&context, put, &version);
-        if (status.ok()) {
-          EXPECT_EQ(version.revision(), tenant.policy_revision() + 1);
+        ConditionalPut put = PutPolicyIfUnchanged(admin.get(), token_, "shop", "https://x.example");
+        if (put.status.ok()) {
+          EXPECT_EQ(put.written_revision, put.read_revision + 1);
           successes.fetch_add(1);
           ++i;
         } else {
-          EXPECT_THAT(status.error_code(), ::testing::AnyOf(grpc::StatusCode::ABORTED,
-                                                            grpc::StatusCode::UNAVAILABLE))
-              << status.error_message();
+          EXPECT_THAT(put.status.error_code(), ::testing::AnyOf(grpc::StatusCode::ABORTED,
+                                                                grpc::StatusCode::UNAVAILABLE))
+              << put.status.error_message();
         }
       }
     });

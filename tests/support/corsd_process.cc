@@ -115,6 +115,30 @@ void Authorize(grpc::ClientContext* context, const std::string& token, absl::Dur
   context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
 }
 
+ConditionalPut PutPolicyIfUnchanged(v1::CorsAdmin::Stub* admin, const std::string& token,
+                                    const std::string& tenant, const std::string& origin) {
+  ConditionalPut result;
+  grpc::ClientContext get_context;
+  Authorize(&get_context, token);
+  v1::GetTenantRequest get;
+  get.set_name(tenant);
+  v1::Tenant current;
+  result.status = admin->GetTenant(&get_context, get, &current);
+  if (!result.status.ok()) return result;
+  result.read_revision = current.policy_revision();
+
+  grpc::ClientContext put_context;
+  Authorize(&put_context, token);
+  v1::PutPolicyRequest put;
+  put.set_tenant(tenant);
+  put.mutable_policy()->add_rules()->add_allowed_origins(origin);
+  put.set_expected_revision(result.read_revision);
+  v1::PolicyVersion version;
+  result.status = admin->PutPolicy(&put_context, put, &version);
+  result.written_revision = version.revision();
+  return result;
+}
+
 v1::Policy PolicyFromJson(const std::string& json) {
   v1::Policy policy;
   auto status = google::protobuf::util::JsonStringToMessage(json, &policy);

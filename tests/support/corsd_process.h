@@ -78,6 +78,18 @@ std::string CreateToken(const std::string& db, const std::string& role,
 void Authorize(grpc::ClientContext* context, const std::string& token,
                absl::Duration deadline = absl::Seconds(10));
 
+// One optimistic read-modify-write, as a careful operator does it: read the
+// tenant's current policy revision, then PutPolicy (a policy allowing
+// `origin`) with that revision as expected_revision. `status` is the first
+// failing call's (ABORTED when another writer got in between) or OK.
+struct ConditionalPut {
+  grpc::Status status;
+  int64_t read_revision = 0;     // the revision the write expected
+  int64_t written_revision = 0;  // the new revision, when status is OK
+};
+ConditionalPut PutPolicyIfUnchanged(v1::CorsAdmin::Stub* admin, const std::string& token,
+                                    const std::string& tenant, const std::string& origin);
+
 // corsd.v1.Policy from its JSON form (fails the test when it does not parse).
 v1::Policy PolicyFromJson(const std::string& json);
 
