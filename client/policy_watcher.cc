@@ -60,8 +60,8 @@ std::vector<std::string> PolicyWatcher::HostsOf(const std::string& tenant) {
 
 std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
     const v1::PolicyVersion& version) {
-  engine::PolicyCompilation compiled =
-      engine::CompilePolicy(ToPolicySpec(version.policy()), version.revision());
+  engine::PolicyCompilation compiled = engine::CompilePolicy(
+      ToPolicySpec(version.policy()), version.revision(), engine::PolicySource::kStored);
   auto snapshot = std::make_shared<engine::TenantSnapshot>();
   snapshot->name = version.tenant();
   snapshot->hosts = HostsOf(version.tenant());

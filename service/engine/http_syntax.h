@@ -62,9 +62,16 @@ bool IsForbiddenResponseHeaderName(absl::string_view name);
 // header names"): listing them in exposed_headers changes nothing.
 bool IsCorsSafelistedResponseHeaderName(absl::string_view name);
 
-// Request headers scripts can never set (Fetch "forbidden request-header"
-// names, excluding the Proxy-/Sec- prefixes): allowing them changes nothing.
+// Request headers scripts can never set, whatever their value: Fetch's
+// "forbidden request-header" names and every name starting with "proxy-" or
+// "sec-" (any case). Allowing them in a policy changes nothing. The method-
+// override names (X-HTTP-Method-Override, ...) are not included: Fetch forbids
+// them only with a forbidden method as their value.
 bool IsForbiddenRequestHeaderName(absl::string_view name);
+
+// "Access-Control-*" names (any case): headers of the CORS protocol itself,
+// which browsers consume and never expose to a page.
+bool IsCorsProtocolHeaderName(absl::string_view name);
 
 }  // namespace corsd::engine
 

@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "service/engine/limits.h"
 #include "service/engine/public_suffix.h"
 #include "service/engine/serialized_origin.h"
@@ -33,6 +34,10 @@ std::string Suggestion(absl::string_view scheme, absl::string_view host, absl::s
 bool OriginPattern::IsInsecureNonLocal() const {
   if (scheme_ != "http") return false;
   absl::string_view host = domain_;
+  // Secure Contexts, "Is origin potentially trustworthy?": "localhost" and
+  // "localhost." (and names below either) are loopback, like 127/8 and ::1.
+  // A trailing dot makes a different origin but the same host.
+  absl::ConsumeSuffix(&host, ".");
   if (host == "localhost" || absl::EndsWith(host, ".localhost") || host == "[::1]") return false;
   return !absl::StartsWith(host, "127.");
 }

@@ -11,7 +11,7 @@
 
 namespace corsd::engine {
 
-PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision) {
+PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, PolicySource source) {
   PolicyCompilation result;
   PolicyDiagnostics& diagnostics = result.diagnostics;
 
@@ -28,6 +28,7 @@ PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision) {
   size_t total_origins = 0;
   for (const RuleSpec& rule : spec.rules) total_origins += rule.allowed_origins.size();
   RuleCompileOptions options;
+  options.refuse_unreachable_entries = source == PolicySource::kNew;
   if (total_origins > kMaxOriginsPerPolicy) {
     diagnostics.AddViolation("rules", absl::StrCat("list ", total_origins,
                                                    " allowed_origins in total; at most ",

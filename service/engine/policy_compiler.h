@@ -20,13 +20,21 @@
 
 namespace corsd::engine {
 
+// Where the policy comes from. kNew (a write, ValidatePolicy, corsctl) refuses
+// every entry that can never match. kStored is for a policy that was validated
+// when it was written, possibly by an older build with fewer rules: entries
+// that can never match (e.g. "file://x", refused since) are skipped with a
+// warning, which is what they always did, instead of failing the whole policy.
+enum class PolicySource { kNew, kStored };
+
 struct PolicyCompilation {
   PolicyDiagnostics diagnostics;
   // Null when diagnostics has violations.
   std::shared_ptr<const CompiledPolicy> policy;
 };
 
-PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision);
+PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision,
+                                PolicySource source = PolicySource::kNew);
 
 // Validation only (ValidatePolicy RPC, `corsctl policy validate`).
 PolicyDiagnostics ValidatePolicy(const PolicySpec& spec);

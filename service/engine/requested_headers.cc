@@ -22,20 +22,20 @@ void RequestedHeaders::ForEachLine(Fn fn) const {
   }
 }
 
-// Calls `element` for every list element of every line, trimmed. An empty
-// line contributes no element (it means "no headers"); empty elements inside
-// a non-empty line are passed through so the caller can reject them. Stops
+// Calls `element` for every non-empty list element of every line, trimmed.
+// RFC 9110 section 5.6.1: a recipient accepts and ignores empty elements, so
+// "a,,b", "a," and an empty line are all just the names they contain. Stops
 // early (and returns false) when `element` returns false.
 template <typename Fn>
 bool RequestedHeaders::ForEachElement(Fn element) const {
   bool keep_going = true;
   ForEachLine([&](absl::string_view value) {
     if (!keep_going) return;
-    absl::string_view line = TrimOptionalWhitespace(value);
-    if (line.empty()) return;
+    absl::string_view line = value;
     while (true) {
       size_t comma = line.find(',');
-      if (!element(TrimOptionalWhitespace(line.substr(0, comma)))) {
+      absl::string_view name = TrimOptionalWhitespace(line.substr(0, comma));
+      if (!name.empty() && !element(name)) {
         keep_going = false;
         return;
       }
@@ -54,8 +54,6 @@ absl::string_view DescribeRequestedHeadersProblem(RequestedHeadersProblem proble
       return "names more than 64 headers";
     case RequestedHeadersProblem::kTooLarge:
       return "is larger than 8 KiB";
-    case RequestedHeadersProblem::kEmptyElement:
-      return "has an empty element";
     case RequestedHeadersProblem::kInvalidName:
       return "has an element that is not a header name";
   }
@@ -69,11 +67,12 @@ RequestedHeadersProblem RequestedHeaders::Parse(const CorsRequestHeaders& cors,
   count_ = 0;
   canonical_ = false;
   size_t total_bytes = 0;
-  size_t non_empty_lines = 0;
+  size_t lines_with_names = 0;
   ForEachLine([&](absl::string_view value) {
     total_bytes += value.size();
-    if (!TrimOptionalWhitespace(value).empty()) {
-      ++non_empty_lines;
+    // A line of only commas and whitespace names nothing.
+    if (value.find_first_not_of(", \t") != absl::string_view::npos) {
+      ++lines_with_names;
       canonical_line_ = value;
     }
   });
@@ -82,9 +81,7 @@ RequestedHeadersProblem RequestedHeaders::Parse(const CorsRequestHeaders& cors,
   RequestedHeadersProblem problem = RequestedHeadersProblem::kNone;
   bool has_whitespace_or_upper = false;
   ForEachElement([&](absl::string_view element) {
-    if (element.empty()) {
-      problem = RequestedHeadersProblem::kEmptyElement;
-    } else if (element.size() > kMaxHeaderNameBytes || !IsToken(element)) {
+    if (element.size() > kMaxHeaderNameBytes || !IsToken(element)) {
       problem = RequestedHeadersProblem::kInvalidName;
     } else if (++count_ > kMaxRequestedHeaderNames) {
       problem = RequestedHeadersProblem::kTooManyNames;
@@ -95,17 +92,14 @@ RequestedHeadersProblem RequestedHeaders::Parse(const CorsRequestHeaders& cors,
   });
   if (problem != RequestedHeadersProblem::kNone) return problem;
 
-  if (non_empty_lines == 1 && !has_whitespace_or_upper) {
+  if (lines_with_names == 1 && !has_whitespace_or_upper) {
     // Tokens never contain spaces, tabs or commas, so a line whose elements
     // are all lowercase tokens is exactly "a,b,c" unless it has optional
-    // whitespace around the commas or at its ends.
-    canonical_ = true;
-    for (char c : canonical_line_) {
-      if (c == ' ' || c == '\t') {
-        canonical_ = false;
-        break;
-      }
-    }
+    // whitespace or empty elements (",,", or a comma at either end).
+    absl::string_view line = canonical_line_;
+    canonical_ = line.front() != ',' && line.back() != ',' &&
+                 line.find(",,") == absl::string_view::npos &&
+                 line.find_first_of(" \t") == absl::string_view::npos;
   }
   return RequestedHeadersProblem::kNone;
 }

@@ -1,16 +1,18 @@
 // RequestedHeaders reads the header names a preflight asks for, from every
 // Access-Control-Request-Headers line of the request (HTTP allows a list to be
 // split over several lines). Elements are trimmed of optional whitespace and
-// compared lowercase. Malformed lists (an empty element inside a non-empty
-// line, a name that is not a token) and lists beyond kMaxRequestedHeaderNames
-// names or kMaxRequestedHeaderBytes bytes are reported as problems, so the
-// work per request is bounded and linear.
+// compared lowercase. Empty elements are skipped, as RFC 9110 section 5.6.1
+// asks of a list recipient: "x-a,", ",x-a" and an empty line next to "x-a"
+// all combine to the same field value and mean the same thing. A name that is
+// not a token, and lists beyond kMaxRequestedHeaderNames names or
+// kMaxRequestedHeaderBytes bytes (empty elements included), are reported as
+// problems, so the work per request is bounded and linear.
 //
 //   CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
 //   RequestedHeaders requested;
 //   if (requested.Parse(cors, request.headers) != RequestedHeadersProblem::kNone) deny;
-//   requested.ForEachName([&](absl::string_view lowercase) { return rule.AllowsHeader(lowercase); });
-//   absl::string_view echo = requested.Canonical(&scratch);  // "content-type,x-trace"
+//   requested.ForEachName([&](absl::string_view lowercase) { return rule.AllowsHeader(lowercase);
+//   }); absl::string_view echo = requested.Canonical(&scratch);  // "content-type,x-trace"
 //
 // Parse and ForEachName never allocate; Canonical allocates only when the
 // request did not already send one lowercase, whitespace-free line (browsers
@@ -31,7 +33,6 @@ enum class RequestedHeadersProblem {
   kNone,
   kTooManyNames,
   kTooLarge,
-  kEmptyElement,
   kInvalidName,
 };
 
@@ -65,7 +66,8 @@ class RequestedHeaders {
   const CorsRequestHeaders* cors_ = nullptr;
   absl::Span<const HeaderView> headers_;
   size_t count_ = 0;
-  // Set when exactly one non-empty line was sent and it is already canonical.
+  // Set when exactly one non-empty line was sent and it is already canonical
+  // (no empty elements, no whitespace, lowercase).
   absl::string_view canonical_line_;
   bool canonical_ = false;
 };

@@ -10,6 +10,7 @@
 #include "service/engine/http_syntax.h"
 #include "service/engine/limits.h"
 #include "service/engine/origin_pattern.h"
+#include "service/engine/origin_reachability.h"
 
 namespace corsd::engine {
 namespace {
@@ -65,7 +66,8 @@ void CheckPathPrefix(absl::string_view prefix, absl::string_view field,
   }
 }
 
-void CompileOrigins(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
+void CompileOrigins(const RuleSpec& spec, absl::string_view field,
+                    const RuleCompileOptions& options, CompiledRule* rule,
                     PolicyDiagnostics* diagnostics) {
   absl::flat_hash_map<absl::string_view, size_t> seen;
   bool has_any = false;
@@ -76,6 +78,15 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field, CompiledRule*
     if (!pattern.ok()) {
       diagnostics->AddViolation(name,
                                 absl::StrCat(QuoteForMessage(text), " ", pattern.status().message()));
+      continue;
+    }
+    if (std::string why = WhyNoBrowserSends(*pattern); !why.empty()) {
+      if (options.refuse_unreachable_entries) {
+        diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(text), " ", why));
+      } else {
+        diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(text), " ", why,
+                                                   " (ignored in this stored policy)"));
+      }
       continue;
     }
     if (auto [it, inserted] = seen.emplace(text, i); !inserted) {
@@ -121,6 +132,32 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field, CompiledRule*
   rule->origin_independent = has_any && !spec.allow_credentials;
 }
 
+// Fetch never preflights GET, HEAD and POST, so browsers send them from any
+// allowed origin whatever allowed_methods says. A list that names some methods
+// but leaves these out reads as if it restricted them (several CORS libraries
+// also check the method of actual requests), so say that it does not.
+void WarnAboutOmittedSafelistedMethods(const RuleSpec& spec, absl::string_view field,
+                                       PolicyDiagnostics* diagnostics) {
+  if (spec.allowed_methods.empty() || spec.allowed_methods.size() > kMaxMethodsPerRule) return;
+  std::vector<absl::string_view> omitted;
+  for (absl::string_view safelisted : {"GET", "HEAD", "POST"}) {
+    bool listed = false;
+    for (const std::string& method : spec.allowed_methods) {
+      if (method == safelisted || method == "*") listed = true;
+    }
+    if (!listed) omitted.push_back(safelisted);
+  }
+  if (omitted.empty()) return;
+  diagnostics->AddWarning(
+      Field(field, "allowed_methods"),
+      absl::StrCat("does not list ", absl::StrJoin(omitted, ", "), ", but that does not deny ",
+                   omitted.size() == 1 ? "it" : "them",
+                   ": CORS-safelisted methods (GET, HEAD, POST) are never preflighted, so "
+                   "browsers send them from every allowed origin; this list only decides which "
+                   "other methods a preflight may ask for. Add them to the list to say so, or "
+                   "deny those requests in the service itself"));
+}
+
 void CompileMethods(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
                     PolicyDiagnostics* diagnostics) {
   CheckListSize(spec.allowed_methods.size(), kMaxMethodsPerRule, field, "allowed_methods",
@@ -147,6 +184,7 @@ void CompileMethods(const RuleSpec& spec, absl::string_view field, CompiledRule*
       diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(method), " is listed twice"));
     }
   }
+  WarnAboutOmittedSafelistedMethods(spec, field, diagnostics);
 }
 
 void CompileAllowedHeaders(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
@@ -204,6 +242,11 @@ void CompileExposedHeaders(const RuleSpec& spec, absl::string_view field, Compil
                                                    " can never be exposed: browsers hide "
                                                    "Set-Cookie from scripts; remove it"));
       continue;
+    } else if (IsCorsProtocolHeaderName(header)) {
+      diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(header),
+                                                 " is a CORS protocol header, which the browser "
+                                                 "consumes itself and never lets a page read; "
+                                                 "exposing it has no effect"));
     } else if (IsCorsSafelistedResponseHeaderName(header)) {
       diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(header),
                                                  " is always exposed; listing it is not needed"));
@@ -267,7 +310,7 @@ CompiledRule CompileRule(const RuleSpec& spec, absl::string_view field,
   CompiledRule rule;
   rule.path_prefix = spec.path_prefix;
   CheckPathPrefix(spec.path_prefix, field, diagnostics);
-  if (options.compile_origins) CompileOrigins(spec, field, &rule, diagnostics);
+  if (options.compile_origins) CompileOrigins(spec, field, options, &rule, diagnostics);
   CompileMethods(spec, field, &rule, diagnostics);
   CompileAllowedHeaders(spec, field, &rule, diagnostics);
   CompileExposedHeaders(spec, field, &rule, diagnostics);

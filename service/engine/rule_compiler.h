@@ -19,6 +19,10 @@ struct RuleCompileOptions {
   // False when the policy is already over the total-origin limit: the
   // origins are then not parsed at all (the limit violation says why).
   bool compile_origins = true;
+  // False for a policy that was stored before: entries no browser can match
+  // (origin_reachability.h) are then skipped with a warning instead of being
+  // violations, so a stricter build never turns a stored policy into deny-all.
+  bool refuse_unreachable_entries = true;
 };
 
 CompiledRule CompileRule(const RuleSpec& spec, absl::string_view field,

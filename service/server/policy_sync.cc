@@ -54,7 +54,8 @@ std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
   }
   absl::StatusOr<v1::Policy> parsed = ParseStoredPolicy(record.policy);
   if (parsed.ok()) {
-    engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(*parsed), record.revision);
+    engine::PolicyCompilation compiled = engine::CompilePolicy(
+        ToPolicySpec(*parsed), record.revision, engine::PolicySource::kStored);
     if (compiled.policy != nullptr) return compiled.policy;
     parsed = absl::FailedPreconditionError(compiled.diagnostics.Summary(3));
   }

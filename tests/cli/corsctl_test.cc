@@ -193,6 +193,37 @@ TEST_F(CorsctlTest, ValidateWarnsButPasses) {
   EXPECT_THAT(result.out, HasSubstr("policy is valid"));
 }
 
+// Entries that can never do anything are violations (origins no browser
+// sends) or warnings (headers a page can never set or read, a method list that
+// does not restrict the safelisted methods), each under its field path.
+TEST_F(CorsctlTest, ValidateNamesEntriesThatCanNeverMatch) {
+  const std::string policy = R"(rules:
+  - allowedOrigins: ["file://example.com", "http://xn--f", "wss://chat.example.com", "https://ok.example"]
+    allowedMethods: [PUT]
+    allowedHeaders: [x-trace, sec-fetch-mode]
+    exposedHeaders: [access-control-allow-origin]
+)";
+  ProgramResult result = Ctl({"policy", "validate", "-f", "-"}, policy);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("has 3 violations"));
+  EXPECT_THAT(result.err, HasSubstr("rules[0].allowed_origins[0]: \"file://example.com\" is a "
+                                    "file: origin"));
+  EXPECT_THAT(result.err, HasSubstr("rules[0].allowed_origins[1]: \"http://xn--f\" has the "
+                                    "label \"xn--f\", which is not valid punycode"));
+  EXPECT_THAT(result.err, HasSubstr("rules[0].allowed_origins[2]: \"wss://chat.example.com\" "
+                                    "is a WebSocket URL, not an origin"));
+  EXPECT_THAT(result.err, HasSubstr("warning: rules[0].allowed_methods: does not list GET, "
+                                    "HEAD, POST"));
+  EXPECT_THAT(result.err, HasSubstr("warning: rules[0].allowed_headers[1]: \"sec-fetch-mode\""));
+  EXPECT_THAT(result.err, HasSubstr("warning: rules[0].exposed_headers[0]: "
+                                    "\"access-control-allow-origin\" is a CORS protocol header"));
+
+  ProgramResult json = Ctl({"policy", "validate", "-f", "-", "-o", "json"}, policy);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["violations"].size(), 3u);
+  EXPECT_EQ(parsed["warnings"].size(), 3u);
+}
+
 TEST_F(CorsctlTest, StaleExpectedRevisionIsAConflict) {
   ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
   ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "service/engine/decision.h"
 #include "service/engine/limits.h"
 #include "service/engine/policy_compiler.h"
 
@@ -102,8 +103,7 @@ std::vector<ValidationCase> Cases() {
        "write \"https://app.example.com\""},
       {"path", Origins({"https://app.example.com/api"}), kViolation, kOrigin0, "has a path"},
       {"query", Origins({"https://app.example.com?a"}), kViolation, kOrigin0, "query"},
-      {"userinfo", Origins({"https://user:pw@app.example.com"}), kViolation, kOrigin0,
-       "userinfo"},
+      {"userinfo", Origins({"https://user:pw@app.example.com"}), kViolation, kOrigin0, "userinfo"},
       {"default port", Origins({"https://app.example.com:443"}), kViolation, kOrigin0,
        "write \"https://app.example.com\""},
       {"port out of range", Origins({"https://app.example.com:70000"}), kViolation, kOrigin0,
@@ -114,8 +114,10 @@ std::vector<ValidationCase> Cases() {
       {"NUL", Origins({std::string("https://a.example.com\0", 22)}), kViolation, kOrigin0,
        "control character"},
       {"space", Origins({" https://a.example.com"}), kViolation, kOrigin0, "whitespace"},
-      {"unicode", Origins({"https://b\xC3\xBC" "cher.example"}), kViolation, kOrigin0,
-       "punycode"},
+      {"unicode",
+       Origins({"https://b\xC3\xBC"
+                "cher.example"}),
+       kViolation, kOrigin0, "punycode"},
       {"empty origin", Origins({""}), kViolation, kOrigin0, "is empty"},
       {"uppercase null", Origins({"Null"}), kViolation, kOrigin0, "lowercase"},
       {"ipv4 leading zero", Origins({"http://010.0.0.1"}), kViolation, kOrigin0,
@@ -124,8 +126,32 @@ std::vector<ValidationCase> Cases() {
        "IP address written differently"},
       {"overlong origin", Origins({"https://" + std::string(1100, 'a') + ".com"}), kViolation,
        kOrigin0, "longer than 1024 bytes"},
-      {"message escapes raw bytes", Origins({"https://a\x01.com"}), kViolation, kOrigin0,
-       "\\x01"},
+      {"message escapes raw bytes", Origins({"https://a\x01.com"}), kViolation, kOrigin0, "\\x01"},
+
+      // Origins that parse but that no browser ever sends (never match).
+      {"file origin", Origins({"file://example.com"}), kViolation, kOrigin0,
+       "send \"null\"; list \"null\" instead"},
+      {"data origin", Origins({"data://example.com"}), kViolation, kOrigin0, "send \"null\""},
+      {"blob origin", Origins({"blob://example.com"}), kViolation, kOrigin0,
+       "e.g. \"https://example.com\""},
+      {"ws origin", Origins({"ws://chat.example.com:8080"}), kViolation, kOrigin0,
+       "write \"http://chat.example.com:8080\""},
+      {"wss wildcard origin", Origins({"wss://*.example.com:*"}), kViolation, kOrigin0,
+       "write \"https://*.example.com:*\""},
+      {"ftp origin", Origins({"ftp://files.example.com"}), kViolation, kOrigin0,
+       "no longer load ftp: pages"},
+      {"invalid punycode host", Origins({"http://xn--f"}), kViolation, kOrigin0,
+       "label \"xn--f\", which is not valid punycode"},
+      {"punycode of plain ascii", Origins({"https://xn--abc-.example"}), kViolation, kOrigin0,
+       "not valid punycode"},
+      {"invalid punycode under wildcard", Origins({"https://*.xn--zz.example"}), kViolation,
+       kOrigin0, "label \"xn--zz\""},
+      {"valid punycode under wildcard", Origins({"https://*.xn--bcher-kva.example"}), kClean, "",
+       ""},
+      {"chromium extension origin",
+       Origins({"chrome-extension://abcdefghijklmnopabcdefghijklmnop"}), kClean, "", ""},
+      {"firefox extension origin",
+       Origins({"moz-extension://4b5c1a7e-0d2f-4e1b-9a6c-1f2e3d4c5b6a"}), kClean, "", ""},
 
       // Origins with credentials.
       {"star with credentials", WithCredentials(Origins({"*"})), kViolation, kOrigin0,
@@ -136,6 +162,8 @@ std::vector<ValidationCase> Cases() {
        kWarning, kOrigin0, "plain http"},
       {"localhost http with credentials is fine",
        WithCredentials(Origins({"http://localhost:3000"})), kClean, "", ""},
+      {"localhost with trailing dot and credentials is fine",
+       WithCredentials(Origins({"http://localhost.:3000"})), kClean, "", ""},
       {"duplicate origin warns", Origins({"https://a.example", "https://a.example"}), kWarning,
        "rules[0].allowed_origins[1]", "listed again"},
       {"star next to others warns", Origins({"*", "https://a.example"}), kWarning,
@@ -163,6 +191,12 @@ std::vector<ValidationCase> Cases() {
        "listed twice"},
       {"too many methods", Methods(std::vector<std::string>(65, "PUT")), kViolation,
        "rules[0].allowed_methods", "at most 64"},
+      {"list without safelisted methods warns", Methods({"PUT"}), kWarning,
+       "rules[0].allowed_methods", "does not list GET, HEAD, POST, but that does not deny them"},
+      {"list without some safelisted methods names them", Methods({"GET", "PUT"}), kWarning,
+       "rules[0].allowed_methods", "does not list HEAD, POST"},
+      {"list without one safelisted method", Methods({"GET", "HEAD", "PUT"}), kWarning,
+       "rules[0].allowed_methods", "does not list POST, but that does not deny it"},
 
       // Allowed headers.
       {"header names", Headers({"Content-Type", "x-trace-id", "*"}), kClean, "", ""},
@@ -176,6 +210,12 @@ std::vector<ValidationCase> Cases() {
        "rules[0].allowed_headers[0]", "at most 256 bytes"},
       {"forbidden request header warns", Headers({"Cookie"}), kWarning,
        "rules[0].allowed_headers[0]", "can never set"},
+      {"sec- request header warns", Headers({"x-a", "Sec-Fetch-Mode"}), kWarning,
+       "rules[0].allowed_headers[1]", "can never set"},
+      {"proxy- request header warns", Headers({"proxy-authorization"}), kWarning,
+       "rules[0].allowed_headers[0]", "can never set"},
+      {"origin request header warns", Headers({"origin"}), kWarning, "rules[0].allowed_headers[0]",
+       "can never set"},
       {"duplicate header any case warns", Headers({"X-A", "x-a"}), kWarning,
        "rules[0].allowed_headers[1]", "listed twice"},
       {"too many headers", Headers(std::vector<std::string>(257, "x-a")), kViolation,
@@ -191,16 +231,17 @@ std::vector<ValidationCase> Cases() {
        "rules[0].exposed_headers[0]", "list the header names instead"},
       {"exposed invalid name", Exposed({"x a"}), kViolation, "rules[0].exposed_headers[0]",
        "not a header name"},
+      {"exposed cors protocol header warns", Exposed({"x-a", "Access-Control-Allow-Origin"}),
+       kWarning, "rules[0].exposed_headers[1]", "CORS protocol header"},
       {"exposed safelisted warns", Exposed({"Content-Type"}), kWarning,
        "rules[0].exposed_headers[0]", "always exposed"},
-      {"exposed duplicate warns", Exposed({"x-a", "X-A"}), kWarning,
-       "rules[0].exposed_headers[1]", "listed twice"},
+      {"exposed duplicate warns", Exposed({"x-a", "X-A"}), kWarning, "rules[0].exposed_headers[1]",
+       "listed twice"},
 
       // Scalars and paths.
       {"max age -1", [](RuleSpec& r) { r.max_age_seconds = -1; }, kClean, "", ""},
-      {"max age 86400 warns about chromium",
-       [](RuleSpec& r) { r.max_age_seconds = 86400; }, kWarning, "rules[0].max_age_seconds",
-       "Chromium caps"},
+      {"max age 86400 warns about chromium", [](RuleSpec& r) { r.max_age_seconds = 86400; },
+       kWarning, "rules[0].max_age_seconds", "Chromium caps"},
       {"max age -2", [](RuleSpec& r) { r.max_age_seconds = -2; }, kViolation,
        "rules[0].max_age_seconds", "is -2"},
       {"max age too big", [](RuleSpec& r) { r.max_age_seconds = 86401; }, kViolation,
@@ -285,6 +326,69 @@ TEST(PolicyValidationWhole, CollectsEveryViolationNotJustTheFirst) {
   std::string summary = d.Summary(3);
   EXPECT_THAT(summary, HasSubstr("rules[0].allowed_origins[0]: "));
   EXPECT_THAT(summary, HasSubstr("... and 4 more violations"));
+}
+
+// Warnings that must NOT appear: a kClean row only proves there is no
+// violation, so the "no false alarm" cases are checked here explicitly.
+TEST(PolicyValidationWhole, NoFalseWarnings) {
+  struct Quiet {
+    std::string name;
+    RuleSpec rule;
+  };
+  auto rule = [](std::vector<std::string> origins, bool credentials,
+                 std::vector<std::string> methods, std::vector<std::string> headers) {
+    RuleSpec r;
+    r.allowed_origins = std::move(origins);
+    r.allow_credentials = credentials;
+    r.allowed_methods = std::move(methods);
+    r.allowed_headers = std::move(headers);
+    return r;
+  };
+  const std::vector<Quiet> cases = {
+      {"localhost with credentials", rule({"http://localhost:3000"}, true, {}, {})},
+      {"localhost. with credentials", rule({"http://localhost.:3000"}, true, {}, {})},
+      {"*.localhost. with credentials", rule({"http://*.localhost.:*"}, true, {}, {})},
+      {"all safelisted methods listed",
+       rule({"https://a.example"}, false, {"GET", "HEAD", "POST", "PUT"}, {})},
+      {"star method", rule({"https://a.example"}, false, {"*"}, {})},
+      {"no methods listed", rule({"https://a.example"}, false, {}, {})},
+      {"method override header is settable",
+       rule({"https://a.example"}, false, {}, {"x-http-method-override"})},
+      {"header starting with sec but no dash",
+       rule({"https://a.example"}, false, {}, {"secret-token"})},
+  };
+  for (const Quiet& c : cases) {
+    PolicySpec spec;
+    spec.rules = {c.rule};
+    PolicyDiagnostics d = ValidatePolicy(spec);
+    EXPECT_THAT(d.violations, IsEmpty()) << c.name;
+    EXPECT_THAT(d.warnings, IsEmpty()) << c.name;
+  }
+}
+
+// A policy stored before a never-matching entry became a violation keeps
+// working: the entry is skipped (as it always was in effect), not the policy.
+TEST(PolicyValidationWhole, StoredPolicySkipsEntriesNoBrowserSends) {
+  PolicySpec spec;
+  RuleSpec& r = spec.rules.emplace_back();
+  r.allowed_origins = {"file://example.com", "https://app.example.com", "ws://x.example"};
+
+  PolicyCompilation fresh = CompilePolicy(spec, 4);
+  EXPECT_EQ(fresh.policy, nullptr);
+  EXPECT_EQ(fresh.diagnostics.violations.size(), 2u);
+
+  PolicyCompilation stored = CompilePolicy(spec, 4, PolicySource::kStored);
+  EXPECT_THAT(stored.diagnostics.violations, IsEmpty());
+  EXPECT_THAT(stored.diagnostics.warnings,
+              Contains(AllOf(Field(&FieldViolation::field, "rules[0].allowed_origins[0]"),
+                             Field(&FieldViolation::description,
+                                   HasSubstr("ignored in this stored policy")))));
+  ASSERT_NE(stored.policy, nullptr);
+  EXPECT_EQ(stored.policy->revision(), 4);
+  Request allowed{.origin = "https://app.example.com", .method = "GET", .path = "/"};
+  Decision d;
+  Decide(*stored.policy, allowed, DecideOptions{}, &d);
+  EXPECT_EQ(d.verdict, Verdict::kAllow);
 }
 
 TEST(PolicyValidationWhole, DuplicatePathPrefixes) {
