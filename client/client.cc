@@ -5,16 +5,19 @@
 
 #include <optional>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "client/decision_mapping.h"
+#include "client/decision_view.h"
 #include "client/policy_watcher.h"
 #include "client/remote_checker.h"
 
 namespace corsd {
 namespace {
 
+using client_internal::DecisionViewAccess;
 using client_internal::PolicyWatcher;
 using client_internal::RemoteChecker;
 
@@ -105,6 +108,11 @@ class ClientImpl final : public Client {
                    });
   }
 
+  bool CheckLocal(const CorsRequestView& request, DecisionView* view) override {
+    view->Clear();
+    return options_.local_evaluation && DecideFromWatch(request, view);
+  }
+
   LocalPolicyStatus local_status() const override {
     return watcher_ != nullptr ? watcher_->status() : LocalPolicyStatus{};
   }
@@ -114,14 +122,50 @@ class ClientImpl final : public Client {
   }
 
  private:
-  // A decision from the watched policies, when they cover the request.
-  std::optional<Decision> DecideFromWatch(const CorsRequest& request, Decision::Source source) {
-    const engine::TenantDirectory& directory = watcher_->directory();
+  // Decides from the watched policies into `view` when they cover the
+  // request; false (and `view` left empty) otherwise. The hot path of local
+  // evaluation: a thread-local pin, one atomic load, a per-thread memo of the
+  // tenant lookup, Decide.
+  bool DecideFromWatch(const CorsRequestView& request, DecisionView* view) {
+    if (watcher_ == nullptr) return false;
+    DecisionViewAccess::Pin(view);  // before reading the policies
+    const engine::TenantRegistry& registry = watcher_->registry();
     const engine::TenantSnapshot* tenant = request.tenant.empty()
-                                               ? directory.FindByHost(request.host)
-                                               : directory.FindByName(request.tenant);
-    if (tenant == nullptr) return std::nullopt;
-    return client_internal::DecideLocally(*tenant->policy, tenant->name, request, source);
+                                               ? registry.FindByHost(request.host)
+                                               : registry.FindByName(request.tenant);
+    if (tenant == nullptr) {
+      view->Clear();
+      return false;
+    }
+    absl::InlinedVector<engine::HeaderView, 16> headers;
+    headers.reserve(request.headers.size());
+    for (const HeaderRef& h : request.headers) headers.push_back({h.name, h.value});
+    const engine::Request engine_request{.origin = request.origin,
+                                         .method = request.method,
+                                         .path = request.path,
+                                         .headers = headers};
+    DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, request.explain,
+                               view);
+    return true;
+  }
+
+  // The owning form, for Check and the kFailOpenCached fallback.
+  std::optional<Decision> DecideFromWatch(const CorsRequest& request, Decision::Source source) {
+    absl::InlinedVector<HeaderRef, 8> headers;
+    headers.reserve(request.headers.size());
+    for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
+    const CorsRequestView view_request{.tenant = request.tenant,
+                                       .host = request.host,
+                                       .origin = request.origin,
+                                       .method = request.method,
+                                       .path = request.path,
+                                       .headers = headers,
+                                       .explain = request.explain};
+    DecisionView view;
+    if (!DecideFromWatch(view_request, &view)) return std::nullopt;
+    Decision decision = view.ToDecision();
+    decision.source = source;
+    return decision;
   }
 
   Decision Fallback(const CorsRequest& request, const grpc::Status& status) {

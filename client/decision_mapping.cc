@@ -1,10 +1,34 @@
 #include "client/decision_mapping.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
+#include "service/engine/decision.h"
 
 namespace corsd::client_internal {
+
+// corsd::Verdict/RequestKind/Reason, corsd.v1's enums and the engine's share
+// their numbers: the client maps between them with casts, checked here.
+#define CORSD_SAME_NUMBER(client_value, proto_value, engine_value)                 \
+  static_assert(static_cast<int>(client_value) == static_cast<int>(proto_value) && \
+                static_cast<int>(client_value) == static_cast<int>(engine_value))
+CORSD_SAME_NUMBER(Verdict::kAllow, v1::ALLOW, engine::Verdict::kAllow);
+CORSD_SAME_NUMBER(Verdict::kDeny, v1::DENY, engine::Verdict::kDeny);
+CORSD_SAME_NUMBER(Verdict::kNotCors, v1::NOT_CORS, engine::Verdict::kNotCors);
+CORSD_SAME_NUMBER(RequestKind::kPreflight, v1::PREFLIGHT, engine::RequestKind::kPreflight);
+CORSD_SAME_NUMBER(RequestKind::kActual, v1::ACTUAL, engine::RequestKind::kActual);
+CORSD_SAME_NUMBER(RequestKind::kNoOrigin, v1::NO_ORIGIN, engine::RequestKind::kNoOrigin);
+CORSD_SAME_NUMBER(Reason::kAllowed, v1::ALLOWED, engine::Reason::kAllowed);
+CORSD_SAME_NUMBER(Reason::kNoOriginHeader, v1::NO_ORIGIN_HEADER, engine::Reason::kNoOriginHeader);
+CORSD_SAME_NUMBER(Reason::kOriginNotAllowed, v1::ORIGIN_NOT_ALLOWED,
+                  engine::Reason::kOriginNotAllowed);
+CORSD_SAME_NUMBER(Reason::kMethodNotAllowed, v1::METHOD_NOT_ALLOWED,
+                  engine::Reason::kMethodNotAllowed);
+CORSD_SAME_NUMBER(Reason::kHeadersNotAllowed, v1::HEADERS_NOT_ALLOWED,
+                  engine::Reason::kHeadersNotAllowed);
+CORSD_SAME_NUMBER(Reason::kPrivateNetworkNotAllowed, v1::PRIVATE_NETWORK_NOT_ALLOWED,
+                  engine::Reason::kPrivateNetworkNotAllowed);
+CORSD_SAME_NUMBER(Reason::kMalformedRequest, v1::MALFORMED_REQUEST,
+                  engine::Reason::kMalformedRequest);
+#undef CORSD_SAME_NUMBER
 
 bool IsPreflight(const CorsRequest& request) {
   if (request.origin.empty() || request.method != "OPTIONS") return false;
@@ -46,36 +70,6 @@ Decision FromCheckResponse(const v1::CheckResponse& response, Decision::Source s
   }
   decision.source = source;
   return decision;
-}
-
-Decision DecideLocally(const engine::CompiledPolicy& policy, const std::string& tenant,
-                       const CorsRequest& request, Decision::Source source) {
-  absl::InlinedVector<engine::HeaderView, 8> headers;
-  for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
-  engine::Request engine_request{.origin = request.origin,
-                                 .method = request.method,
-                                 .path = request.path,
-                                 .headers = headers};
-  engine::Decision decision;
-  engine::Decide(policy, engine_request, {.explain = request.explain}, &decision);
-  // Mapped directly (no protobuf on the local path); the client tests check
-  // that this equals FromCheckResponse(FillCheckResponse(...)) for every row
-  // of the engine's decision table.
-  Decision out;
-  out.verdict = static_cast<Verdict>(decision.verdict);
-  out.kind = static_cast<RequestKind>(decision.kind);
-  out.reason = static_cast<Reason>(decision.reason);
-  out.respond_now = decision.respond_now;
-  out.http_status = decision.http_status;
-  out.policy_revision = decision.policy_revision;
-  out.tenant = tenant;
-  out.explanation = decision.explanation;
-  out.response_headers.reserve(decision.response_headers().size());
-  for (const engine::HeaderView& h : decision.response_headers()) {
-    out.response_headers.push_back({std::string(h.name), std::string(h.value)});
-  }
-  out.source = source;
-  return out;
 }
 
 Decision FailClosed(const CorsRequest& request, const std::string& error) {

@@ -1,22 +1,19 @@
-// Conversions inside the client: CorsRequest -> corsd.v1.CheckRequest /
-// engine::Request, and every kind of answer -> corsd::Decision. Local answers
-// go through the same FillCheckResponse the server uses, which is what makes
-// them identical to remote ones.
+// Conversions inside the client between corsd::CorsRequest / Decision and
+// corsd.v1.CheckRequest / CheckResponse, plus the fail-closed answer. Local
+// answers are mapped from the engine in decision_view.cc; the client tests
+// check that they equal remote ones for every row of the engine's decision
+// table. The public enums share corsd.v1's and the engine's numbering, which
+// decision_mapping.cc asserts at compile time, so every mapping is a cast.
 #ifndef CORSD_CLIENT_DECISION_MAPPING_H_
 #define CORSD_CLIENT_DECISION_MAPPING_H_
 
 #include "corsd/client.h"
 #include "corsd/v1/corsd.pb.h"
-#include "service/engine/decision.h"
 
 namespace corsd::client_internal {
 
 v1::CheckRequest ToCheckRequest(const CorsRequest& request);
 Decision FromCheckResponse(const v1::CheckResponse& response, Decision::Source source);
-
-// The engine decides `request` against `policy` exactly as the server would.
-Decision DecideLocally(const engine::CompiledPolicy& policy, const std::string& tenant,
-                       const CorsRequest& request, Decision::Source source);
 
 // corsd could not be asked: DENY without CORS headers (a preflight is
 // answered 403 now; an actual request is forwarded and the browser blocks

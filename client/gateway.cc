@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
@@ -27,6 +29,27 @@ CorsRequest CorsRequestFromHttp(absl::string_view method, absl::string_view targ
   return request;
 }
 
+CorsRequestView CorsRequestViewFromHttp(absl::string_view method, absl::string_view target,
+                                        absl::string_view host, absl::Span<const HeaderRef> headers,
+                                        std::string* origin_scratch) {
+  CorsRequestView request{.host = host,
+                          .method = method,
+                          .path = target.substr(0, target.find_first_of("?#")),
+                          .headers = headers};
+  size_t origins = 0;
+  for (const HeaderRef& header : headers) {
+    if (!absl::EqualsIgnoreCase(header.name, "origin")) continue;
+    if (++origins == 1) {
+      request.origin = header.value;
+      continue;
+    }
+    if (origins == 2) origin_scratch->assign(request.origin.data(), request.origin.size());
+    absl::StrAppend(origin_scratch, ", ", header.value);
+    request.origin = *origin_scratch;
+  }
+  return request;
+}
+
 std::string MergeVary(absl::string_view existing, absl::string_view added) {
   std::vector<std::string> tokens;
   auto add = [&](absl::string_view value) {
@@ -45,27 +68,44 @@ std::string MergeVary(absl::string_view existing, absl::string_view added) {
   return absl::StrJoin(tokens, ", ");
 }
 
-void ApplyDecisionHeaders(const Decision& decision, std::vector<HttpHeader>* response_headers) {
-  for (const HttpHeader& header : decision.response_headers) {
+void ApplyCorsHeaders(absl::Span<const HeaderRef> cors_headers,
+                      std::vector<HttpHeader>* response_headers) {
+  // corsd's answer is the whole CORS answer: drop every upstream
+  // Access-Control-* header, and fold the upstream's Vary lines into one.
+  std::string upstream_vary;
+  bool had_vary = false;
+  auto end =
+      std::remove_if(response_headers->begin(), response_headers->end(), [&](const HttpHeader& h) {
+        if (absl::StartsWithIgnoreCase(h.name, "access-control-")) {
+          return true;
+        }
+        if (!absl::EqualsIgnoreCase(h.name, "vary")) return false;
+        upstream_vary = MergeVary(upstream_vary, h.value);
+        had_vary = true;
+        return true;
+      });
+  response_headers->erase(end, response_headers->end());
+  std::string vary = std::move(upstream_vary);
+  bool has_vary = had_vary;
+  for (const HeaderRef& header : cors_headers) {
     if (absl::EqualsIgnoreCase(header.name, "vary")) {
-      std::string existing;
-      auto end = std::remove_if(response_headers->begin(), response_headers->end(),
-                                [&](const HttpHeader& h) {
-                                  if (!absl::EqualsIgnoreCase(h.name, "vary")) return false;
-                                  existing = MergeVary(existing, h.value);
-                                  return true;
-                                });
-      response_headers->erase(end, response_headers->end());
-      response_headers->push_back({"Vary", MergeVary(existing, header.value)});
+      vary = MergeVary(vary, header.value);
+      has_vary = true;
       continue;
     }
-    auto end = std::remove_if(response_headers->begin(), response_headers->end(),
-                              [&](const HttpHeader& h) {
-                                return absl::EqualsIgnoreCase(h.name, header.name);
-                              });
-    response_headers->erase(end, response_headers->end());
-    response_headers->push_back(header);
+    response_headers->push_back({std::string(header.name), std::string(header.value)});
   }
+  if (has_vary) response_headers->push_back({"Vary", std::move(vary)});
+}
+
+void ApplyDecisionHeaders(const Decision& decision, std::vector<HttpHeader>* response_headers) {
+  absl::InlinedVector<HeaderRef, 8> headers;
+  for (const HttpHeader& h : decision.response_headers) headers.push_back({h.name, h.value});
+  ApplyCorsHeaders(headers, response_headers);
+}
+
+void ApplyDecisionHeaders(const DecisionView& decision, std::vector<HttpHeader>* response_headers) {
+  ApplyCorsHeaders(decision.response_headers(), response_headers);
 }
 
 }  // namespace corsd

@@ -28,8 +28,8 @@ class PolicyWatcher {
   PolicyWatcher(std::shared_ptr<grpc::Channel> admin_channel, const ClientOptions& options);
   ~PolicyWatcher();
 
-  // Hot path: the current directory (see SnapshotCell::Read for lifetime).
-  const engine::TenantDirectory& directory() const { return registry_.Read(); }
+  // Hot path: the current policies (see SnapshotCell::Read for lifetimes).
+  const engine::TenantRegistry& registry() const { return registry_; }
   LocalPolicyStatus status() const;
   bool WaitUntilSynced(absl::Duration timeout);
 

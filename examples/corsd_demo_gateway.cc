@@ -6,8 +6,10 @@
 //
 // It serves /echo (GET, HEAD, POST, PUT, PATCH, DELETE) with a JSON body
 // describing the request it received. For every request it:
-//   1. builds a CorsRequest (corsd::CorsRequestFromHttp),
-//   2. asks corsd (or, with --local, decides in-process from watched policies),
+//   1. with --local, decides in-process from watched policies through the
+//      zero-copy API (corsd::CorsRequestViewFromHttp, Client::CheckLocal);
+//   2. otherwise (or for a tenant not watched yet) builds a CorsRequest
+//      (corsd::CorsRequestFromHttp) and asks corsd,
 //   3. answers preflights itself when the decision says respond_now,
 //   4. otherwise "forwards" (here: the echo handler), then adds the decision's
 //      headers to the response, merging Vary.
@@ -88,25 +90,63 @@ void Echo(const httplib::Request& req, httplib::Response& res) {
   res.set_content(body.dump(), "application/json");
 }
 
+// What the gateway needs of a decision, from either API: the zero-copy
+// DecisionView (local decisions) or the owning Decision (remote Check).
+struct Answer {
+  bool respond_now = false;
+  int http_status = 0;
+  corsd::Verdict verdict = corsd::Verdict::kUnspecified;
+  const char* source = "";
+  int64_t revision = 0;
+  std::vector<corsd::HeaderRef> headers;
+};
+
 void Serve(corsd::Client& client, const Flags& flags, const httplib::Request& req,
            httplib::Response& res) {
-  std::vector<corsd::HttpHeader> request_headers;
+  // 1. Decide. Locally with views into the request and the policy when the
+  //    watched policies cover it (no copies, no allocation in the client)...
+  std::vector<corsd::HeaderRef> request_headers;
+  request_headers.reserve(req.headers.size());
   for (const auto& [name, value] : req.headers) request_headers.push_back({name, value});
-  corsd::CorsRequest cors = corsd::CorsRequestFromHttp(
-      req.method, req.target, req.get_header_value("Host"), request_headers);
-  cors.tenant = flags.tenant;
-
-  absl::StatusOr<corsd::Decision> decision = client.Check(cors);
-  if (!decision.ok()) {
-    // corsd refused the request (unknown tenant, ...): a gateway bug, not the
-    // browser's; answer without CORS headers.
-    res.status = 502;
-    res.set_content(absl::StrCat("corsd: ", decision.status().message(), "\n"), "text/plain");
-    return;
+  std::string origin_scratch;
+  corsd::CorsRequestView request = corsd::CorsRequestViewFromHttp(
+      req.method, req.target, req.get_header_value("Host"), request_headers, &origin_scratch);
+  request.tenant = flags.tenant;
+  Answer answer;
+  corsd::DecisionView view;
+  absl::StatusOr<corsd::Decision> decision;
+  if (client.CheckLocal(request, &view)) {
+    answer = {
+        view.respond_now(),     view.http_status(),
+        view.verdict(),         "local-view",
+        view.policy_revision(), {view.response_headers().begin(), view.response_headers().end()}};
+  } else {
+    // ...otherwise through corsd (or the client's fallbacks).
+    std::vector<corsd::HttpHeader> owned_headers;
+    for (const auto& [name, value] : req.headers) owned_headers.push_back({name, value});
+    corsd::CorsRequest cors = corsd::CorsRequestFromHttp(
+        req.method, req.target, req.get_header_value("Host"), owned_headers);
+    cors.tenant = flags.tenant;
+    decision = client.Check(cors);
+    if (!decision.ok()) {
+      // corsd refused the request (unknown tenant, ...): a gateway bug, not
+      // the browser's; answer without CORS headers.
+      res.status = 502;
+      res.set_content(absl::StrCat("corsd: ", decision.status().message(), "\n"), "text/plain");
+      return;
+    }
+    answer = {decision->respond_now,        decision->http_status,     decision->verdict,
+              SourceName(decision->source), decision->policy_revision, {}};
+    for (const corsd::HttpHeader& h : decision->response_headers) {
+      answer.headers.push_back({h.name, h.value});
+    }
   }
+
+  // 2. Answer a preflight now, or forward and put corsd's headers on the
+  //    upstream's response (corsd's Access-Control-* replace the upstream's).
   std::vector<corsd::HttpHeader> response_headers;
-  if (decision->respond_now) {
-    res.status = decision->http_status;
+  if (answer.respond_now) {
+    res.status = answer.http_status;
   } else if (req.method == "OPTIONS") {
     res.status = 204;  // a plain OPTIONS, not a preflight: the upstream's answer
     response_headers.push_back({"Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"});
@@ -117,16 +157,15 @@ void Serve(corsd::Client& client, const Flags& flags, const httplib::Request& re
     res.set_content("not found\n", "text/plain");
   }
   for (const auto& [name, value] : res.headers) response_headers.push_back({name, value});
-  corsd::ApplyDecisionHeaders(*decision, &response_headers);
+  corsd::ApplyCorsHeaders(answer.headers, &response_headers);
   res.headers.clear();
   for (const corsd::HttpHeader& h : response_headers) res.headers.emplace(h.name, h.value);
 
   fprintf(stderr,
           "{\"event\":\"request\",\"method\":\"%s\",\"path\":%s,\"verdict\":\"%s\","
           "\"source\":\"%s\",\"status\":%d,\"revision\":%lld}\n",
-          req.method.c_str(), nlohmann::json(req.path).dump().c_str(),
-          VerdictName(decision->verdict), SourceName(decision->source), res.status,
-          static_cast<long long>(decision->policy_revision));
+          req.method.c_str(), nlohmann::json(req.path).dump().c_str(), VerdictName(answer.verdict),
+          answer.source, res.status, static_cast<long long>(answer.revision));
 }
 
 std::string ReadTrimmed(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "service/engine/decision.h"
 
+#include <new>
+
 #include "absl/strings/str_cat.h"
 #include "service/engine/diagnostics.h"
 #include "service/engine/http_syntax.h"
@@ -23,7 +25,8 @@ class DecisionWriter {
   }
 
   void Header(absl::string_view name, absl::string_view value) {
-    decision_->headers_[decision_->header_count_++] = HeaderView{name, value};
+    new (decision_->headers_ + decision_->header_count_++ * sizeof(HeaderView))
+        HeaderView{name, value};
   }
 
   template <typename... Parts>
@@ -104,6 +107,8 @@ void Deny(Reason reason, absl::string_view vary, DecisionWriter* out) {
 
 // Checks the parts of every CORS request that must be well-formed whatever
 // the policy says. Returns false (and has denied) when something is not.
+// `origin` is null when the origin is listed exactly in the rule, which makes
+// it a valid serialized origin already (OriginMatcher::FindListedExactly).
 bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors,
                         SerializedOrigin* origin, absl::string_view vary, DecisionWriter* out) {
   if (cors.line_count > kMaxRequestHeaderLines) {
@@ -112,7 +117,7 @@ bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors,
     Deny(Reason::kMalformedRequest, vary, out);
     return false;
   }
-  if (request.origin != "null") {
+  if (origin != nullptr && request.origin != "null") {
     if (OriginProblem p = ParseSerializedOrigin(request.origin, origin); p != OriginProblem::kNone) {
       out->Trace("origin ", QuoteForMessage(request.origin), " ", DescribeOriginProblem(p));
       Deny(Reason::kMalformedRequest, vary, out);
@@ -281,13 +286,18 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
                                              : kVaryPreflight)
                                      : kVaryOrigin;
 
+  // Most allowed requests come from an origin the rule lists exactly: one
+  // hash lookup then both validates and matches it, and the full parse
+  // (about a third of an allowed decision) is skipped.
+  absl::string_view pattern =
+      rule != nullptr ? rule->origins.FindListedExactly(request.origin) : absl::string_view();
   SerializedOrigin origin;
-  if (!CheckRequestSyntax(request, cors, &origin, vary, &out)) return;
+  if (!CheckRequestSyntax(request, cors, pattern.empty() ? &origin : nullptr, vary, &out)) return;
 
   DescribeRule(rule, path, &out);
   if (rule == nullptr) return Deny(Reason::kOriginNotAllowed, vary, &out);
 
-  absl::string_view pattern = rule->origins.Find(request.origin, &origin);
+  if (pattern.empty()) pattern = rule->origins.Find(request.origin, &origin);
   if (pattern.empty()) {
     out.Trace("origin ", request.origin, " not allowed");
     return Deny(Reason::kOriginNotAllowed, vary, &out);

@@ -22,8 +22,8 @@
 #ifndef CORSD_SERVICE_ENGINE_DECISION_H_
 #define CORSD_SERVICE_ENGINE_DECISION_H_
 
-#include <array>
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -74,12 +74,17 @@ class Decision {
   std::string explanation;   // only with DecideOptions::explain
 
   absl::Span<const HeaderView> response_headers() const {
-    return absl::MakeConstSpan(headers_.data(), header_count_);
+    return absl::MakeConstSpan(std::launder(reinterpret_cast<const HeaderView*>(headers_)),
+                               header_count_);
   }
 
  private:
   friend class DecisionWriter;
-  std::array<HeaderView, kMaxResponseHeaders> headers_;
+  // HeaderViews [0, header_count_), constructed as they are added. Raw
+  // storage rather than an array of HeaderView, whose constructors would
+  // zero all eight entries every time a Decision is made (a measurable share
+  // of a local decision when the gateway makes one per request).
+  alignas(HeaderView) unsigned char headers_[kMaxResponseHeaders * sizeof(HeaderView)];
   size_t header_count_ = 0;
   std::string scratch_;  // rebuilt Access-Control-Allow-Headers value
 };

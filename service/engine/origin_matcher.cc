@@ -1,6 +1,7 @@
 #include "service/engine/origin_matcher.h"
 
 #include "absl/strings/str_cat.h"
+#include "service/engine/limits.h"
 
 namespace corsd::engine {
 
@@ -41,6 +42,12 @@ absl::string_view OriginMatcher::FindScheme(const SchemeList& list, absl::string
     if (entry.scheme == scheme) return entry.pattern;
   }
   return {};
+}
+
+absl::string_view OriginMatcher::FindListedExactly(absl::string_view origin) const {
+  if (allows_any_ || exact_.empty() || origin.size() > kMaxOriginBytes) return {};
+  auto it = exact_.find(origin);
+  return it == exact_.end() ? absl::string_view() : absl::string_view(*it);
 }
 
 absl::string_view OriginMatcher::Find(absl::string_view origin,

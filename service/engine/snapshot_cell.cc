@@ -1,6 +1,7 @@
 #include "service/engine/snapshot_cell.h"
 
 #include <array>
+#include <vector>
 
 namespace corsd::engine {
 namespace {
@@ -19,7 +20,36 @@ constexpr size_t kThreadSlots = 8;
 thread_local std::array<ThreadSlot, kThreadSlots> thread_slots;
 thread_local size_t next_victim = 0;
 
+// SnapshotPin state. Snapshots a slot drops while the thread holds a pin are
+// parked in kept_for_pins until its last pin goes; thread-local, so no
+// synchronization. `keeping` is a plain flag so that the common unpin (nothing
+// kept) never touches the vector, whose thread-local access goes through an
+// initialization check.
+thread_local size_t pins_held = 0;
+thread_local bool keeping = false;
+thread_local std::vector<std::shared_ptr<const void>> kept_for_pins;
+
+// Replaces what `slot` caches; what it held stays alive if pinned.
+void Refill(ThreadSlot* slot, std::shared_ptr<const void> value) {
+  if (pins_held > 0 && slot->value != nullptr) {
+    kept_for_pins.push_back(std::move(slot->value));
+    keeping = true;
+  }
+  slot->value = std::move(value);
+}
+
 }  // namespace
+
+SnapshotPin::SnapshotPin() { ++pins_held; }
+
+SnapshotPin::~SnapshotPin() {
+  if (--pins_held == 0 && keeping) {
+    kept_for_pins.clear();
+    keeping = false;
+  }
+}
+
+size_t SnapshotPin::HeldByThisThread() { return pins_held; }
 
 SnapshotCellBase::SnapshotCellBase(std::shared_ptr<const void> initial)
     : id_(next_cell_id.fetch_add(1, std::memory_order_relaxed)), current_(std::move(initial)) {}
@@ -41,12 +71,15 @@ std::shared_ptr<const void> SnapshotCellBase::LoadErased() const {
   return current_;
 }
 
-const void* SnapshotCellBase::ReadErased() const {
+const void* SnapshotCellBase::ReadErased(uint64_t* version_read) const {
   const uint64_t version = version_.load(std::memory_order_acquire);
   ThreadSlot* slot = nullptr;
   for (ThreadSlot& candidate : thread_slots) {
     if (candidate.cell_id == id_) {
-      if (candidate.version == version) return candidate.value.get();
+      if (candidate.version == version) {
+        if (version_read != nullptr) *version_read = version;
+        return candidate.value.get();
+      }
       slot = &candidate;
       break;
     }
@@ -58,7 +91,8 @@ const void* SnapshotCellBase::ReadErased() const {
   absl::MutexLock lock(&mu_);
   slot->cell_id = id_;
   slot->version = version_.load(std::memory_order_relaxed);
-  slot->value = current_;
+  Refill(slot, current_);
+  if (version_read != nullptr) *version_read = slot->version;
   return slot->value.get();
 }
 

@@ -14,9 +14,26 @@
 //   std::shared_ptr<const Directory> pinned = cell.Load();   // reader, cold path
 //
 // Lifetime: the reference from Read() stays valid until the same thread calls
-// Read() again, on this or any other cell (or exits); keep a Load() result to
-// hold a snapshot longer. An old snapshot is freed once no thread caches it
-// any more, i.e. after each thread that read it has read again or exited.
+// Read() again, on this or any other cell (or exits), unless the thread holds
+// a SnapshotPin (below); keep a Load() result to hold a snapshot longer across
+// threads. An old snapshot is freed once no thread caches or pins it any more,
+// i.e. after each thread that read it has read again (with no pin held) or
+// exited.
+//
+// SnapshotPin extends Read()'s guarantee without touching shared memory: while
+// at least one pin is alive on a thread, every snapshot that thread read
+// stays alive, even if the thread reads again and a newer one replaces it in
+// its cache. Pins cost a thread-local increment (no atomic, no lock), which is
+// what lets a gateway keep views into a policy for the length of a request:
+//
+//   SnapshotPin pin;                              // same thread from here on
+//   const Directory& now = cell.Read();
+//   ... cell.Publish(next); cell.Read(); ...       // `now` is still valid
+//   // ~SnapshotPin: the last pin on this thread frees what was kept
+//
+// A pin must be destroyed on the thread that created it, and a thread that
+// never lets its pin count drop to zero keeps every snapshot it reads meanwhile
+// (one per policy change), so hold pins for the duration of a request only.
 #ifndef CORSD_SERVICE_ENGINE_SNAPSHOT_CELL_H_
 #define CORSD_SERVICE_ENGINE_SNAPSHOT_CELL_H_
 
@@ -38,6 +55,9 @@ class SnapshotCellBase {
 
   // Number of Publish() calls so far.
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
+  // Unique for the life of the process (never reused, unlike an address), so
+  // (id, version) names one published snapshot.
+  uint64_t id() const { return id_; }
 
  protected:
   explicit SnapshotCellBase(std::shared_ptr<const void> initial);
@@ -45,13 +65,26 @@ class SnapshotCellBase {
 
   void PublishErased(std::shared_ptr<const void> next);
   std::shared_ptr<const void> LoadErased() const;
-  const void* ReadErased() const;
+  const void* ReadErased(uint64_t* version) const;
 
  private:
   const uint64_t id_;  // unique for the process lifetime, never reused
   std::atomic<uint64_t> version_{0};
   mutable absl::Mutex mu_;
   std::shared_ptr<const void> current_ ABSL_GUARDED_BY(mu_);
+};
+
+// Keeps every snapshot the current thread reads alive while it exists. Not
+// copyable or movable: it belongs to the thread (and scope) that made it.
+class SnapshotPin {
+ public:
+  SnapshotPin();
+  ~SnapshotPin();
+  SnapshotPin(const SnapshotPin&) = delete;
+  SnapshotPin& operator=(const SnapshotPin&) = delete;
+
+  // Pins held by the calling thread (for tests and debug checks).
+  static size_t HeldByThisThread();
 };
 
 template <typename T>
@@ -62,7 +95,9 @@ class SnapshotCell : public SnapshotCellBase {
 
   void Publish(std::shared_ptr<const T> next) { PublishErased(std::move(next)); }
   std::shared_ptr<const T> Load() const { return std::static_pointer_cast<const T>(LoadErased()); }
-  const T& Read() const { return *static_cast<const T*>(ReadErased()); }
+  const T& Read() const { return *static_cast<const T*>(ReadErased(nullptr)); }
+  // The same, also saying which version (Publish count) it is.
+  const T& Read(uint64_t* version) const { return *static_cast<const T*>(ReadErased(version)); }
 };
 
 }  // namespace corsd::engine

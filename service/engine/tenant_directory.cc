@@ -1,6 +1,7 @@
 #include "service/engine/tenant_directory.h"
 
 #include <array>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 
@@ -49,7 +50,63 @@ const TenantSnapshot* TenantDirectory::FindByHost(absl::string_view host) const 
   return it == by_host_.end() ? nullptr : it->second.get();
 }
 
+namespace {
+
+// The last lookup this thread made through a TenantRegistry. Trivially
+// constructible, so reading it costs a plain thread-local access.
+struct LookupMemo {
+  static constexpr size_t kMaxKeyBytes = 128;
+  uint64_t cell_id = 0;  // 0: empty (cell ids start at 1)
+  uint64_t version = 0;
+  bool by_host = false;
+  size_t key_size = 0;
+  char key[kMaxKeyBytes];
+  const TenantSnapshot* tenant = nullptr;
+
+  bool Matches(uint64_t id, uint64_t v, bool host, absl::string_view k) const {
+    return cell_id == id && version == v && by_host == host && key_size == k.size() &&
+           std::memcmp(key, k.data(), k.size()) == 0;
+  }
+};
+thread_local LookupMemo lookup_memo;
+
+// Valid because the memo names the exact (cell, version) the caller's own
+// Read() returned: the thread's snapshot cache holds that directory for as
+// long as the version stays the same, and a new version misses the memo.
+template <typename Find>
+const TenantSnapshot* Memoized(uint64_t cell_id, uint64_t version, bool by_host,
+                               absl::string_view key, Find find) {
+  LookupMemo& memo = lookup_memo;
+  if (memo.Matches(cell_id, version, by_host, key)) return memo.tenant;
+  const TenantSnapshot* tenant = find();
+  if (key.size() <= LookupMemo::kMaxKeyBytes) {
+    memo.cell_id = cell_id;
+    memo.version = version;
+    memo.by_host = by_host;
+    memo.key_size = key.size();
+    std::memcpy(memo.key, key.data(), key.size());
+    memo.tenant = tenant;
+  }
+  return tenant;
+}
+
+}  // namespace
+
 TenantRegistry::TenantRegistry() : cell_(std::make_shared<const TenantDirectory>()) {}
+
+const TenantSnapshot* TenantRegistry::FindByName(absl::string_view name) const {
+  uint64_t version;
+  const TenantDirectory& directory = cell_.Read(&version);
+  return Memoized(cell_.id(), version, /*by_host=*/false, name,
+                  [&] { return directory.FindByName(name); });
+}
+
+const TenantSnapshot* TenantRegistry::FindByHost(absl::string_view host) const {
+  uint64_t version;
+  const TenantDirectory& directory = cell_.Read(&version);
+  return Memoized(cell_.id(), version, /*by_host=*/true, host,
+                  [&] { return directory.FindByHost(host); });
+}
 
 void TenantRegistry::Apply(const std::vector<TenantUpdate>& updates) {
   if (updates.empty()) return;

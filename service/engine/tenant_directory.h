@@ -67,6 +67,13 @@ class TenantRegistry {
 
   // Hot path; see SnapshotCell::Read for how long the reference is valid.
   const TenantDirectory& Read() const { return cell_.Read(); }
+
+  // Read().FindByName(name) / FindByHost(host), remembering the last answer
+  // per thread until a new directory is published: a gateway thread usually
+  // asks for the same tenant again and again, and this skips the hash (an
+  // out-of-line call into Abseil). Same lifetime rules as Read().
+  const TenantSnapshot* FindByName(absl::string_view name) const;
+  const TenantSnapshot* FindByHost(absl::string_view host) const;
   std::shared_ptr<const TenantDirectory> Load() const { return cell_.Load(); }
 
   void Apply(const std::vector<TenantUpdate>& updates);

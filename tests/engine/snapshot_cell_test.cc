@@ -74,5 +74,40 @@ TEST(SnapshotCell, OldSnapshotFreedAfterReadersMoveOn) {
   EXPECT_TRUE(first.expired());
 }
 
+TEST(SnapshotPin, KeepsWhatThisThreadReadAcrossPublishAndReread) {
+  SnapshotCell<Pair> cell(std::make_shared<const Pair>(1));
+  std::weak_ptr<const Pair> first = cell.Load();
+  {
+    SnapshotPin pin;
+    const Pair& held = cell.Read();
+    cell.Publish(std::make_shared<const Pair>(2));
+    EXPECT_EQ(cell.Read().a, 2);  // the cache moves on...
+    EXPECT_FALSE(first.expired());
+    EXPECT_EQ(held.a, 1);  // ...but what was read under the pin stays alive
+    EXPECT_EQ(held.b, 1);
+    {
+      SnapshotPin nested;
+      EXPECT_EQ(SnapshotPin::HeldByThisThread(), 2u);
+    }
+    EXPECT_FALSE(first.expired()) << "an inner pin must not free what the outer one keeps";
+  }
+  EXPECT_EQ(SnapshotPin::HeldByThisThread(), 0u);
+  EXPECT_TRUE(first.expired()) << "the last pin frees what it kept";
+}
+
+TEST(SnapshotPin, PinsArePerThread) {
+  SnapshotCell<Pair> cell(std::make_shared<const Pair>(1));
+  std::weak_ptr<const Pair> first = cell.Load();
+  SnapshotPin pin;  // held by this thread only
+  std::thread other([&] {
+    EXPECT_EQ(SnapshotPin::HeldByThisThread(), 0u);
+    EXPECT_EQ(cell.Read().a, 1);
+    cell.Publish(std::make_shared<const Pair>(2));
+    EXPECT_EQ(cell.Read().a, 2);
+  });
+  other.join();
+  EXPECT_TRUE(first.expired()) << "another thread's pin does not keep this thread's snapshots";
+}
+
 }  // namespace
 }  // namespace corsd::engine

@@ -30,6 +30,26 @@
 // Decision::source); it returns an error only for requests corsd refuses
 // (unknown tenant: NOT_FOUND; missing tenant and host: INVALID_ARGUMENT).
 //
+// Zero-copy local decisions (CheckLocal, DecisionView): for gateways that
+// decide every request locally and want the engine's speed. The request is
+// passed as views, and the answer's header names and values are views into the
+// compiled policy, the request and the DecisionView itself; nothing is
+// allocated, locked or shared between threads on this path:
+//
+//   corsd::HeaderRef acr[] = {{"Access-Control-Request-Method", "PUT"}};
+//   corsd::CorsRequestView request{.host = host, .origin = origin, .method = method,
+//                                  .path = path, .headers = acr};
+//   corsd::DecisionView view;                  // on the stack, per request
+//   if (client->CheckLocal(request, &view)) {
+//     for (const corsd::HeaderRef& h : view.response_headers()) add(h.name, h.value);
+//   } else {
+//     // not covered by the watched policies (yet): use Check()
+//   }
+//
+// A DecisionView stays valid while it lives, even if a new policy revision
+// is published meanwhile (it pins the policy it was decided with, see
+// DecisionView). The request's strings must outlive it too.
+//
 // Thread-safe. CheckAsync never blocks the caller; its callback runs on a
 // gRPC thread (or inline for local decisions) and must not block for long.
 // Destroying the client waits for CheckAsync calls in flight (at most one
@@ -45,7 +65,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace corsd {
 
@@ -63,6 +85,24 @@ struct CorsRequest {
   std::string method;
   std::string path;     // without query (a '?' or '#' ends it anyway)
   std::vector<HttpHeader> headers;  // at least the Access-Control-Request-* ones
+  bool explain = false;
+};
+
+// One header as views (CorsRequestView, DecisionView).
+struct HeaderRef {
+  absl::string_view name;
+  absl::string_view value;
+};
+
+// CorsRequest as views, for CheckLocal: building it allocates nothing. The
+// viewed strings must outlive the call and any DecisionView it fills.
+struct CorsRequestView {
+  absl::string_view tenant;  // empty: resolved from `host`
+  absl::string_view host;
+  absl::string_view origin;  // empty = no Origin header
+  absl::string_view method;
+  absl::string_view path;               // without query
+  absl::Span<const HeaderRef> headers;  // at least the Access-Control-Request-* ones
   bool explain = false;
 };
 
@@ -104,6 +144,69 @@ struct Decision {
   bool SameAnswer(const Decision& other) const;
 };
 
+namespace client_internal {
+class DecisionViewAccess;
+}  // namespace client_internal
+
+// A local decision whose strings are views (see CheckLocal). Valid while the
+// DecisionView lives: it pins the compiled policy it was decided with, so a
+// policy swap meanwhile does not invalidate it. The pin is thread-local, which
+// is what keeps it free of atomics: create, fill and destroy a DecisionView on
+// one thread, and keep it for one request (each policy change that happens
+// while a thread holds views keeps the old policy in memory until the thread's
+// last view is gone). Reusing one view for the next request is fine: filling
+// it again releases what it held.
+//
+// Not copyable or movable (it is its own storage); ToDecision() makes an
+// owning copy.
+class DecisionView {
+ public:
+  DecisionView();
+  ~DecisionView();
+  DecisionView(const DecisionView&) = delete;
+  DecisionView& operator=(const DecisionView&) = delete;
+
+  // False until CheckLocal filled it (and after Clear()).
+  bool has_decision() const { return pinned_; }
+  Verdict verdict() const { return verdict_; }
+  RequestKind kind() const { return kind_; }
+  Reason reason() const { return reason_; }
+  bool respond_now() const { return respond_now_; }
+  int http_status() const { return http_status_; }
+  int64_t policy_revision() const { return policy_revision_; }
+  absl::string_view tenant() const { return tenant_; }
+  absl::string_view explanation() const;
+  // Vary included; apply with ApplyDecisionHeaders (gateway.h).
+  absl::Span<const HeaderRef> response_headers() const;
+
+  // An owning copy, Source::kLocal.
+  Decision ToDecision() const;
+  // Releases the pinned policy; has_decision() is false afterwards.
+  void Clear();
+
+ private:
+  friend class client_internal::DecisionViewAccess;
+  static constexpr size_t kMaxHeaders = 8;
+  // Room for the engine's decision object (its header array and scratch
+  // string), checked at compile time in the .cc.
+  static constexpr size_t kEngineDecisionBytes = 448;
+
+  alignas(16) unsigned char engine_decision_[kEngineDecisionBytes];
+  unsigned char pin_[1];  // the thread-local policy pin, alive while pinned_
+  // HeaderRefs [0, header_count_), constructed when filled: raw storage, so
+  // a view on the stack costs nothing for the entries a decision leaves out.
+  alignas(HeaderRef) unsigned char headers_[kMaxHeaders * sizeof(HeaderRef)];
+  size_t header_count_ = 0;
+  Verdict verdict_ = Verdict::kUnspecified;
+  RequestKind kind_ = RequestKind::kUnspecified;
+  Reason reason_ = Reason::kUnspecified;
+  bool respond_now_ = false;
+  int http_status_ = 0;
+  int64_t policy_revision_ = 0;
+  absl::string_view tenant_;
+  bool pinned_ = false;
+};
+
 struct ClientOptions {
   std::string target = "127.0.0.1:50051";  // corsd data port
   // TLS for the data port: CA bundle, and a client certificate for mTLS.
@@ -129,6 +232,16 @@ struct ClientOptions {
 };
 
 // What the watch stream has delivered, for staleness alarms.
+//
+// While the stream is connected, local decisions use every committed policy
+// within the propagation bound (well under a second). Once it drops,
+// `staleness` grows from zero: the client keeps deciding with the policies it
+// holds (a policy change made meanwhile is not seen), and reconnects by itself.
+// A gateway should export the state (LocalStatusMetrics below) and alert when
+// staleness exceeds what its operators accept for a policy change to take
+// effect (a minute is a common choice); if stale policies are unacceptable for
+// it, it can stop using local evaluation while stale and fall back to remote
+// Check (construct a second client with local_evaluation = false).
 struct LocalPolicyStatus {
   bool watching = false;    // a watch stream is configured
   bool connected = false;   // currently connected and holding the full state
@@ -136,6 +249,18 @@ struct LocalPolicyStatus {
   absl::Duration staleness = absl::InfiniteDuration();  // 0 while connected
   std::map<std::string, int64_t> revisions;  // tenant -> policy revision held
 };
+
+// `status` in the Prometheus text exposition format, ready to append to a
+// gateway's /metrics page:
+//
+//   corsd_client_watch_connected 1
+//   corsd_client_policy_staleness_seconds 0
+//   corsd_client_policy_synced_timestamp_seconds 1.7645e+09
+//   corsd_client_policy_revision{tenant="shop"} 7
+//
+// staleness is reported as -1 when the state was never complete (alert on
+// that too: local decisions fall back to remote Check until it is).
+std::string LocalStatusMetrics(const LocalPolicyStatus& status);
 
 class Client {
  public:
@@ -145,6 +270,13 @@ class Client {
   virtual absl::StatusOr<Decision> Check(const CorsRequest& request) = 0;
   virtual void CheckAsync(const CorsRequest& request,
                           std::function<void(absl::StatusOr<Decision>)> done) = 0;
+
+  // Decides `request` in-process from the watched policies, filling `view`
+  // (see DecisionView for lifetimes). Returns false, leaving `view` empty,
+  // when local evaluation is off or the watched state does not cover the
+  // request's tenant (not watched, no policy yet): ask Check() then.
+  // Never allocates, locks or blocks.
+  virtual bool CheckLocal(const CorsRequestView& request, DecisionView* view) = 0;
 
   virtual LocalPolicyStatus local_status() const = 0;
   // Blocks until the watch stream holds the complete state (or `timeout`).

@@ -7,6 +7,8 @@
 //     // answer decision.http_status, no body, headers below; do not forward
 //   }
 //   ApplyDecisionHeaders(decision, &response_headers);  // after the upstream answered
+//
+// Both work with the zero-copy DecisionView from Client::CheckLocal too.
 #ifndef CORSD_CLIENT_INCLUDE_CORSD_GATEWAY_H_
 #define CORSD_CLIENT_INCLUDE_CORSD_GATEWAY_H_
 
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "corsd/client.h"
 
 namespace corsd {
@@ -26,9 +29,26 @@ namespace corsd {
 CorsRequest CorsRequestFromHttp(absl::string_view method, absl::string_view target,
                                 absl::string_view host, const std::vector<HttpHeader>& headers);
 
-// Adds the decision's headers to a response's: Access-Control-* headers
-// replace any the upstream set (corsd's answer wins), Vary is merged.
+// The CorsRequestView of an HTTP request whose header lines the caller holds
+// (as views into its own request object), for Client::CheckLocal. Nothing is
+// copied: every header line is passed on (corsd reads only Origin and the
+// Access-Control-Request-* ones), and the Origin is a view of its value, or
+// of `origin_scratch` holding the values joined when a non-browser sent
+// several (corsd then rejects it as malformed, like Check does).
+CorsRequestView CorsRequestViewFromHttp(absl::string_view method, absl::string_view target,
+                                        absl::string_view host, absl::Span<const HeaderRef> headers,
+                                        std::string* origin_scratch);
+
+// Puts the decision's headers on a response: corsd is authoritative, so every
+// Access-Control-* header the upstream set is removed first, whatever the
+// verdict (on a DENY none comes back, so a stray "Access-Control-Allow-Origin:
+// *" cannot undo it); Vary is merged with the upstream's. The DecisionView
+// form copies each header once, into the response.
 void ApplyDecisionHeaders(const Decision& decision, std::vector<HttpHeader>* response_headers);
+void ApplyDecisionHeaders(const DecisionView& decision, std::vector<HttpHeader>* response_headers);
+// The same for any list of headers to add (what both forms call).
+void ApplyCorsHeaders(absl::Span<const HeaderRef> cors_headers,
+                      std::vector<HttpHeader>* response_headers);
 
 // Union of two Vary values, case-insensitively, keeping the first spelling;
 // "*" absorbs everything.
