@@ -3,11 +3,12 @@
 #
 #   make test   install missing packages, build, run every test
 #   make run    install missing packages, build, start corsd with a demo tenant
+#   make package  build the Debian packages into build/packages/
 #
 # Both commands are idempotent: the dependency check takes well under a second
 # when nothing is missing, and Ninja rebuilds only what changed.
 
-.PHONY: all build test run asan-test fuzz clean deps test-deps
+.PHONY: all build test run asan-test fuzz package clean deps test-deps
 
 all: build
 
@@ -32,6 +33,11 @@ test: test-deps build/build.ninja
 run: deps build/build.ninja
 	cmake --build --preset default
 	@scripts/run-demo
+
+# Debian packages (corsd, libcorsd-client-dev) in build/packages/.
+package: deps build/build.ninja
+	cmake --build --preset default
+	cd build && cpack
 
 build-asan/build.ninja:
 	cmake --preset asan

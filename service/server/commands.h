@@ -19,6 +19,7 @@ struct Command {
 Command AddServeCommand(CLI::App& app);
 std::vector<Command> AddTokenCommands(CLI::App& app);
 Command AddMigrateCommand(CLI::App& app);
+std::vector<Command> AddBackupCommands(CLI::App& app);  // backup, restore
 
 // --db / --store with their CORSD_DB / CORSD_STORE fallbacks.
 struct StoreFlags {

@@ -3,6 +3,8 @@
 //   corsd serve --db var/corsd.db --listen 127.0.0.1:50051 --admin-listen 127.0.0.1:50052
 //   corsd token create --db var/corsd.db --role admin --name ops
 //   corsd migrate --db var/corsd.db
+//   corsd backup --db var/corsd.db --to backup.db
+//   corsd restore --from backup.db --db var/corsd.db
 //
 // `serve` is the default when the first argument is a flag.
 #include <signal.h>
@@ -43,6 +45,9 @@ int main(int argc, char** argv) {
   std::vector<corsd::server::Command> commands = corsd::server::AddTokenCommands(app);
   commands.push_back(corsd::server::AddServeCommand(app));
   commands.push_back(corsd::server::AddMigrateCommand(app));
+  for (corsd::server::Command& command : corsd::server::AddBackupCommands(app)) {
+    commands.push_back(std::move(command));
+  }
 
   std::vector<const char*> raw;
   for (const std::string& arg : args) raw.push_back(arg.c_str());

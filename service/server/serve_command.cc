@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -10,9 +11,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "service/ops/log.h"
+#include "service/ops/systemd_notify.h"
 #include "service/server/commands.h"
 #include "service/server/corsd_server.h"
 #include "service/server/store_factory.h"
+#include "service/store/sqlite_backup.h"
 
 namespace corsd::server {
 namespace {
@@ -66,16 +69,31 @@ int Serve(const ServeFlags& flags) {
         .Field("store", opened->store->Describe())
         .Field("migrations", absl::StrJoin(opened->migrations_applied, ","));
   }
+  // Tells `corsd restore` that this database is in use (released at exit).
+  std::optional<store::ServingLock> serving_lock;
+  if (!flags.store.db_path.empty()) {
+    absl::StatusOr<store::ServingLock> lock = store::ServingLock::Acquire(flags.store.db_path);
+    if (!lock.ok()) {
+      fprintf(stderr, "corsd: %s\n", std::string(lock.status().message()).c_str());
+      return 1;
+    }
+    serving_lock.emplace(*std::move(lock));
+  }
   absl::StatusOr<std::unique_ptr<CorsdServer>> server =
       CorsdServer::Start(options, std::move(opened->store));
   if (!server.ok()) {
     fprintf(stderr, "corsd: %s\n", std::string(server.status().message()).c_str());
     return 1;
   }
+  // Type=notify: systemd considers the unit started once the ports are bound.
+  if (absl::Status notified = ops::NotifySystemd("READY=1"); !notified.ok()) {
+    ops::LogWarning("systemd_notify_failed").Field("error", notified.message());
+  }
 
   int signal_number = WaitForSignal();
   const absl::Time first_signal = absl::Now();
   ops::LogInfo("signal_received").Field("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  ops::NotifySystemd("STOPPING=1").IgnoreError();
   // A second signal while draining means "now": exit without waiting. One
   // arriving right after the first is the same event delivered twice (a
   // terminal signals the whole process group, and a wrapper script may

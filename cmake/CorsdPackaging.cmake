@@ -1,0 +1,95 @@
+# Installation and Debian packages (`make package`, i.e. cpack in build/):
+#
+#   corsd                 corsd, corsctl, the systemd unit, /etc/default/corsd,
+#                         --help texts and the README under /usr/share/doc/corsd
+#   libcorsd-client-dev   libcorsd-client.so, the public headers, a CMake
+#                         package (find_package(corsd CONFIG) -> corsd::client)
+#                         and a pkg-config file (corsd-client)
+#
+# Runtime dependencies are computed by dpkg-shlibdeps from the Debian
+# libraries the binaries link, so they always match the build machine.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+# --- corsd (server component) ---------------------------------------------
+install(TARGETS corsd corsctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT server)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/corsd.service
+        DESTINATION lib/systemd/system COMPONENT server)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/corsd.default
+        DESTINATION /etc/default RENAME corsd COMPONENT server)
+# The --help texts, generated from the binaries themselves so they never drift.
+set(CORSD_HELP_DIR ${CMAKE_BINARY_DIR}/help)
+add_custom_command(
+  OUTPUT ${CORSD_HELP_DIR}/corsd.txt ${CORSD_HELP_DIR}/corsctl.txt
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CORSD_HELP_DIR}
+  COMMAND ${CMAKE_COMMAND} -DOUT=${CORSD_HELP_DIR} -DCORSD=$<TARGET_FILE:corsd>
+          -DCORSCTL=$<TARGET_FILE:corsctl> -P ${PROJECT_SOURCE_DIR}/cmake/WriteHelpTexts.cmake
+  DEPENDS corsd corsctl ${PROJECT_SOURCE_DIR}/cmake/WriteHelpTexts.cmake
+  COMMENT "Writing corsd and corsctl --help texts")
+add_custom_target(corsd_help_texts ALL
+                  DEPENDS ${CORSD_HELP_DIR}/corsd.txt ${CORSD_HELP_DIR}/corsctl.txt)
+install(FILES ${CORSD_HELP_DIR}/corsd.txt ${CORSD_HELP_DIR}/corsctl.txt
+              ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/ARCHITECTURE.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT server)
+
+# --- libcorsd-client-dev (client component) ---------------------------------
+install(TARGETS corsd_client_shared EXPORT corsdTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT client
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/client/include/corsd
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT client)
+set(CORSD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/corsd)
+install(EXPORT corsdTargets NAMESPACE corsd:: DESTINATION ${CORSD_CMAKE_DIR} COMPONENT client)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/packaging/corsdConfig.cmake.in
+                              ${CMAKE_BINARY_DIR}/corsdConfig.cmake
+                              INSTALL_DESTINATION ${CORSD_CMAKE_DIR})
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/corsdConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/corsdConfig.cmake ${CMAKE_BINARY_DIR}/corsdConfigVersion.cmake
+        DESTINATION ${CORSD_CMAKE_DIR} COMPONENT client)
+file(RELATIVE_PATH CORSD_PC_TO_PREFIX /usr/${CMAKE_INSTALL_LIBDIR}/pkgconfig /usr)
+string(REGEX REPLACE "/$" "" CORSD_PC_TO_PREFIX "${CORSD_PC_TO_PREFIX}")
+configure_file(${PROJECT_SOURCE_DIR}/packaging/corsd-client.pc.in
+               ${CMAKE_BINARY_DIR}/corsd-client.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/corsd-client.pc
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT client)
+
+# --- CPack ---------------------------------------------------------------------
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME corsd)
+set(CPACK_PACKAGE_VENDOR "corsd")
+set(CPACK_PACKAGE_CONTACT "corsd maintainers <corsd@localhost>")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "centralized CORS policy decision service")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/packages)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL server client)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/corsd/corsd")
+
+set(CPACK_DEBIAN_SERVER_PACKAGE_NAME corsd)
+set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_SERVER_DESCRIPTION [=[corsd keeps one CORS policy per tenant, validated before it is stored and
+decided exactly as the WHATWG Fetch standard says; gateways ask it over gRPC
+(or decide locally from watched policies). This package has the corsd server,
+its systemd unit and corsctl, the operator CLI.]=])
+set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/debian/postinst ${PROJECT_SOURCE_DIR}/packaging/debian/prerm
+    ${PROJECT_SOURCE_DIR}/packaging/debian/postrm ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles)
+set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+set(CPACK_DEBIAN_CLIENT_PACKAGE_NAME libcorsd-client-dev)
+set(CPACK_DEBIAN_CLIENT_PACKAGE_SECTION libdevel)
+# The headers include Abseil's; the CMake package finds it.
+set(CPACK_DEBIAN_CLIENT_PACKAGE_DEPENDS "libabsl-dev")
+set(CPACK_DEBIAN_CLIENT_DESCRIPTION [=[The corsd client library for C++ gateways (development files): remote CORS
+checks against corsd and local decisions from watched policies. Headers, the
+shared library, a CMake package (find_package(corsd) gives corsd::client) and
+a pkg-config file (corsd-client).]=])
+include(CPack)

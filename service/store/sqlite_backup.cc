@@ -1,0 +1,239 @@
+#include "service/store/sqlite_backup.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "service/store/migration.h"
+
+namespace corsd::store {
+namespace {
+
+absl::Status ErrnoError(absl::string_view what, const std::string& path) {
+  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
+
+absl::StatusOr<SqliteHandle> Open(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  SqliteHandle db(raw);
+  if (rc != SQLITE_OK) {
+    return absl::InternalError(
+        absl::StrCat("cannot open ", path, ": ", raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
+// One integer from a single-row query.
+absl::StatusOr<int64_t> QueryInt(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+    return absl::FailedPreconditionError(absl::StrCat(sql, ": ", sqlite3_errmsg(db)));
+  }
+  int64_t value = 0;
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return absl::FailedPreconditionError(absl::StrCat(sql, ": no row"));
+  return value;
+}
+
+// integrity_check, then what the file holds: a corsd schema this build knows.
+absl::Status Verify(sqlite3* db, const std::string& path, BackupReport* report) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a readable SQLite database: ", sqlite3_errmsg(db)));
+  }
+  std::string verdict;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    verdict = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  if (verdict != "ok") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " fails PRAGMA integrity_check (", verdict.empty() ? "no answer" : verdict, ")"));
+  }
+  absl::StatusOr<int64_t> version =
+      QueryInt(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!version.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a corsd database (no schema_migrations table)"));
+  }
+  const int newest_known = SqliteMigrations().back().version;
+  if (*version > newest_known) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " has schema version ", *version,
+                                                      " but this corsd knows up to ", newest_known,
+                                                      "; restore it with a newer corsd"));
+  }
+  report->schema_version = static_cast<int>(*version);
+  absl::StatusOr<int64_t> tenants = QueryInt(db, "SELECT COUNT(*) FROM tenants");
+  report->tenants = tenants.ok() ? *tenants : 0;
+  return absl::OkStatus();
+}
+
+absl::Status SyncFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? absl::OkStatus() : ErrnoError("cannot fsync", path);
+}
+
+absl::Status SyncDirectoryOf(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return SyncFile(dir);
+}
+
+// Copies `from` (open) into a new file `to` with the online backup API, in
+// one step so the copy is a single snapshot; checks and syncs the copy.
+absl::Status CopyInto(sqlite3* from, const std::string& to, BackupReport* report) {
+  std::error_code ignored;
+  std::filesystem::remove(to, ignored);
+  absl::StatusOr<SqliteHandle> target =
+      Open(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  if (!target.ok()) return target.status();
+  sqlite3_backup* backup = sqlite3_backup_init(target->get(), "main", from, "main");
+  if (backup == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot start the backup into ", to, ": ", sqlite3_errmsg(target->get())));
+  }
+  int rc;
+  // SQLITE_BUSY/LOCKED: a writer holds the lock this very moment; retry.
+  while ((rc = sqlite3_backup_step(backup, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    sqlite3_sleep(5);
+  }
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    return absl::InternalError(absl::StrCat("backup into ", to, " failed: ", sqlite3_errstr(rc)));
+  }
+  // The copy keeps the source's journal mode (WAL); fold everything into the
+  // main file so the backup is one self-contained file.
+  sqlite3_exec(target->get(), "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE",
+               nullptr, nullptr, nullptr);
+  if (absl::Status verified = Verify(target->get(), to, report); !verified.ok()) return verified;
+  target->reset();
+  report->bytes = static_cast<int64_t>(std::filesystem::file_size(to, ignored));
+  return SyncFile(to);
+}
+
+}  // namespace
+
+absl::StatusOr<ServingLock> ServingLock::Acquire(const std::string& db_path) {
+  int fd = ::open(db_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", db_path);
+  if (::flock(fd, LOCK_SH) != 0) {
+    absl::Status error = ErrnoError("cannot lock", db_path);
+    ::close(fd);
+    return error;
+  }
+  return ServingLock(fd);
+}
+
+ServingLock& ServingLock::operator=(ServingLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+ServingLock::~ServingLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing drops the flock
+}
+
+absl::StatusOr<BackupReport> BackupSqliteDatabase(const std::string& db_path,
+                                                  const std::string& backup_path) {
+  const absl::Time start = absl::Now();
+  if (!std::filesystem::exists(db_path)) {
+    return absl::NotFoundError(absl::StrCat("no database at ", db_path));
+  }
+  absl::StatusOr<SqliteHandle> source = Open(db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  if (!source.ok()) return source.status();
+  const std::string partial = backup_path + ".partial";
+  BackupReport report;
+  if (absl::Status copied = CopyInto(source->get(), partial, &report); !copied.ok()) {
+    std::filesystem::remove(partial);
+    return copied;
+  }
+  std::error_code error;
+  std::filesystem::rename(partial, backup_path, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", partial, " to ", backup_path, ": ", error.message()));
+  }
+  if (absl::Status synced = SyncDirectoryOf(backup_path); !synced.ok()) return synced;
+  report.took = absl::Now() - start;
+  return report;
+}
+
+absl::StatusOr<BackupReport> RestoreSqliteDatabase(const std::string& backup_path,
+                                                   const std::string& db_path) {
+  const absl::Time start = absl::Now();
+  if (!std::filesystem::exists(backup_path)) {
+    return absl::NotFoundError(absl::StrCat("no backup at ", backup_path));
+  }
+  // Exclusive and non-blocking: any server holding the file makes this fail.
+  int lock_fd = -1;
+  if (std::filesystem::exists(db_path)) {
+    lock_fd = ::open(db_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (lock_fd < 0) return ErrnoError("cannot open", db_path);
+    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(lock_fd);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "a running corsd holds ", db_path,
+          "; stop every corsd serving it first (e.g. systemctl stop corsd), then restore"));
+    }
+  }
+  struct LockCloser {
+    int fd;
+    ~LockCloser() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock{lock_fd};
+
+  absl::StatusOr<SqliteHandle> source =
+      Open(backup_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  if (!source.ok()) return source.status();
+  BackupReport report;
+  if (absl::Status checked = Verify(source->get(), backup_path, &report); !checked.ok()) {
+    return checked;
+  }
+  const std::string partial = db_path + ".restoring";
+  if (absl::Status copied = CopyInto(source->get(), partial, &report); !copied.ok()) {
+    std::filesystem::remove(partial);
+    return copied;
+  }
+  // The old file's WAL and shared-memory index describe the old content;
+  // left in place they would be replayed onto the restored one.
+  std::error_code error;
+  std::filesystem::remove(db_path + "-wal", error);
+  std::filesystem::remove(db_path + "-shm", error);
+  std::filesystem::rename(partial, db_path, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", partial, " to ", db_path, ": ", error.message()));
+  }
+  if (absl::Status synced = SyncDirectoryOf(db_path); !synced.ok()) return synced;
+  report.took = absl::Now() - start;
+  return report;
+}
+
+}  // namespace corsd::store
