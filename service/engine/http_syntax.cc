@@ -10,16 +10,6 @@
 namespace corsd::engine {
 namespace {
 
-constexpr std::array<bool, 256> MakeTokenTable() {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  for (char c : absl::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}
-constexpr std::array<bool, 256> kTokenTable = MakeTokenTable();
-
 bool EqualsAnyIgnoreCase(absl::string_view s, std::initializer_list<absl::string_view> names) {
   for (absl::string_view name : names) {
     if (absl::EqualsIgnoreCase(s, name)) return true;
@@ -28,29 +18,6 @@ bool EqualsAnyIgnoreCase(absl::string_view s, std::initializer_list<absl::string
 }
 
 }  // namespace
-
-bool IsTokenChar(char c) { return kTokenTable[static_cast<unsigned char>(c)]; }
-
-bool IsToken(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!IsTokenChar(c)) return false;
-  }
-  return true;
-}
-
-bool IsAsciiLowercase(absl::string_view s) {
-  for (char c : s) {
-    if (c >= 'A' && c <= 'Z') return false;
-  }
-  return true;
-}
-
-absl::string_view TrimOptionalWhitespace(absl::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool EqualsIgnoreCase(absl::string_view a, absl::string_view b) {
   return absl::EqualsIgnoreCase(a, b);

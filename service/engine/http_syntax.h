@@ -8,22 +8,80 @@
 #ifndef CORSD_SERVICE_ENGINE_HTTP_SYNTAX_H_
 #define CORSD_SERVICE_ENGINE_HTTP_SYNTAX_H_
 
+#include <array>
+
 #include "absl/strings/string_view.h"
 
 namespace corsd::engine {
 
+// The per-byte predicates below are inline: they run on every byte of every
+// Access-Control-Request-Headers list, and a call per byte into another
+// translation unit cost more than the checks themselves.
+namespace http_syntax_internal {
+inline constexpr unsigned char kTokenChar = 1;  // tchar
+inline constexpr unsigned char kUpper = 2;      // 'A'-'Z'
+constexpr std::array<unsigned char, 256> MakeByteClasses() {
+  std::array<unsigned char, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = kTokenChar;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = kTokenChar;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = kTokenChar | kUpper;
+  for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'}) {
+    table[static_cast<unsigned char>(c)] = kTokenChar;
+  }
+  return table;
+}
+inline constexpr std::array<unsigned char, 256> kByteClasses = MakeByteClasses();
+}  // namespace http_syntax_internal
+
 // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
 //         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-bool IsTokenChar(char c);
+inline bool IsTokenChar(char c) {
+  return http_syntax_internal::kByteClasses[static_cast<unsigned char>(c)] &
+         http_syntax_internal::kTokenChar;
+}
 
 // A non-empty sequence of tchar: valid method and header names.
-bool IsToken(absl::string_view s);
+inline bool IsToken(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsTokenChar(c)) return false;
+  }
+  return true;
+}
+
+// IsToken and "has an uppercase letter" in one pass over `s`.
+struct TokenScan {
+  bool token = false;
+  bool has_uppercase = false;
+};
+inline TokenScan ScanToken(absl::string_view s) {
+  unsigned char all = http_syntax_internal::kTokenChar;
+  unsigned char any = 0;
+  for (char c : s) {
+    const unsigned char k = http_syntax_internal::kByteClasses[static_cast<unsigned char>(c)];
+    all &= k;
+    any |= k;
+  }
+  return {.token = !s.empty() && (all & http_syntax_internal::kTokenChar) != 0,
+          .has_uppercase = (any & http_syntax_internal::kUpper) != 0};
+}
 
 // True when `s` has no ASCII uppercase letter.
-bool IsAsciiLowercase(absl::string_view s);
+inline bool IsAsciiLowercase(absl::string_view s) {
+  for (char c : s) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  return true;
+}
 
 // Removes leading and trailing spaces and horizontal tabs (HTTP OWS).
-absl::string_view TrimOptionalWhitespace(absl::string_view s);
+inline absl::string_view TrimOptionalWhitespace(absl::string_view s) {
+  size_t begin = 0;
+  size_t end = s.size();
+  while (begin < end && (s[begin] == ' ' || s[begin] == '\t')) ++begin;
+  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t')) --end;
+  return s.substr(begin, end - begin);
+}
 
 // ASCII case-insensitive equality without allocating.
 bool EqualsIgnoreCase(absl::string_view a, absl::string_view b);
