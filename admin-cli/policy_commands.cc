@@ -42,8 +42,7 @@ void PrintViolations(const std::string& source, const v1::ValidatePolicyResponse
 v1::ValidatePolicyResponse ValidateLocally(const v1::Policy& policy) {
   engine::PolicyDiagnostics diagnostics = engine::ValidatePolicy(ToPolicySpec(policy));
   v1::ValidatePolicyResponse response;
-  AppendFieldViolations(diagnostics.violations, response.mutable_violations());
-  AppendFieldViolations(diagnostics.warnings, response.mutable_warnings());
+  AppendDiagnostics(diagnostics, &response);
   return response;
 }
 

@@ -1,21 +1,39 @@
 #include "service/convert/policy_convert.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "service/engine/limits.h"
 
 namespace corsd {
 
+namespace {
+
+// Copies at most `limit` + 1 entries: enough for validation to see that the
+// list is over its limit, without copying millions of entries to say so.
+template <typename Repeated>
+std::vector<std::string> CopyAtMost(const Repeated& from, size_t limit) {
+  const size_t n = std::min(static_cast<size_t>(from.size()), limit + 1);
+  return std::vector<std::string>(from.begin(), from.begin() + static_cast<int>(n));
+}
+
+}  // namespace
+
 engine::PolicySpec ToPolicySpec(const v1::Policy& policy) {
   engine::PolicySpec spec;
-  spec.rules.reserve(policy.rules_size());
-  for (const v1::CorsRule& rule : policy.rules()) {
+  const size_t rules = std::min(static_cast<size_t>(policy.rules_size()), engine::kMaxRules + 1);
+  spec.rules.reserve(rules);
+  for (size_t i = 0; i < rules; ++i) {
+    const v1::CorsRule& rule = policy.rules(static_cast<int>(i));
     engine::RuleSpec& out = spec.rules.emplace_back();
     out.path_prefix = rule.path_prefix();
-    out.allowed_origins.assign(rule.allowed_origins().begin(), rule.allowed_origins().end());
-    out.allowed_methods.assign(rule.allowed_methods().begin(), rule.allowed_methods().end());
-    out.allowed_headers.assign(rule.allowed_headers().begin(), rule.allowed_headers().end());
-    out.exposed_headers.assign(rule.exposed_headers().begin(), rule.exposed_headers().end());
+    out.allowed_origins = CopyAtMost(rule.allowed_origins(), engine::kMaxOriginsPerPolicy);
+    out.allowed_methods = CopyAtMost(rule.allowed_methods(), engine::kMaxMethodsPerRule);
+    out.allowed_headers = CopyAtMost(rule.allowed_headers(), engine::kMaxHeaderNamesPerRule);
+    out.exposed_headers = CopyAtMost(rule.exposed_headers(), engine::kMaxHeaderNamesPerRule);
     out.allow_credentials = rule.allow_credentials();
     out.max_age_seconds = rule.max_age_seconds();
     out.allow_private_network = rule.allow_private_network();
@@ -41,14 +59,32 @@ v1::Policy ToPolicyProto(const engine::PolicySpec& spec) {
   return policy;
 }
 
-void AppendFieldViolations(const std::vector<engine::FieldViolation>& violations,
+namespace {
+
+void AppendFieldViolations(const std::vector<engine::FieldViolation>& listed, size_t count,
+                           absl::string_view kind,
                            google::protobuf::RepeatedPtrField<v1::FieldViolation>* out) {
-  out->Reserve(out->size() + static_cast<int>(violations.size()));
-  for (const engine::FieldViolation& v : violations) {
+  out->Reserve(out->size() + static_cast<int>(listed.size()) + 1);
+  for (const engine::FieldViolation& v : listed) {
     v1::FieldViolation* added = out->Add();
     added->set_field(v.field);
     added->set_description(v.description);
   }
+  if (count > listed.size()) {
+    v1::FieldViolation* more = out->Add();
+    more->set_field("policy");
+    more->set_description(absl::StrCat(count - listed.size(), " more ", kind, " not listed"));
+  }
+}
+
+}  // namespace
+
+void AppendDiagnostics(const engine::PolicyDiagnostics& diagnostics,
+                       v1::ValidatePolicyResponse* response) {
+  AppendFieldViolations(diagnostics.violations, diagnostics.violation_count, "violations",
+                        response->mutable_violations());
+  AppendFieldViolations(diagnostics.warnings, diagnostics.warning_count, "warnings",
+                        response->mutable_warnings());
 }
 
 std::string SerializePolicy(const v1::Policy& policy) {

@@ -15,11 +15,17 @@
 
 namespace corsd {
 
+// Lists over their limit (engine/limits.h) are cut to limit + 1 entries, and
+// rules to kMaxRules + 1: validation still sees that they are too long, and
+// converting a hostile message with millions of entries copies a few hundred.
 engine::PolicySpec ToPolicySpec(const v1::Policy& policy);
 v1::Policy ToPolicyProto(const engine::PolicySpec& spec);
 
-void AppendFieldViolations(const std::vector<engine::FieldViolation>& violations,
-                           google::protobuf::RepeatedPtrField<v1::FieldViolation>* out);
+// The diagnostics as a ValidatePolicyResponse: every listed violation and
+// warning, then, when the engine found more than it lists, one entry for the
+// rest ({"policy", "N more violations not listed"}).
+void AppendDiagnostics(const engine::PolicyDiagnostics& diagnostics,
+                       v1::ValidatePolicyResponse* response);
 
 // Stored form of a policy: deterministic protobuf binary, so equal policies
 // are equal bytes.

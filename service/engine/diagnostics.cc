@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "service/engine/limits.h"
 
 namespace corsd::engine {
 namespace {
@@ -11,11 +12,17 @@ constexpr size_t kMaxQuotedBytes = 96;
 }  // namespace
 
 void PolicyDiagnostics::AddViolation(std::string field, std::string description) {
-  violations.push_back({std::move(field), std::move(description)});
+  ++violation_count;
+  if (violations.size() < kMaxReportedViolations) {
+    violations.push_back({std::move(field), std::move(description)});
+  }
 }
 
 void PolicyDiagnostics::AddWarning(std::string field, std::string description) {
-  warnings.push_back({std::move(field), std::move(description)});
+  ++warning_count;
+  if (warnings.size() < kMaxReportedWarnings) {
+    warnings.push_back({std::move(field), std::move(description)});
+  }
 }
 
 std::string PolicyDiagnostics::Summary(size_t max_lines) const {
@@ -27,8 +34,8 @@ std::string PolicyDiagnostics::Summary(size_t max_lines) const {
     absl::StrAppend(&out, v.field, ": ", v.description);
     ++shown;
   }
-  if (violations.size() > shown) {
-    absl::StrAppend(&out, "\n... and ", violations.size() - shown, " more violations");
+  if (violation_count > shown) {
+    absl::StrAppend(&out, "\n... and ", violation_count - shown, " more violations");
   }
   return out;
 }

@@ -26,10 +26,14 @@ struct FieldViolation {
 };
 
 struct PolicyDiagnostics {
+  // The first kMaxReportedViolations / kMaxReportedWarnings found (limits.h);
+  // the counts below include the ones not listed.
   std::vector<FieldViolation> violations;
   std::vector<FieldViolation> warnings;
+  size_t violation_count = 0;
+  size_t warning_count = 0;
 
-  bool ok() const { return violations.empty(); }
+  bool ok() const { return violation_count == 0; }
   void AddViolation(std::string field, std::string description);
   void AddWarning(std::string field, std::string description);
   // "<field>: <description>" per violation, newline-separated, at most

@@ -36,6 +36,11 @@ inline constexpr size_t kMaxMethodsPerRule = 64;
 inline constexpr size_t kMaxHeaderNamesPerRule = 256;
 inline constexpr size_t kMaxHeaderNameBytes = 256;
 inline constexpr int32_t kMaxMaxAgeSeconds = 86'400;
+// Diagnostics kept per validation: every violation is counted, the first
+// kMaxReportedViolations are listed (and as many warnings), so a policy with
+// millions of bad entries costs kilobytes to report, not gigabytes.
+inline constexpr size_t kMaxReportedViolations = 1000;
+inline constexpr size_t kMaxReportedWarnings = 1000;
 // Chromium caps preflight caching at two hours; longer values are legal but
 // only Firefox honours them.
 inline constexpr int32_t kChromiumMaxAgeCapSeconds = 7'200;

@@ -19,9 +19,8 @@ PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, Policy
     diagnostics.AddWarning("rules", "is empty, so every cross-origin request is denied");
   }
   if (spec.rules.size() > kMaxRules) {
-    diagnostics.AddViolation("rules", absl::StrCat("has ", spec.rules.size(),
-                                                   " rules; at most ", kMaxRules,
-                                                   " are allowed"));
+    diagnostics.AddViolation("rules", absl::StrCat("has more than ", kMaxRules, " rules; at most ",
+                                                   kMaxRules, " are allowed"));
     return result;
   }
 

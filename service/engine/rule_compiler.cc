@@ -26,12 +26,17 @@ std::string Field(absl::string_view field, absl::string_view name) {
   return absl::StrCat(field, ".", name);
 }
 
-void CheckListSize(size_t size, size_t limit, absl::string_view field, absl::string_view list,
+// Reports a list over its limit and returns false: the caller then does not
+// walk it, so the work per list is bounded by the limit, not by the input.
+// (Conversion keeps at most limit + 1 entries of a list, so "more than" is
+// all that can be said of the size.)
+bool CheckListSize(size_t size, size_t limit, absl::string_view field, absl::string_view list,
                    PolicyDiagnostics* diagnostics) {
-  if (size > limit) {
-    diagnostics->AddViolation(Field(field, list), absl::StrCat("lists ", size, " entries; at most ",
-                                                               limit, " are allowed"));
-  }
+  if (size <= limit) return true;
+  diagnostics->AddViolation(
+      Field(field, list),
+      absl::StrCat("lists more than ", limit, " entries; at most ", limit, " are allowed"));
+  return false;
 }
 
 void CheckPathPrefix(absl::string_view prefix, absl::string_view field,
@@ -160,8 +165,10 @@ void WarnAboutOmittedSafelistedMethods(const RuleSpec& spec, absl::string_view f
 
 void CompileMethods(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
                     PolicyDiagnostics* diagnostics) {
-  CheckListSize(spec.allowed_methods.size(), kMaxMethodsPerRule, field, "allowed_methods",
-                diagnostics);
+  if (!CheckListSize(spec.allowed_methods.size(), kMaxMethodsPerRule, field, "allowed_methods",
+                     diagnostics)) {
+    return;
+  }
   for (size_t i = 0; i < spec.allowed_methods.size(); ++i) {
     const std::string& method = spec.allowed_methods[i];
     const std::string name = Element(field, "allowed_methods", i);
@@ -189,8 +196,10 @@ void CompileMethods(const RuleSpec& spec, absl::string_view field, CompiledRule*
 
 void CompileAllowedHeaders(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
                            PolicyDiagnostics* diagnostics) {
-  CheckListSize(spec.allowed_headers.size(), kMaxHeaderNamesPerRule, field, "allowed_headers",
-                diagnostics);
+  if (!CheckListSize(spec.allowed_headers.size(), kMaxHeaderNamesPerRule, field, "allowed_headers",
+                     diagnostics)) {
+    return;
+  }
   for (size_t i = 0; i < spec.allowed_headers.size(); ++i) {
     const std::string& header = spec.allowed_headers[i];
     const std::string name = Element(field, "allowed_headers", i);
@@ -218,8 +227,10 @@ void CompileAllowedHeaders(const RuleSpec& spec, absl::string_view field, Compil
 
 void CompileExposedHeaders(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
                            PolicyDiagnostics* diagnostics) {
-  CheckListSize(spec.exposed_headers.size(), kMaxHeaderNamesPerRule, field, "exposed_headers",
-                diagnostics);
+  if (!CheckListSize(spec.exposed_headers.size(), kMaxHeaderNamesPerRule, field, "exposed_headers",
+                     diagnostics)) {
+    return;
+  }
   std::vector<absl::string_view> exposed;
   absl::flat_hash_map<std::string, size_t> seen;
   for (size_t i = 0; i < spec.exposed_headers.size(); ++i) {

@@ -103,7 +103,16 @@ LogLine& LogLine::Field(absl::string_view key, absl::string_view value) {
   line_.append(",\"");
   AppendJsonEscaped(key, &line_);
   line_.append("\":\"");
-  AppendJsonEscaped(value, &line_);
+  if (value.size() <= kMaxLogValueBytes) {
+    AppendJsonEscaped(value, &line_);
+  } else {
+    // Cut at a character boundary; the escaper would turn a split sequence
+    // into escapes anyway, but whole characters read better.
+    size_t cut = kMaxLogValueBytes;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) --cut;
+    AppendJsonEscaped(value.substr(0, cut), &line_);
+    absl::StrAppend(&line_, "...(", value.size(), " bytes, cut)");
+  }
   line_.push_back('"');
   return *this;
 }

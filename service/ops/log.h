@@ -9,6 +9,10 @@
 // untrusted input can never break a line or forge a field; never pass secrets
 // (tokens are logged by label only).
 //
+// String values longer than kMaxLogValueBytes are cut (at a UTF-8 boundary,
+// with the original size noted), so no caller-chosen field can make a line
+// big: a refused call with a 15 MB tenant name logs about a kilobyte.
+//
 // The minimum level is process-wide, set once at start-up by main().
 #ifndef CORSD_SERVICE_OPS_LOG_H_
 #define CORSD_SERVICE_OPS_LOG_H_
@@ -20,6 +24,8 @@
 #include "absl/time/time.h"
 
 namespace corsd::ops {
+
+inline constexpr size_t kMaxLogValueBytes = 1024;
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 

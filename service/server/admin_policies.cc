@@ -61,7 +61,7 @@ grpc::Status AdminService::PutPolicy(grpc::ServerContext* context,
             .Field("revision", written.revision)
             .Field("actor", who.label)
             .Field("rules", request->policy().rules_size())
-            .Field("warnings", static_cast<int64_t>(compiled.diagnostics.warnings.size()))
+            .Field("warnings", static_cast<int64_t>(compiled.diagnostics.warning_count))
             .Field("store_write", took);
         return ToPolicyVersionProto(written, response);
       });
@@ -74,8 +74,7 @@ grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
                 [&](const Principal&) -> absl::Status {
                   engine::PolicyDiagnostics diagnostics =
                       engine::ValidatePolicy(ToPolicySpec(request->policy()));
-                  AppendFieldViolations(diagnostics.violations, response->mutable_violations());
-                  AppendFieldViolations(diagnostics.warnings, response->mutable_warnings());
+                  AppendDiagnostics(diagnostics, response);
                   return absl::OkStatus();
                 });
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
+#include "service/engine/diagnostics.h"
 #include "service/ops/log.h"
 #include "service/server/grpc_status.h"
 #include "service/server/proto_records.h"
@@ -51,6 +52,9 @@ absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
     }
     return principal.status();
   }
+  // Every call that names a tenant gets a well-formed name or nothing: no
+  // handler, store query or error message ever sees a caller's megabytes.
+  if (!tenant.empty()) RETURN_IF_ERROR(store::ValidateTenantName(tenant));
   absl::Status allowed;
   switch (access) {
     case Access::kAnyToken:
@@ -91,9 +95,14 @@ grpc::Status AdminService::Handle(grpc::ServerContextBase* context, absl::string
   return ToGrpcStatus(status);
 }
 
-void AdminService::RecordDenied(absl::string_view method, absl::string_view tenant,
+void AdminService::RecordDenied(absl::string_view method, absl::string_view raw_tenant,
                                 const std::string& actor, const absl::Status& status) {
   metrics_->RecordAuthFailure(status.code());
+  // A refused caller chooses this field: keep a name as it is, anything else
+  // quoted, escaped and cut (a few dozen bytes), in the log and the audit row.
+  const std::string tenant = store::ValidateTenantName(raw_tenant).ok()
+                                 ? std::string(raw_tenant)
+                                 : engine::QuoteForMessage(raw_tenant);
   ops::LogWarning("admin_call_denied")
       .Field("method", method)
       .Field("tenant", tenant)
@@ -108,13 +117,12 @@ void AdminService::RecordDenied(absl::string_view method, absl::string_view tena
     }
     if (++denied_in_window_ > kDeniedAuditsPerSecond) return;  // logged and counted above
   }
-  absl::Status recorded = store_->RecordAudit({.time = absl::Now(),
-                                               .actor = actor,
-                                               .action = absl::StrCat(method, ".denied"),
-                                               .tenant = std::string(tenant),
-                                               .detail = absl::StrCat(
-                                                   absl::StatusCodeToString(status.code()), ": ",
-                                                   status.message())});
+  absl::Status recorded = store_->RecordAudit(
+      {.time = absl::Now(),
+       .actor = actor,
+       .action = absl::StrCat(method, ".denied"),
+       .tenant = tenant,
+       .detail = absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message())});
   if (!recorded.ok()) {
     ops::LogWarning("audit_write_failed").Field("error", recorded.message());
   }

@@ -35,7 +35,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AdminService::WatchPolicies(
       .Field("actor", principal->label)
       .Field("tenants", tenants.empty() ? std::string("*") : absl::StrJoin(tenants, ","))
       .Field("peer", context->peer());
-  return new WatchReactor(context, hub_, tenants);
+  return new WatchReactor(context, hub_, tenants, principal->token_id);
 }
 
 }  // namespace corsd::server

@@ -88,7 +88,7 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   CorsdServer* self = server.get();
   server->sync_ = std::make_unique<PolicySync>(
       server->store_.get(), &server->tenants_, &server->hub_, server->metrics_.get(),
-      PolicySyncHooks{.on_tokens_changed = [self] { self->authenticator_->Invalidate(); },
+      PolicySyncHooks{.on_tokens_changed = [self] { self->OnTokensChanged(); },
                       .on_store_health = [self](bool up) { self->SetAdminHealth(up); }});
 
   const absl::Time load_start = absl::Now();
@@ -240,6 +240,25 @@ CorsdServer::~CorsdServer() {
   Shutdown();
   if (data_server_) data_server_->Wait();
   if (admin_server_) admin_server_->Wait();
+}
+
+void CorsdServer::OnTokensChanged() {
+  authenticator_->Invalidate();
+  absl::StatusOr<std::vector<store::TokenRecord>> tokens = store_->ListTokens();
+  if (!tokens.ok()) {
+    // Streams of a revoked token end at the next token change the store
+    // answers for; new calls with it are refused already (cache dropped).
+    ops::LogWarning("token_recheck_failed").Field("error", tokens.status().message());
+    return;
+  }
+  absl::flat_hash_set<int64_t> revoked;
+  for (const store::TokenRecord& token : *tokens) {
+    if (token.revoked()) revoked.insert(token.id);
+  }
+  const size_t ended = hub_.EndStreamsOfTokens(
+      revoked, absl::UnauthenticatedError("the token this watch was opened with has been revoked; "
+                                          "reconnect with a valid token"));
+  if (ended > 0) ops::LogInfo("watches_ended_for_revoked_tokens").Field("streams", uint64_t{ended});
 }
 
 }  // namespace corsd::server

@@ -50,6 +50,9 @@ class CorsdServer {
   absl::Status StartServers();
   void RegisterCollectors();
   void SetAdminHealth(bool serving);
+  // A token was created or revoked somewhere: forget cached tokens and end
+  // the watch streams of revoked ones (a stream must not outlive its token).
+  void OnTokensChanged();
   absl::Status WriteReadyFile() const;
 
   const ServerOptions options_;

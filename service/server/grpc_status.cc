@@ -35,7 +35,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 absl::Status InvalidPolicyStatus(const engine::PolicyDiagnostics& diagnostics) {
-  const size_t count = diagnostics.violations.size();
+  const size_t count = diagnostics.violation_count;
   absl::Status status = absl::InvalidArgumentError(
       absl::StrCat("the policy has ", count, count == 1 ? " violation" : " violations",
                    "; nothing was stored:\n", diagnostics.Summary(kMaxMessageLines)));

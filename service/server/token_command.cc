@@ -1,11 +1,15 @@
 // corsd token create | list | revoke: manage admin API tokens directly in the
 // store (they bootstrap access, so they cannot require a token themselves).
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
 #include "service/server/commands.h"
 #include "service/server/store_factory.h"
 #include "service/store/tenant_names.h"
@@ -31,6 +35,13 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
+// Who the audit events of local token commands name: the operating-system
+// user that ran them (the store cannot tell more).
+store::Actor LocalActor() {
+  const passwd* user = getpwuid(geteuid());
+  return {absl::StrCat("local:", user != nullptr ? user->pw_name : std::to_string(geteuid()))};
+}
+
 std::string FormatUtc(absl::Time t) {
   if (t == absl::InfinitePast()) return "-";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
@@ -46,18 +57,38 @@ int Create(const TokenFlags& flags) {
     fprintf(stderr, "corsd: an editor token is bound to one tenant: add --tenant NAME\n");
     return 2;
   }
+  if (*role == store::Role::kAdmin && !flags.tenant.empty()) {
+    fprintf(stderr,
+            "corsd: an admin token covers every tenant and cannot be bound to one; for one "
+            "tenant create --role editor --tenant %s (or --role viewer --tenant %s)\n",
+            flags.tenant.c_str(), flags.tenant.c_str());
+    return 2;
+  }
   if (!flags.tenant.empty()) {
     if (absl::Status s = store::ValidateTenantName(flags.tenant); !s.ok()) return Fail(s);
   }
   absl::StatusOr<OpenedStore> opened = Open(flags);
   if (!opened.ok()) return Fail(opened.status());
+  // A token binds to the tenant that exists now; deleting the tenant revokes
+  // it, so it never carries over to a tenant created later under the name.
+  if (!flags.tenant.empty()) {
+    absl::StatusOr<store::TenantRecord> tenant = opened->store->GetTenant(flags.tenant);
+    if (absl::IsNotFound(tenant.status())) {
+      fprintf(stderr,
+              "corsd: no tenant named \"%s\"; create it first (corsctl tenant create %s), "
+              "then the token\n",
+              flags.tenant.c_str(), flags.tenant.c_str());
+      return 1;
+    }
+    if (!tenant.ok()) return Fail(tenant.status());
+  }
   std::string label = flags.label.empty()
                           ? absl::StrCat(flags.role, "-",
                                          absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(),
                                                           absl::UTCTimeZone()))
                           : flags.label;
   absl::StatusOr<store::CreatedToken> token =
-      opened->store->CreateToken(*role, flags.tenant, label);
+      opened->store->CreateToken(*role, flags.tenant, label, LocalActor());
   if (!token.ok()) return Fail(token.status());
   // The secret alone on stdout (scripts capture it); the rest on stderr.
   printf("%s\n", token->secret.c_str());
@@ -73,17 +104,18 @@ int List(const TokenFlags& flags) {
   absl::StatusOr<std::vector<store::TokenRecord>> tokens = opened->store->ListTokens();
   if (!tokens.ok()) return Fail(tokens.status());
   if (flags.json) {
-    printf("[");
-    for (size_t i = 0; i < tokens->size(); ++i) {
-      const store::TokenRecord& t = (*tokens)[i];
-      printf("%s{\"id\":%lld,\"role\":\"%s\",\"tenant\":\"%s\",\"label\":\"%s\",\"created\":\"%s\","
-             "\"last_used\":\"%s\",\"revoked\":%s}",
-             i == 0 ? "" : ",", static_cast<long long>(t.id),
-             std::string(store::RoleName(t.role)).c_str(), t.tenant.c_str(), t.label.c_str(),
-             FormatUtc(t.created_at).c_str(), FormatUtc(t.last_used_at).c_str(),
-             t.revoked() ? "true" : "false");
+    // A JSON library, so labels with quotes or control bytes stay data.
+    nlohmann::json out = nlohmann::json::array();
+    for (const store::TokenRecord& t : *tokens) {
+      out.push_back({{"id", t.id},
+                     {"role", store::RoleName(t.role)},
+                     {"tenant", t.tenant},
+                     {"label", t.label},
+                     {"created", FormatUtc(t.created_at)},
+                     {"last_used", FormatUtc(t.last_used_at)},
+                     {"revoked", t.revoked()}});
     }
-    printf("]\n");
+    printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   printf("%-5s %-7s %-16s %-24s %-21s %-21s %s\n", "ID", "ROLE", "TENANT", "LABEL", "CREATED",
@@ -117,7 +149,7 @@ int Revoke(const TokenFlags& flags) {
       return 1;
     }
   }
-  if (absl::Status s = opened->store->RevokeToken(id); !s.ok()) return Fail(s);
+  if (absl::Status s = opened->store->RevokeToken(id, LocalActor()); !s.ok()) return Fail(s);
   fprintf(stderr, "corsd: revoked token %lld; running servers stop accepting it within seconds\n",
           static_cast<long long>(id));
   return 0;

@@ -61,9 +61,9 @@ void WatchQueue::Close(absl::Status status) {
 }
 
 std::shared_ptr<WatchQueue> WatchHub::Subscribe(const std::vector<std::string>& tenants,
-                                                std::function<void()> wake) {
+                                                int64_t token_id, std::function<void()> wake) {
   absl::flat_hash_set<std::string> wanted(tenants.begin(), tenants.end());
-  std::shared_ptr<WatchQueue> queue(new WatchQueue(std::move(wanted), std::move(wake)));
+  std::shared_ptr<WatchQueue> queue(new WatchQueue(std::move(wanted), token_id, std::move(wake)));
   absl::MutexLock lock(&mu_);
   if (shut_down_) return nullptr;
   size_t initial = 0;
@@ -111,6 +111,26 @@ void WatchHub::Shutdown() {
     entry.first->Close(absl::UnavailableError("corsd is shutting down; reconnect"));
   }
   watchers_.clear();
+}
+
+size_t WatchHub::EndStreamsOfTokens(const absl::flat_hash_set<int64_t>& token_ids,
+                                    const absl::Status& status) {
+  if (token_ids.empty()) return 0;
+  std::vector<std::shared_ptr<WatchQueue>> ended;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = watchers_.begin(); it != watchers_.end();) {
+      if (token_ids.contains(it->second.first->token_id_)) {
+        ended.push_back(std::move(it->second.first));
+        watchers_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  // Closing wakes the reactor, which may call back into the hub: not under mu_.
+  for (const std::shared_ptr<WatchQueue>& queue : ended) queue->Close(status);
+  return ended.size();
 }
 
 size_t WatchHub::watcher_count() {

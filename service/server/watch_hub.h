@@ -58,8 +58,8 @@ class WatchQueue {
 
  private:
   friend class WatchHub;
-  WatchQueue(absl::flat_hash_set<std::string> tenants, std::function<void()> wake)
-      : tenants_(std::move(tenants)), wake_(std::move(wake)) {}
+  WatchQueue(absl::flat_hash_set<std::string> tenants, int64_t token_id, std::function<void()> wake)
+      : tenants_(std::move(tenants)), token_id_(token_id), wake_(std::move(wake)) {}
   bool Wants(const std::string& tenant) const {
     return tenants_.empty() || tenants_.contains(tenant);
   }
@@ -68,6 +68,7 @@ class WatchQueue {
   void Close(absl::Status status);
 
   const absl::flat_hash_set<std::string> tenants_;  // empty = every tenant
+  const int64_t token_id_;                          // the token that opened the stream
   const std::function<void()> wake_;
   size_t initial_events_ = 0;  // set once, by Subscribe
   absl::Mutex mu_;
@@ -81,9 +82,10 @@ class WatchHub {
   static constexpr size_t kMaxPendingEvents = 1024;
 
   // `wake` is called (from Publish or Shutdown, possibly on another thread)
-  // whenever the queue gains an event or closes. Returns null when the hub
-  // is shut down.
-  std::shared_ptr<WatchQueue> Subscribe(const std::vector<std::string>& tenants,
+  // whenever the queue gains an event or closes. `token_id` is the token the
+  // watcher authenticated with (see EndStreamsOfTokens). Returns null when
+  // the hub is shut down.
+  std::shared_ptr<WatchQueue> Subscribe(const std::vector<std::string>& tenants, int64_t token_id,
                                         std::function<void()> wake);
   // After this returns, `wake` of that queue is never called again.
   void Unsubscribe(const std::shared_ptr<WatchQueue>& queue);
@@ -91,6 +93,12 @@ class WatchHub {
   // Events in commit order. A policy event replaces the tenant's current
   // version; a deleted event removes it.
   void Publish(const std::vector<WatchEventPtr>& events);
+
+  // Ends, with `status`, every watch opened with one of `token_ids` (tokens
+  // that were revoked: a stream must not outlive its authorization). Returns
+  // how many were ended.
+  size_t EndStreamsOfTokens(const absl::flat_hash_set<int64_t>& token_ids,
+                            const absl::Status& status);
 
   // Ends every watch with UNAVAILABLE and refuses new ones.
   void Shutdown();

@@ -8,12 +8,12 @@
 namespace corsd::server {
 
 WatchReactor::WatchReactor(grpc::CallbackServerContext* context, WatchHub* hub,
-                           const std::vector<std::string>& tenants)
+                           const std::vector<std::string>& tenants, int64_t token_id)
     : hub_(hub) {
   // The hub may call Pump() from a publishing thread as soon as Subscribe
   // registers the queue, before queue_ is set here; Pump() ignores calls
   // until then, and the Pump() below catches up.
-  std::shared_ptr<WatchQueue> queue = hub_->Subscribe(tenants, [this] { Pump(); });
+  std::shared_ptr<WatchQueue> queue = hub_->Subscribe(tenants, token_id, [this] { Pump(); });
   if (queue == nullptr) {
     {
       absl::MutexLock lock(&mu_);

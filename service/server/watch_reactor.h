@@ -30,7 +30,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // Subscribes to `hub` and starts writing the initial state, announcing
   // its size in the initial metadata (kInitialEventsMetadata).
   WatchReactor(grpc::CallbackServerContext* context, WatchHub* hub,
-               const std::vector<std::string>& tenants);
+               const std::vector<std::string>& tenants, int64_t token_id);
   // A stream that ends right away with `status` (e.g. PERMISSION_DENIED).
   explicit WatchReactor(const grpc::Status& status);
 

@@ -51,7 +51,9 @@ class PolicyStore {
   // Replaces hosts and description.
   virtual absl::StatusOr<TenantRecord> UpdateTenant(const TenantRecord& tenant,
                                                     const Actor& actor) = 0;
-  // Removes the tenant, its hosts and its policy history (audit events stay).
+  // Removes the tenant, its hosts and its policy history (audit events stay),
+  // and revokes every token bound to it: a tenant created later under the
+  // same name is a different tenant and must not inherit them.
   virtual absl::Status DeleteTenant(absl::string_view name, const Actor& actor) = 0;
 
   // --- Policies ---------------------------------------------------------------
@@ -81,13 +83,15 @@ class PolicyStore {
                                                             const PageRequest& page) = 0;
 
   // --- Tokens -----------------------------------------------------------------
+  // Creating and revoking a token each append an audit event ("CreateToken",
+  // "RevokeToken", by `actor`) in the same transaction.
   virtual absl::StatusOr<CreatedToken> CreateToken(Role role, absl::string_view tenant,
-                                                   absl::string_view label) = 0;
+                                                   absl::string_view label, const Actor& actor) = 0;
   // By the SHA-256 (hex) of the secret; revoked tokens are returned too (the
   // caller rejects them).
   virtual absl::StatusOr<TokenRecord> FindToken(absl::string_view secret_sha256) = 0;
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
-  virtual absl::Status RevokeToken(int64_t id) = 0;
+  virtual absl::Status RevokeToken(int64_t id, const Actor& actor) = 0;
   virtual absl::Status MarkTokenUsed(int64_t id, absl::Time when) = 0;
 
   // --- Change feed ------------------------------------------------------------

@@ -65,7 +65,8 @@ absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ListAuditEvents(absl::string_v
 }
 
 absl::StatusOr<CreatedToken> SqlPolicyStore::CreateToken(Role role, absl::string_view tenant,
-                                                         absl::string_view label) {
+                                                         absl::string_view label,
+                                                         const Actor& actor) {
   CreatedToken created;
   created.secret = NewTokenSecret();
   created.record.role = role;
@@ -73,6 +74,8 @@ absl::StatusOr<CreatedToken> SqlPolicyStore::CreateToken(Role role, absl::string
   created.record.label = std::string(label);
   created.record.created_at = absl::Now();
   absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
+  RETURN_IF_ERROR(tx.status());
   ASSIGN_OR_RETURN(SqlRows rows,
                    db_->Query("INSERT INTO api_tokens (secret_sha256, role, tenant, label, "
                               "created_at_us) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -81,6 +84,13 @@ absl::StatusOr<CreatedToken> SqlPolicyStore::CreateToken(Role role, absl::string
                                absl::ToUnixMicros(created.record.created_at)}));
   if (rows.empty()) return absl::InternalError("INSERT ... RETURNING id returned nothing");
   created.record.id = rows[0].Int(0);
+  RETURN_IF_ERROR(AppendAudit({.time = created.record.created_at,
+                               .actor = actor.label,
+                               .action = "CreateToken",
+                               .tenant = std::string(tenant),
+                               .detail = absl::StrCat("token ", created.record.id, " \"", label,
+                                                      "\" role=", RoleName(role))}));
+  RETURN_IF_ERROR(tx.Commit());
   return created;
 }
 
@@ -104,7 +114,7 @@ absl::StatusOr<std::vector<TokenRecord>> SqlPolicyStore::ListTokens() {
   return tokens;
 }
 
-absl::Status SqlPolicyStore::RevokeToken(int64_t id) {
+absl::Status SqlPolicyStore::RevokeToken(int64_t id, const Actor& actor) {
   absl::MutexLock lock(&mu_);
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
@@ -117,7 +127,17 @@ absl::Status SqlPolicyStore::RevokeToken(int64_t id) {
     if (rows.empty()) return absl::NotFoundError(absl::StrCat("no token with id ", id));
     return absl::OkStatus();  // already revoked
   }
-  // Servers cache token lookups; this tells them to drop the cache.
+  ASSIGN_OR_RETURN(SqlRows revoked,
+                   db_->Query("SELECT tenant, label FROM api_tokens WHERE id = ?", {id}));
+  RETURN_IF_ERROR(
+      AppendAudit({.time = absl::Now(),
+                   .actor = actor.label,
+                   .action = "RevokeToken",
+                   .tenant = revoked.empty() ? "" : revoked[0].Text(0),
+                   .detail = absl::StrCat("token ", id, " \"",
+                                          revoked.empty() ? "" : revoked[0].Text(1), "\"")}));
+  // Servers cache token lookups and end revoked tokens' watch streams; this
+  // tells them to look again.
   RETURN_IF_ERROR(AppendChange("", ChangeKind::kTokens, 0));
   return tx.Commit();
 }

@@ -109,10 +109,12 @@ absl::Status SqlPolicyStore::AppendChange(absl::string_view tenant, ChangeKind k
 
 absl::Status SqlPolicyStore::AppendAudit(const AuditRecord& event) {
   return db_
-      ->Execute("INSERT INTO audit_events (time_us, actor, action, tenant, revision, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                {absl::ToUnixMicros(event.time), event.actor, event.action, event.tenant,
-                 event.revision, event.detail})
+      ->Execute(
+          "INSERT INTO audit_events (time_us, actor, action, tenant, revision, detail) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {absl::ToUnixMicros(event.time), BoundedAuditValue(event.actor),
+           BoundedAuditValue(event.action), BoundedAuditValue(event.tenant), event.revision,
+           BoundedAuditValue(event.detail)})
       .status();
 }
 

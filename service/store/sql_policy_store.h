@@ -67,10 +67,10 @@ class SqlPolicyStore : public PolicyStore {
                                                     const PageRequest& page) override;
 
   absl::StatusOr<CreatedToken> CreateToken(Role role, absl::string_view tenant,
-                                           absl::string_view label) override;
+                                           absl::string_view label, const Actor& actor) override;
   absl::StatusOr<TokenRecord> FindToken(absl::string_view secret_sha256) override;
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;
-  absl::Status RevokeToken(int64_t id) override;
+  absl::Status RevokeToken(int64_t id, const Actor& actor) override;
   absl::Status MarkTokenUsed(int64_t id, absl::Time when) override;
 
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after, int limit) override;

@@ -113,13 +113,21 @@ absl::Status SqlPolicyStore::DeleteTenant(absl::string_view name, const Actor& a
   ASSIGN_OR_RETURN(TenantRecord tenant, ReadTenant(name));
   RETURN_IF_ERROR(db_->Execute("DELETE FROM tenants WHERE name = ?", {std::string(name)}).status());
   RETURN_IF_ERROR(AppendChange(name, ChangeKind::kDeleted, 0));
-  RETURN_IF_ERROR(AppendAudit({.time = absl::Now(),
-                               .actor = actor.label,
-                               .action = "DeleteTenant",
-                               .tenant = std::string(name),
-                               .revision = tenant.policy_revision,
-                               .detail = absl::StrCat("deleted ", tenant.policy_revision,
-                                                      " policy revisions")}));
+  // Tokens are bound to a tenant by name; a tenant created later under the
+  // same name must not inherit them.
+  ASSIGN_OR_RETURN(int64_t revoked_tokens,
+                   db_->Execute("UPDATE api_tokens SET revoked_at_us = ? "
+                                "WHERE tenant = ? AND revoked_at_us = 0",
+                                {absl::ToUnixMicros(absl::Now()), std::string(name)}));
+  if (revoked_tokens > 0) RETURN_IF_ERROR(AppendChange("", ChangeKind::kTokens, 0));
+  RETURN_IF_ERROR(AppendAudit(
+      {.time = absl::Now(),
+       .actor = actor.label,
+       .action = "DeleteTenant",
+       .tenant = std::string(name),
+       .revision = tenant.policy_revision,
+       .detail = absl::StrCat("deleted ", tenant.policy_revision, " policy revisions, revoked ",
+                              revoked_tokens, " tokens bound to it")}));
   return tx.Commit();
 }
 

@@ -1,5 +1,7 @@
 #include "service/store/store_types.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace corsd::store {
 
 absl::string_view RoleName(Role role) {
@@ -41,6 +43,15 @@ std::optional<ChangeKind> ParseChangeKind(absl::string_view name) {
   if (name == "deleted") return ChangeKind::kDeleted;
   if (name == "tokens") return ChangeKind::kTokens;
   return std::nullopt;
+}
+
+std::string BoundedAuditValue(absl::string_view value) {
+  if (value.size() <= kMaxAuditFieldBytes) return std::string(value);
+  const std::string note = absl::StrCat("...(", value.size(), " bytes, cut)");
+  size_t cut = kMaxAuditFieldBytes - note.size();
+  // Never split a UTF-8 sequence: back up over continuation bytes.
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) --cut;
+  return absl::StrCat(value.substr(0, cut), note);
 }
 
 }  // namespace corsd::store

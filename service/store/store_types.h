@@ -38,6 +38,14 @@ struct PolicyRevisionRecord {
   std::string comment;
 };
 
+// Every text field of an audit row is cut to this many bytes (at a UTF-8
+// boundary, with a note of the original size) before it is stored: audit rows
+// record refused calls too, whose fields an unauthenticated caller chooses.
+// Four such fields keep a row under 5 KiB, so a page of kMaxPageSize rows
+// stays far below the admin port's message limit.
+inline constexpr size_t kMaxAuditFieldBytes = 1024;
+std::string BoundedAuditValue(absl::string_view value);
+
 struct AuditRecord {
   int64_t id = 0;
   absl::Time time;

@@ -220,7 +220,7 @@ TEST_P(StoreContract, AuditRecordsEveryWriteWithActor) {
 }
 
 TEST_P(StoreContract, TokensStoreOnlyTheHash) {
-  auto created = store_->CreateToken(Role::kEditor, "shop", "ci-deploy");
+  auto created = store_->CreateToken(Role::kEditor, "shop", "ci-deploy", {"ops"});
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_GE(created->secret.size(), 40u);
   auto found = store_->FindToken(HashTokenSecret(created->secret));
@@ -233,12 +233,40 @@ TEST_P(StoreContract, TokensStoreOnlyTheHash) {
       << "looking up by the secret itself must fail: only hashes are stored";
 
   ASSERT_TRUE(store_->MarkTokenUsed(found->id, absl::FromUnixSeconds(1700000000)).ok());
-  ASSERT_TRUE(store_->RevokeToken(found->id).ok());
+  ASSERT_TRUE(store_->RevokeToken(found->id, {"ops"}).ok());
   auto revoked = store_->FindToken(HashTokenSecret(created->secret));
   EXPECT_TRUE(revoked->revoked());
   EXPECT_EQ(revoked->last_used_at, absl::FromUnixSeconds(1700000000));
-  EXPECT_EQ(store_->RevokeToken(9999).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->RevokeToken(9999, {"ops"}).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->ListTokens()->size(), 1u);
+
+  // Both are audited, in the same transaction as the change itself.
+  auto audit = store_->ListAuditEvents("", {});
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->items.size(), 2u);
+  EXPECT_EQ(audit->items[0].action, "RevokeToken");
+  EXPECT_EQ(audit->items[0].actor, "ops");
+  EXPECT_EQ(audit->items[0].tenant, "shop");
+  EXPECT_THAT(audit->items[0].detail, ::testing::HasSubstr("\"ci-deploy\""));
+  EXPECT_EQ(audit->items[1].action, "CreateToken");
+  EXPECT_THAT(audit->items[1].detail, ::testing::HasSubstr("role=editor"));
+}
+
+TEST_P(StoreContract, DeletingATenantRevokesTheTokensBoundToIt) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  auto bound = store_->CreateToken(Role::kEditor, "shop", "shop-ci", {"ops"});
+  auto other = store_->CreateToken(Role::kViewer, "", "all", {"ops"});
+  ASSERT_TRUE(bound.ok() && other.ok());
+  const auto before = store_->LatestChangeSeq();
+  ASSERT_TRUE(store_->DeleteTenant("shop", kAlice).ok());
+  EXPECT_TRUE(store_->FindToken(HashTokenSecret(bound->secret))->revoked())
+      << "a tenant re-created under the same name must not inherit the token";
+  EXPECT_FALSE(store_->FindToken(HashTokenSecret(other->secret))->revoked());
+  auto changes = store_->ListChanges(*before, 10);
+  ASSERT_TRUE(changes.ok());
+  bool tokens_changed = false;
+  for (const auto& c : *changes) tokens_changed |= c.kind == ChangeKind::kTokens;
+  EXPECT_TRUE(tokens_changed) << "servers must learn of the revocation";
 }
 
 TEST_P(StoreContract, ChangeFeedFollowsEveryCommitInOrder) {
