@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
@@ -148,6 +149,16 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
   auto mark_reload = [&](const std::string& tenant) {
     if (reload_seen.insert(tenant).second) reload.push_back(tenant);
   };
+  // What this batch publishes (nullopt: the tenant was deleted). It becomes
+  // published_ only once the registry and the hub have it: if a read below
+  // fails, the batch is retried from the same feed position and must publish
+  // these revisions then, not skip them as already published.
+  absl::flat_hash_map<std::string, std::optional<int64_t>> batch;
+  auto published_revision = [&](const std::string& tenant) -> std::optional<int64_t> {
+    if (auto it = batch.find(tenant); it != batch.end()) return it->second;
+    if (auto it = published_.find(tenant); it != published_.end()) return it->second;
+    return std::nullopt;
+  };
   for (const store::ChangeRecord& change : changes) {
     switch (change.kind) {
       case store::ChangeKind::kTenant:
@@ -155,19 +166,19 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
         break;
       case store::ChangeKind::kPolicy: {
         mark_reload(change.tenant);
-        auto published = published_.find(change.tenant);
-        if (published != published_.end() && published->second >= change.revision) break;
+        std::optional<int64_t> published = published_revision(change.tenant);
+        if (published.has_value() && *published >= change.revision) break;
         absl::StatusOr<store::PolicyRevisionRecord> record =
             store_->GetPolicyRevision(change.tenant, change.revision);
         if (record.status().code() == absl::StatusCode::kNotFound) break;  // deleted since
         RETURN_IF_ERROR(record.status());
         if (WatchEventPtr event = MakePolicyEvent(*record)) events.push_back(event);
-        published_[change.tenant] = change.revision;
+        batch[change.tenant] = change.revision;
         break;
       }
       case store::ChangeKind::kDeleted:
         mark_reload(change.tenant);
-        published_.erase(change.tenant);
+        batch[change.tenant] = std::nullopt;
         events.push_back(MakeDeletedEvent(change.tenant));
         break;
       case store::ChangeKind::kTokens:
@@ -188,6 +199,13 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
   }
   registry_->Apply(updates);
   hub_->Publish(events);
+  for (auto& [tenant, revision] : batch) {
+    if (revision.has_value()) {
+      published_[tenant] = *revision;
+    } else {
+      published_.erase(tenant);
+    }
+  }
   last_seq_ = changes.back().seq;
   if (tokens_changed && hooks_.on_tokens_changed) hooks_.on_tokens_changed();
   return absl::OkStatus();

@@ -1,0 +1,163 @@
+// PolicySync against a real SQLite store: a transient store error in the
+// middle of publishing a batch must not lose the batch. The store is wrapped
+// in a decorator that fails one LoadTenantState call on demand; everything
+// else is the real store.
+#include "service/server/policy_sync.h"
+
+#include <atomic>
+
+#include "gmock/gmock.h"
+#include "service/convert/policy_convert.h"
+#include "service/ops/metrics.h"
+#include "service/server/server_metrics.h"
+#include "service/server/watch_hub.h"
+#include "service/store/sql_policy_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace corsd::server {
+namespace {
+
+using store::PolicyStore;
+
+// Forwards everything to a real store; LoadTenantState fails while armed.
+class FlakyStore final : public PolicyStore {
+ public:
+  explicit FlakyStore(std::unique_ptr<PolicyStore> real) : real_(std::move(real)) {}
+  void FailLoads(int n) { failing_loads_ = n; }
+
+  absl::StatusOr<store::TenantState> LoadTenantState(absl::string_view tenant) override {
+    if (failing_loads_ > 0) {
+      --failing_loads_;
+      return absl::UnavailableError("injected: the database went away for a moment");
+    }
+    return real_->LoadTenantState(tenant);
+  }
+
+  absl::StatusOr<store::TenantRecord> CreateTenant(const store::TenantRecord& t,
+                                                   const store::Actor& a) override {
+    return real_->CreateTenant(t, a);
+  }
+  absl::StatusOr<store::TenantRecord> GetTenant(absl::string_view n) override {
+    return real_->GetTenant(n);
+  }
+  absl::StatusOr<store::Page<store::TenantRecord>> ListTenants(
+      const store::PageRequest& p) override {
+    return real_->ListTenants(p);
+  }
+  absl::StatusOr<store::TenantRecord> UpdateTenant(const store::TenantRecord& t,
+                                                   const store::Actor& a) override {
+    return real_->UpdateTenant(t, a);
+  }
+  absl::Status DeleteTenant(absl::string_view n, const store::Actor& a) override {
+    return real_->DeleteTenant(n, a);
+  }
+  absl::StatusOr<store::PolicyRevisionRecord> GetPolicy(absl::string_view t) override {
+    return real_->GetPolicy(t);
+  }
+  absl::StatusOr<store::PolicyRevisionRecord> GetPolicyRevision(absl::string_view t,
+                                                                int64_t r) override {
+    return real_->GetPolicyRevision(t, r);
+  }
+  absl::StatusOr<store::PolicyRevisionRecord> PutPolicy(absl::string_view t, const std::string& p,
+                                                        std::optional<int64_t> e,
+                                                        absl::string_view c,
+                                                        const store::Actor& a) override {
+    return real_->PutPolicy(t, p, e, c, a);
+  }
+  absl::StatusOr<store::PolicyRevisionRecord> RollbackPolicy(absl::string_view t, int64_t r,
+                                                             std::optional<int64_t> e,
+                                                             absl::string_view c,
+                                                             const store::Actor& a) override {
+    return real_->RollbackPolicy(t, r, e, c, a);
+  }
+  absl::StatusOr<store::Page<store::PolicyRevisionRecord>> ListPolicyRevisions(
+      absl::string_view t, const store::PageRequest& p) override {
+    return real_->ListPolicyRevisions(t, p);
+  }
+  absl::Status RecordAudit(const store::AuditRecord& e) override { return real_->RecordAudit(e); }
+  absl::StatusOr<store::Page<store::AuditRecord>> ListAuditEvents(
+      absl::string_view t, const store::PageRequest& p) override {
+    return real_->ListAuditEvents(t, p);
+  }
+  absl::StatusOr<store::CreatedToken> CreateToken(store::Role r, absl::string_view t,
+                                                  absl::string_view l,
+                                                  const store::Actor& a) override {
+    return real_->CreateToken(r, t, l, a);
+  }
+  absl::StatusOr<store::TokenRecord> FindToken(absl::string_view h) override {
+    return real_->FindToken(h);
+  }
+  absl::StatusOr<std::vector<store::TokenRecord>> ListTokens() override {
+    return real_->ListTokens();
+  }
+  absl::Status RevokeToken(int64_t id, const store::Actor& a) override {
+    return real_->RevokeToken(id, a);
+  }
+  absl::Status MarkTokenUsed(int64_t id, absl::Time w) override {
+    return real_->MarkTokenUsed(id, w);
+  }
+  absl::StatusOr<std::vector<store::ChangeRecord>> ListChanges(int64_t a, int l) override {
+    return real_->ListChanges(a, l);
+  }
+  absl::StatusOr<int64_t> LatestChangeSeq() override { return real_->LatestChangeSeq(); }
+  absl::StatusOr<std::vector<store::TenantState>> LoadAllTenantStates() override {
+    return real_->LoadAllTenantStates();
+  }
+  absl::StatusOr<bool> HasExternalChanges() override { return real_->HasExternalChanges(); }
+  absl::Status Ping() override { return real_->Ping(); }
+  std::string Describe() const override { return real_->Describe(); }
+
+ private:
+  std::unique_ptr<PolicyStore> real_;
+  std::atomic<int> failing_loads_{0};
+};
+
+std::string StoredPolicy(const std::string& origin) {
+  v1::Policy policy;
+  policy.add_rules()->add_allowed_origins(origin);
+  return SerializePolicy(policy);
+}
+
+TEST(PolicySync, ATransientErrorWhilePublishingLosesNothing) {
+  corsd::testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<store::SqlPolicyStore>> opened =
+      store::OpenSqliteStore(dir.File("corsd.db"), {});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  FlakyStore store(std::move(*opened));
+  ASSERT_TRUE(store.CreateTenant({.name = "shop"}, {"test"}).ok());
+
+  ops::MetricsRegistry metrics_registry;
+  ServerMetrics metrics(&metrics_registry);
+  engine::TenantRegistry registry;
+  WatchHub hub;
+  PolicySync sync(&store, &registry, &hub, &metrics, {});
+  ASSERT_TRUE(sync.LoadAll().ok());
+  std::atomic<int> wakes{0};
+  std::shared_ptr<WatchQueue> watcher = hub.Subscribe({}, 0, [&] { ++wakes; });
+  ASSERT_NE(watcher, nullptr);
+
+  ASSERT_TRUE(
+      store.PutPolicy("shop", StoredPolicy("https://a.example"), std::nullopt, "one", {"test"})
+          .ok());
+  store.FailLoads(1);
+  EXPECT_FALSE(sync.CatchUp().ok()) << "the injected error must surface";
+  EXPECT_FALSE(watcher->Pop().has_value()) << "nothing is published from a failed batch";
+
+  // The retry (the poller's, or the next write's) publishes the revision.
+  ASSERT_TRUE(sync.CatchUp().ok());
+  std::optional<WatchEventPtr> event = watcher->Pop();
+  ASSERT_TRUE(event.has_value()) << "the revision was marked published but never sent";
+  EXPECT_EQ((*event)->tenant, "shop");
+  const engine::TenantSnapshot* shop = registry.Read().FindByName("shop");
+  ASSERT_NE(shop, nullptr);
+  EXPECT_EQ(shop->policy->revision(), 1);
+
+  // A late subscriber gets it as current state too.
+  std::shared_ptr<WatchQueue> late = hub.Subscribe({}, 0, [] {});
+  EXPECT_EQ(late->initial_events(), 1u);
+  hub.Unsubscribe(watcher);
+  hub.Unsubscribe(late);
+}
+
+}  // namespace
+}  // namespace corsd::server
