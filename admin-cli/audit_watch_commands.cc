@@ -59,13 +59,14 @@ int Watch(CliContext* cli, const std::vector<std::string>& tenants) {
     } else if (event.deleted()) {
       printf("%s  tenant %s deleted\n",
              absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()).c_str(),
-             event.tenant().c_str());
+             TerminalSafe(event.tenant()).c_str());
     } else {
       const v1::PolicyVersion& v = event.version();
       printf("%s  tenant %s revision %lld by %s (%d rules)%s\n",
              FormatTimestamp(v.updated_at()).c_str(), event.tenant().c_str(),
-             static_cast<long long>(v.revision()), v.updated_by().c_str(), v.policy().rules_size(),
-             v.comment().empty() ? "" : absl::StrCat(": ", v.comment()).c_str());
+             static_cast<long long>(v.revision()), TerminalSafe(v.updated_by()).c_str(),
+             v.policy().rules_size(),
+             v.comment().empty() ? "" : TerminalSafe(absl::StrCat(": ", v.comment())).c_str());
     }
     fflush(stdout);
   }

@@ -58,7 +58,7 @@ int Check(CliContext* cli, const CheckFlags& flags) {
     printf("%s%s%s %s (%s), tenant %s, policy revision %lld\n", start,
            v1::Verdict_Name(response.verdict()).c_str(), end,
            v1::RequestKind_Name(response.kind()).c_str(),
-           v1::Reason_Name(response.reason()).c_str(), response.tenant().c_str(),
+           v1::Reason_Name(response.reason()).c_str(), TerminalSafe(response.tenant()).c_str(),
            static_cast<long long>(response.policy_revision()));
     if (response.respond_now()) {
       printf("answer now with HTTP %d (do not forward)\n", response.http_status());
@@ -66,9 +66,11 @@ int Check(CliContext* cli, const CheckFlags& flags) {
       printf("forward the request, then add to its response:\n");
     }
     for (const v1::Header& h : response.response_headers()) {
-      printf("  %s: %s\n", h.name().c_str(), h.value().c_str());
+      printf("  %s: %s\n", TerminalSafe(h.name()).c_str(), TerminalSafe(h.value()).c_str());
     }
-    if (!response.explanation().empty()) printf("why: %s\n", response.explanation().c_str());
+    if (!response.explanation().empty()) {
+      printf("why: %s\n", TerminalSafe(response.explanation()).c_str());
+    }
   }
   return denied ? kExitInvalid : kExitOk;
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "admin-cli/exit_codes.h"
+#include "admin-cli/text_table.h"
 
 namespace corsd::cli {
 namespace {
@@ -118,7 +119,7 @@ int CliContext::Fail(const std::string& what, const grpc::Status& status) const 
     default:
       break;
   }
-  fprintf(stderr, "corsctl: %s: %s%s\n", what.c_str(), status.error_message().c_str(),
+  fprintf(stderr, "corsctl: %s: %s%s\n", what.c_str(), TerminalSafe(status.error_message()).c_str(),
           hint.c_str());
   return ExitCodeFor(status);
 }

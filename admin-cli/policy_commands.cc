@@ -31,11 +31,13 @@ void PrintViolations(const std::string& source, const v1::ValidatePolicyResponse
     fprintf(stderr, "corsctl: %s has %d %s; nothing was applied:\n", source.c_str(),
             result.violations_size(), result.violations_size() == 1 ? "violation" : "violations");
     for (const auto& v : result.violations()) {
-      fprintf(stderr, "  %s: %s\n", v.field().c_str(), v.description().c_str());
+      fprintf(stderr, "  %s: %s\n", TerminalSafe(v.field()).c_str(),
+              TerminalSafe(v.description()).c_str());
     }
   }
   for (const auto& w : result.warnings()) {
-    fprintf(stderr, "warning: %s: %s\n", w.field().c_str(), w.description().c_str());
+    fprintf(stderr, "warning: %s: %s\n", TerminalSafe(w.field()).c_str(),
+            TerminalSafe(w.description()).c_str());
   }
 }
 
@@ -93,10 +95,11 @@ int Get(CliContext* cli, const PolicyFlags& flags) {
   if (!status.ok()) return cli->Fail("policy get", status);
   // Only the Policy goes to stdout, so the output is a file `apply` accepts.
   printf("%s\n", PolicyToJson(version.policy()).c_str());
-  fprintf(stderr, "# tenant %s, revision %lld, by %s at %s%s\n", version.tenant().c_str(),
-          static_cast<long long>(version.revision()), version.updated_by().c_str(),
-          FormatTimestamp(version.updated_at()).c_str(),
-          version.comment().empty() ? "" : absl::StrCat(": ", version.comment()).c_str());
+  fprintf(
+      stderr, "# tenant %s, revision %lld, by %s at %s%s\n", TerminalSafe(version.tenant()).c_str(),
+      static_cast<long long>(version.revision()), TerminalSafe(version.updated_by()).c_str(),
+      FormatTimestamp(version.updated_at()).c_str(),
+      version.comment().empty() ? "" : TerminalSafe(absl::StrCat(": ", version.comment())).c_str());
   return kExitOk;
 }
 

@@ -31,24 +31,47 @@ std::string TooDeepMessage(const std::string& source) {
 // "null"; a null map value (`pathPrefix:`) is JSON null, the field's default.
 // (yaml-cpp keeps no text for null nodes, so `- ~` reads as "null" too.)
 // Sets *too_deep and stops descending past kMaxNesting levels.
+// What converting one YAML document may cost: aliases make a small file
+// stand for an exponentially large tree, so every value and every byte of
+// text is counted as it is produced, and conversion stops at the limits.
+struct ExpansionBudget {
+  size_t nodes_left = kMaxPolicyFileNodes;
+  size_t bytes_left = kMaxPolicyFileBytes;
+  bool exceeded = false;
+
+  bool Spend(size_t bytes) {
+    if (exceeded || nodes_left == 0 || bytes > bytes_left) {
+      exceeded = true;
+      return false;
+    }
+    --nodes_left;
+    bytes_left -= bytes;
+    return true;
+  }
+};
+
 nlohmann::json YamlToJson(const YAML::Node& node, int depth, bool* too_deep,
-                          bool in_sequence = false) {
+                          ExpansionBudget* budget, bool in_sequence = false) {
   if (depth > kMaxNesting) {
     *too_deep = true;
     return nullptr;
   }
+  if (!budget->Spend(node.IsScalar() ? node.Scalar().size() : 0)) return nullptr;
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json object = nlohmann::json::object();
       for (const auto& entry : node) {
-        object[entry.first.as<std::string>()] = YamlToJson(entry.second, depth + 1, too_deep);
+        if (budget->exceeded) break;
+        object[entry.first.as<std::string>()] =
+            YamlToJson(entry.second, depth + 1, too_deep, budget);
       }
       return object;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
       for (const auto& item : node) {
-        array.push_back(YamlToJson(item, depth + 1, too_deep, /*in_sequence=*/true));
+        if (budget->exceeded) break;
+        array.push_back(YamlToJson(item, depth + 1, too_deep, budget, /*in_sequence=*/true));
       }
       return array;
     }
@@ -120,8 +143,15 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
   } else {
     try {
       bool too_deep = false;
-      nlohmann::json converted = YamlToJson(YAML::Load(text), /*depth=*/0, &too_deep);
+      ExpansionBudget budget;
+      nlohmann::json converted = YamlToJson(YAML::Load(text), /*depth=*/0, &too_deep, &budget);
       if (too_deep) return absl::InvalidArgumentError(TooDeepMessage(source));
+      if (budget.exceeded) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ": expands to more than ", kMaxPolicyFileNodes, " values or ",
+            kMaxPolicyFileBytes >> 20,
+            " MiB of text (YAML aliases repeating aliases?); write the policy out plainly"));
+      }
       json = converted.dump();
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
@@ -146,15 +176,25 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
 }
 
 absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
-  std::stringstream contents;
-  if (path == "-") {
-    contents << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy file ", path));
-    contents << in.rdbuf();
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot read policy file ", path));
   }
-  return ParsePolicyText(contents.str(), path == "-" ? "stdin" : path);
+  std::istream& in = path == "-" ? std::cin : file;
+  // Up to one byte more than the limit: enough to tell "too large".
+  std::string text;
+  char chunk[64 << 10];
+  while (text.size() <= kMaxPolicyFileBytes && in.read(chunk, sizeof(chunk)).gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  }
+  const std::string source = path == "-" ? "stdin" : path;
+  if (text.size() > kMaxPolicyFileBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(source, " is larger than ",
+                                                   kMaxPolicyFileBytes >> 20,
+                                                   " MiB, more than corsd accepts for one policy"));
+  }
+  return ParsePolicyText(text, source);
 }
 
 std::string PolicyToJson(const v1::Policy& policy) {

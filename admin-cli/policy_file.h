@@ -2,6 +2,11 @@
 // (lowerCamelCase names; proto names accepted too), or the same structure in
 // YAML. Unknown fields are errors that name the field. "-" reads stdin.
 //
+// Bounded for hostile files: at most kMaxPolicyFileBytes are read, nesting
+// stops at 32 levels, and YAML aliases may expand to at most
+// kMaxPolicyFileNodes values and kMaxPolicyFileBytes of text ("billion laughs"
+// files are refused, not expanded).
+//
 //   absl::StatusOr<v1::Policy> policy = ReadPolicyFile("policy.yaml");
 #ifndef CORSD_ADMIN_CLI_POLICY_FILE_H_
 #define CORSD_ADMIN_CLI_POLICY_FILE_H_
@@ -12,6 +17,12 @@
 #include "corsd/v1/corsd.pb.h"
 
 namespace corsd::cli {
+
+// What the admin port accepts in one message; a larger file cannot be applied.
+inline constexpr size_t kMaxPolicyFileBytes = 16 << 20;
+// A policy at its limits (100,000 origins, 256 rules of a few hundred names)
+// has well under a million values.
+inline constexpr size_t kMaxPolicyFileNodes = 1'000'000;
 
 absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path);
 

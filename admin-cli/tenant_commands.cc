@@ -22,11 +22,11 @@ void PrintTenant(const CliContext& cli, const v1::Tenant& tenant) {
     printf("%s\n", MessageToJson(tenant).c_str());
     return;
   }
-  printf("name:        %s\n", tenant.name().c_str());
+  printf("name:        %s\n", TerminalSafe(tenant.name()).c_str());
   printf("hosts:       %s\n", tenant.hosts().empty()
                                   ? "(none)"
-                                  : absl::StrJoin(tenant.hosts(), ", ").c_str());
-  printf("description: %s\n", tenant.description().c_str());
+                                  : TerminalSafe(absl::StrJoin(tenant.hosts(), ", ")).c_str());
+  printf("description: %s\n", TerminalSafe(tenant.description()).c_str());
   printf("created:     %s\n", FormatTimestamp(tenant.created_at()).c_str());
   printf("revision:    %lld%s\n", static_cast<long long>(tenant.policy_revision()),
          tenant.policy_revision() == 0 ? " (no policy: every cross-origin request is denied)" : "");

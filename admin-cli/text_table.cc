@@ -3,9 +3,45 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace corsd::cli {
+
+std::string TerminalSafe(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto escape = [&out](unsigned char c) { absl::StrAppend(&out, absl::StrFormat("\\x%02x", c)); };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) {
+        escape(c);
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+      continue;
+    }
+    // A whole UTF-8 sequence, or escape the byte.
+    const size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+    bool valid = n > 0 && i + n <= text.size();
+    for (size_t k = 1; valid && k < n; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    }
+    // C1 controls (U+0080..U+009F, "\xc2\x80".."\xc2\x9f") act like ESC in
+    // some terminals.
+    if (valid && n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+      valid = false;
+    }
+    if (!valid) {
+      escape(c);
+      continue;
+    }
+    out.append(text.data() + i, n);
+    i += n - 1;
+  }
+  return out;
+}
 
 std::string TextTable::Render() const {
   std::vector<size_t> widths;

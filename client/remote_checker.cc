@@ -2,6 +2,8 @@
 
 #include <grpcpp/alarm.h>
 
+#include <algorithm>
+
 #include "absl/random/random.h"
 #include "absl/time/clock.h"
 
@@ -54,7 +56,9 @@ void RemoteChecker::Attempt(Call* call) {
         if (retryable && call->attempt < options_.max_attempts) {
           // Full jitter around an exponential step, so many gateways that
           // lost corsd at once do not come back in lockstep.
-          absl::Duration step = options_.initial_backoff * (1 << (call->attempt - 1));
+          // Doubling per attempt, capped (a shift past 30 would be undefined
+          // behaviour, and no deadline lasts that long anyway).
+          absl::Duration step = options_.initial_backoff * (1 << std::min(call->attempt - 1, 20));
           absl::Duration backoff = step * absl::Uniform(absl::BitGen(), 0.5, 1.5);
           if (absl::Now() + backoff < call->deadline) {
             call->alarm = std::make_unique<grpc::Alarm>();

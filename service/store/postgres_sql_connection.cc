@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "service/common/status_macros.h"
 
 namespace corsd::store {
@@ -95,12 +96,33 @@ struct PostgresSqlConnection::Pq {
 };
 
 std::string PostgresSqlConnection::WithoutPassword(const std::string& url) {
-  size_t scheme = url.find("://");
-  size_t at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos) return url;
-  size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon) + url.substr(at);
+  std::string out = url;
+  // userinfo: everything before the authority's last '@' (a password may
+  // itself contain '@'); the password is what follows its first ':'.
+  if (size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const size_t authority = scheme + 3;
+    size_t authority_end = out.find_first_of("/?#", authority);
+    if (authority_end == std::string::npos) authority_end = out.size();
+    const size_t at = out.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
+    if (at != std::string::npos && at >= authority) {
+      const size_t colon = out.find(':', authority);
+      if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);
+    }
+  }
+  // libpq also takes the password as a query parameter: drop it.
+  const size_t query = out.find('?');
+  if (query == std::string::npos) return out;
+  std::string kept;
+  for (absl::string_view param : absl::StrSplit(absl::string_view(out).substr(query + 1), '&')) {
+    if (absl::StartsWithIgnoreCase(param, "password=") ||
+        absl::EqualsIgnoreCase(param, "password")) {
+      continue;
+    }
+    absl::StrAppend(&kept, kept.empty() ? "" : "&", param);
+  }
+  out.resize(query);
+  if (!kept.empty()) absl::StrAppend(&out, "?", kept);
+  return out;
 }
 
 PostgresSqlConnection::PostgresSqlConnection(std::string url)

@@ -39,7 +39,8 @@ class PostgresSqlConnection : public SqlConnection {
   absl::Status Ping() override;
   std::string Describe() const override { return described_; }
 
-  // "postgres://user:secret@db/corsd" -> "postgres://user@db/corsd".
+  // "postgres://user:secret@db/corsd" -> "postgres://user@db/corsd", also
+  // for passwords containing '@' and for a password=... query parameter.
   static std::string WithoutPassword(const std::string& url);
 
  private:

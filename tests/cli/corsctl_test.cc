@@ -184,6 +184,58 @@ TEST_F(CorsctlTest, HostileFilesAreRefusedNotACrash) {
   EXPECT_THAT(latin1.err, HasSubstr("not valid UTF-8"));
 }
 
+TEST_F(CorsctlTest, AliasBombsAndHugeFilesAreRefusedQuickly) {
+  // "Billion laughs": nine levels of nine aliases, 9^9 values from ~500 bytes.
+  std::string bomb =
+      "a: &a [\"https://a.example\",\"https://a.example\",\"https://a.example\","
+      "\"https://a.example\",\"https://a.example\",\"https://a.example\","
+      "\"https://a.example\",\"https://a.example\",\"https://a.example\"]\n";
+  const std::string levels = "abcdefghi";
+  for (size_t i = 1; i < levels.size(); ++i) {
+    const char prev = levels[i - 1];
+    bomb += std::string(1, levels[i]) + ": &" + levels[i] + " [";
+    for (int k = 0; k < 9; ++k) bomb += std::string(k ? "," : "") + "*" + prev;
+    bomb += "]\n";
+  }
+  bomb += "rules: [{allowedOrigins: *i}]\n";
+  ASSERT_LT(bomb.size(), 700u);
+  ProgramResult result = Ctl({"policy", "validate", "-f", "-"}, bomb);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("expands to more than 1000000 values"));
+  EXPECT_LT(result.took, absl::Seconds(10));
+
+  const std::string huge = "rules: []\n#" + std::string(17 << 20, 'x') + "\n";
+  ProgramResult too_large = Ctl({"policy", "validate", "-f", WriteFile("huge.yaml", huge)});
+  EXPECT_EQ(too_large.exit_code, 1);
+  EXPECT_THAT(too_large.err, HasSubstr("is larger than 16 MiB"));
+}
+
+// Descriptions, comments and audit details come from whoever may write; none
+// of it may drive the operator's terminal.
+TEST_F(CorsctlTest, ServerStringsArePrintedEscaped) {
+  const std::string nasty =
+      "\x1b]0;owned\x07\x1b[2J\xc2\x9b"
+      "31m";
+  ProgramResult created = Ctl({"tenant", "create", "shop", "--description", nasty});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ProgramResult applied = Ctl(
+      {"policy", "apply", "shop", "-f", WriteFile("policy.yaml", kYamlPolicy), "--comment", nasty});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  for (std::vector<std::string> command : {std::vector<std::string>{"tenant", "get", "shop"},
+                                           {"tenant", "list"},
+                                           {"policy", "history", "shop"},
+                                           {"audit", "shop"},
+                                           {"policy", "get", "shop"}}) {
+    ProgramResult result = Ctl(command);
+    EXPECT_EQ(result.exit_code, 0) << command[0] << " " << command[1] << ": " << result.err;
+    for (const std::string& output : {result.out, result.err}) {
+      EXPECT_EQ(output.find('\x1b'), std::string::npos) << command[0] << " " << command[1];
+      EXPECT_EQ(output.find("\xc2\x9b"), std::string::npos) << command[0] << " " << command[1];
+    }
+  }
+  EXPECT_THAT(Ctl({"tenant", "get", "shop"}).out, HasSubstr("\\x1b]0;owned\\x07"));
+}
+
 TEST_F(CorsctlTest, ValidateWarnsButPasses) {
   ProgramResult result = Ctl({"policy", "validate", "-f", "-"},
                              R"({"rules":[{"allowedOrigins":["https://a.example"],

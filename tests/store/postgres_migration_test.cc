@@ -89,6 +89,18 @@ TEST(PostgresConnection, DescribesWithoutThePassword) {
             "postgres://corsd@db:5432/corsd");
   EXPECT_EQ(PostgresSqlConnection::WithoutPassword("postgres://corsd@db/corsd"),
             "postgres://corsd@db/corsd");
+  // A password with '@' in it: the userinfo ends at the authority's last '@'.
+  EXPECT_EQ(PostgresSqlConnection::WithoutPassword("postgres://corsd:p@ss@w0rd@db:5432/corsd"),
+            "postgres://corsd@db:5432/corsd");
+  // The password as a query parameter, in any position and case.
+  EXPECT_EQ(PostgresSqlConnection::WithoutPassword(
+                "postgres://corsd@db/corsd?sslmode=require&password=s3cret&connect_timeout=5"),
+            "postgres://corsd@db/corsd?sslmode=require&connect_timeout=5");
+  EXPECT_EQ(PostgresSqlConnection::WithoutPassword("postgresql://db/corsd?PASSWORD=x"),
+            "postgresql://db/corsd");
+  // '@' in the path or query is not userinfo.
+  EXPECT_EQ(PostgresSqlConnection::WithoutPassword("postgres://db/corsd?application_name=a@b"),
+            "postgres://db/corsd?application_name=a@b");
 }
 
 TEST(PostgresConnection, UnreachableServerIsUnavailable) {
