@@ -88,12 +88,16 @@ void AppendDiagnostics(const engine::PolicyDiagnostics& diagnostics,
 }
 
 std::string SerializePolicy(const v1::Policy& policy) {
+  // Fields this build does not know (a newer client's, or a caller's
+  // padding) are not part of the policy: they are neither stored nor sent on.
+  v1::Policy known = policy;
+  known.DiscardUnknownFields();
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
     google::protobuf::io::CodedOutputStream coded(&stream);
     coded.SetSerializationDeterministic(true);
-    policy.SerializeToCodedStream(&coded);
+    known.SerializeToCodedStream(&coded);
   }
   return bytes;
 }

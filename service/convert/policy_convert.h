@@ -27,8 +27,8 @@ v1::Policy ToPolicyProto(const engine::PolicySpec& spec);
 void AppendDiagnostics(const engine::PolicyDiagnostics& diagnostics,
                        v1::ValidatePolicyResponse* response);
 
-// Stored form of a policy: deterministic protobuf binary, so equal policies
-// are equal bytes.
+// Stored form of a policy: deterministic protobuf binary without unknown
+// fields, so equal policies are equal bytes and nothing unvalidated is kept.
 std::string SerializePolicy(const v1::Policy& policy);
 absl::StatusOr<v1::Policy> ParseStoredPolicy(const std::string& bytes);
 

@@ -2,6 +2,8 @@
 
 #include <grpcpp/support/slice.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace corsd::server {
 
 WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event) {
@@ -19,6 +21,7 @@ std::optional<WatchEventPtr> WatchQueue::Pop() {
   if (events_.empty()) return std::nullopt;
   WatchEventPtr event = std::move(events_.front());
   events_.pop_front();
+  bytes_ -= event->bytes.Length();
   return event;
 }
 
@@ -33,16 +36,19 @@ std::optional<absl::Status> WatchQueue::closed_status() {
   return closed_;
 }
 
-bool WatchQueue::Push(WatchEventPtr event, size_t capacity) {
+bool WatchQueue::Push(WatchEventPtr event, size_t max_events, size_t max_bytes) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_.has_value()) return false;
-    if (events_.size() >= capacity) {
+    const size_t bytes = event->bytes.Length();
+    if (events_.size() >= max_events || bytes_ + bytes > max_bytes) {
       events_.clear();
-      closed_ = absl::ResourceExhaustedError(
-          "this watcher fell more than 1024 policy events behind; reconnect to receive the "
-          "current state");
+      bytes_ = 0;
+      closed_ = absl::ResourceExhaustedError(absl::StrCat(
+          "this watcher fell more than ", WatchHub::kMaxPendingEvents, " policy events or ",
+          WatchHub::kMaxPendingBytes >> 20, " MiB behind; reconnect to receive the current state"));
     } else {
+      bytes_ += bytes;
       events_.push_back(std::move(event));
     }
   }
@@ -67,16 +73,20 @@ std::shared_ptr<WatchQueue> WatchHub::Subscribe(const std::vector<std::string>& 
   absl::MutexLock lock(&mu_);
   if (shut_down_) return nullptr;
   size_t initial = 0;
+  size_t initial_bytes = 0;
   {
     absl::MutexLock queue_lock(&queue->mu_);
     for (const auto& [tenant, event] : current_) {
       if (!queue->Wants(tenant)) continue;
       queue->events_.push_back(event);
+      initial_bytes += event->bytes.Length();
       ++initial;
     }
+    queue->bytes_ = initial_bytes;
   }
   queue->initial_events_ = initial;
-  watchers_[queue.get()] = {queue, initial + kMaxPendingEvents};
+  watchers_[queue.get()] = {queue, Capacity{.events = initial + kMaxPendingEvents,
+                                            .bytes = initial_bytes + kMaxPendingBytes}};
   return queue;
 }
 
@@ -95,7 +105,7 @@ void WatchHub::Publish(const std::vector<WatchEventPtr>& events) {
     }
     for (auto it = watchers_.begin(); it != watchers_.end();) {
       auto& [queue, capacity] = it->second;
-      if (queue->Wants(event->tenant) && !queue->Push(event, capacity)) {
+      if (queue->Wants(event->tenant) && !queue->Push(event, capacity.events, capacity.bytes)) {
         watchers_.erase(it++);  // overflowed: it is closed and gets nothing more
       } else {
         ++it;

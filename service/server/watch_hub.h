@@ -64,7 +64,7 @@ class WatchQueue {
     return tenants_.empty() || tenants_.contains(tenant);
   }
   // Returns false when the queue overflowed and was closed.
-  bool Push(WatchEventPtr event, size_t capacity);
+  bool Push(WatchEventPtr event, size_t max_events, size_t max_bytes);
   void Close(absl::Status status);
 
   const absl::flat_hash_set<std::string> tenants_;  // empty = every tenant
@@ -73,6 +73,7 @@ class WatchQueue {
   size_t initial_events_ = 0;  // set once, by Subscribe
   absl::Mutex mu_;
   std::deque<WatchEventPtr> events_ ABSL_GUARDED_BY(mu_);
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // of the events waiting
   std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -80,6 +81,9 @@ class WatchHub {
  public:
   // Events a watcher may have waiting beyond its initial state.
   static constexpr size_t kMaxPendingEvents = 1024;
+  // ... and at most this many bytes of them: events carry whole policies, so
+  // a count alone would let one slow watcher hold gigabytes.
+  static constexpr size_t kMaxPendingBytes = 64 << 20;
 
   // `wake` is called (from Publish or Shutdown, possibly on another thread)
   // whenever the queue gains an event or closes. `token_id` is the token the
@@ -108,8 +112,14 @@ class WatchHub {
  private:
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, WatchEventPtr> current_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<WatchQueue*, std::pair<std::shared_ptr<WatchQueue>, size_t>> watchers_
-      ABSL_GUARDED_BY(mu_);  // queue -> (queue, capacity)
+  // What one watcher may have waiting: its initial state plus the pending
+  // allowance, in events and in bytes.
+  struct Capacity {
+    size_t events;
+    size_t bytes;
+  };
+  absl::flat_hash_map<WatchQueue*, std::pair<std::shared_ptr<WatchQueue>, Capacity>> watchers_
+      ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 

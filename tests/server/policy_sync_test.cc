@@ -159,5 +159,48 @@ TEST(PolicySync, ATransientErrorWhilePublishingLosesNothing) {
   hub.Unsubscribe(late);
 }
 
+// A watcher that does not read is cut off once its backlog passes the byte
+// allowance, long before the event count would: events carry whole policies.
+TEST(WatchHub, ASlowWatchersBacklogIsBoundedInBytes) {
+  WatchHub hub;
+  std::shared_ptr<WatchQueue> slow = hub.Subscribe({}, 0, [] {});
+  ASSERT_NE(slow, nullptr);
+  v1::PolicyEvent big;
+  big.set_tenant("shop");
+  big.mutable_version()->set_comment(std::string(4 << 20, 'c'));  // 4 MiB each
+  const WatchEventPtr event = MakeWatchEvent(big);
+  ASSERT_GE(event->bytes.Length(), size_t{4} << 20);
+  const size_t fits = WatchHub::kMaxPendingBytes / event->bytes.Length();
+  for (size_t i = 0; i < fits; ++i) hub.Publish({event});
+  EXPECT_FALSE(slow->closed_status().has_value()) << "within the allowance";
+  hub.Publish({event});
+  std::optional<absl::Status> closed = slow->closed_status();
+  ASSERT_TRUE(closed.has_value()) << "the backlog passed the byte allowance";
+  EXPECT_EQ(closed->code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(closed->message()), ::testing::HasSubstr("64 MiB behind"));
+  EXPECT_FALSE(slow->Pop().has_value()) << "the backlog is dropped, not kept";
+  EXPECT_EQ(hub.watcher_count(), 0u);
+}
+
+TEST(SerializePolicy, UnknownFieldsAreNeverStored) {
+  // A CorsRule carrying field 99, which corsd.v1 does not define.
+  v1::Policy policy;
+  v1::CorsRule* rule = policy.add_rules();
+  rule->add_allowed_origins("https://a.example");
+  const std::string extra = "\x9a\x06\x05junk!";  // field 99, length-delimited
+  // Re-frame the rule with the extra bytes appended.
+  v1::CorsRule padded;
+  ASSERT_TRUE(padded.ParseFromString(rule->SerializeAsString() + extra));
+  ASSERT_FALSE(padded.GetReflection()->GetUnknownFields(padded).empty());
+  v1::Policy incoming;
+  *incoming.add_rules() = padded;
+
+  v1::Policy stored;
+  ASSERT_TRUE(stored.ParseFromString(SerializePolicy(incoming)));
+  EXPECT_TRUE(stored.rules(0).GetReflection()->GetUnknownFields(stored.rules(0)).empty());
+  EXPECT_EQ(SerializePolicy(incoming), SerializePolicy(policy))
+      << "a policy with unknown fields stores exactly like the same policy without them";
+}
+
 }  // namespace
 }  // namespace corsd::server
