@@ -8,7 +8,7 @@
 # Both commands are idempotent: the dependency check takes well under a second
 # when nothing is missing, and Ninja rebuilds only what changed.
 
-.PHONY: all build test run asan-test fuzz package clean deps test-deps
+.PHONY: all build test run asan-test fuzz package format clean deps test-deps
 
 all: build
 
@@ -54,6 +54,10 @@ FUZZ_SECONDS ?= 60
 fuzz: test-deps build-fuzz/build.ninja
 	cmake --build --preset fuzz
 	@scripts/run-fuzzers build-fuzz/bin $(FUZZ_SECONDS)
+
+# Rewrite every C++ file as .clang-format says (CI checks it).
+format:
+	@scripts/check-format --fix
 
 clean:
 	rm -rf build build-asan build-fuzz

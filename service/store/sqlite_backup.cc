@@ -133,16 +133,25 @@ absl::Status CopyInto(sqlite3* from, const std::string& to, BackupReport* report
   return SyncFile(to);
 }
 
+// Opens `path` and takes flock(`operation`) on it; returns the descriptor,
+// or -1 with errno set.
+int OpenLocked(const std::string& path, int operation) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (::flock(fd, operation) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 absl::StatusOr<ServingLock> ServingLock::Acquire(const std::string& db_path) {
-  int fd = ::open(db_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open", db_path);
-  if (::flock(fd, LOCK_SH) != 0) {
-    absl::Status error = ErrnoError("cannot lock", db_path);
-    ::close(fd);
-    return error;
-  }
+  int fd = OpenLocked(db_path, LOCK_SH);
+  if (fd < 0) return ErrnoError("cannot lock", db_path);
   return ServingLock(fd);
 }
 
@@ -193,14 +202,13 @@ absl::StatusOr<BackupReport> RestoreSqliteDatabase(const std::string& backup_pat
   // Exclusive and non-blocking: any server holding the file makes this fail.
   int lock_fd = -1;
   if (std::filesystem::exists(db_path)) {
-    lock_fd = ::open(db_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (lock_fd < 0) return ErrnoError("cannot open", db_path);
-    if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(lock_fd);
+    lock_fd = OpenLocked(db_path, LOCK_EX | LOCK_NB);
+    if (lock_fd < 0 && errno == EWOULDBLOCK) {
       return absl::FailedPreconditionError(absl::StrCat(
           "a running corsd holds ", db_path,
           "; stop every corsd serving it first (e.g. systemctl stop corsd), then restore"));
     }
+    if (lock_fd < 0) return ErrnoError("cannot lock", db_path);
   }
   struct LockCloser {
     int fd;

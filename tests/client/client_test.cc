@@ -66,13 +66,7 @@ class ClientTest : public ServerTest {
 TEST_F(ClientTest, RemoteAndLocalAnswerEveryTableRowIdentically) {
   for (const auto& [name, spec] : FetchPolicySpecs()) {
     ASSERT_TRUE(CreateTenant(TenantFor(name)).ok()) << name;
-    v1::PutPolicyRequest put;
-    put.set_tenant(TenantFor(name));
-    *put.mutable_policy() = ToPolicyProto(spec);
-    grpc::ClientContext context;
-    Authorize(&context, admin_token_);
-    v1::PolicyVersion version;
-    ASSERT_TRUE(admin_->PutPolicy(&context, put, &version).ok()) << name;
+    ASSERT_TRUE(PutPolicyProto(TenantFor(name), ToPolicyProto(spec)).ok()) << name;
   }
   ASSERT_TRUE(CreateTenant("empty").ok());  // a tenant without a policy
 

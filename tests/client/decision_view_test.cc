@@ -62,13 +62,7 @@ std::string TenantFor(const std::string& policy) {
 TEST_F(DecisionViewTest, AnswersEveryTableRowLikeRemoteCheck) {
   for (const auto& [name, spec] : FetchPolicySpecs()) {
     ASSERT_TRUE(CreateTenant(TenantFor(name)).ok()) << name;
-    v1::PutPolicyRequest put;
-    put.set_tenant(TenantFor(name));
-    *put.mutable_policy() = ToPolicyProto(spec);
-    grpc::ClientContext context;
-    Authorize(&context, admin_token_);
-    v1::PolicyVersion version;
-    ASSERT_TRUE(admin_->PutPolicy(&context, put, &version).ok()) << name;
+    ASSERT_TRUE(PutPolicyProto(TenantFor(name), ToPolicyProto(spec)).ok()) << name;
   }
   ASSERT_TRUE(CreateTenant("empty").ok());
   auto remote = MakeClient(false);

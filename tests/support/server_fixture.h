@@ -68,6 +68,25 @@ class ServerTest : public ::testing::Test {
     return admin_->PutPolicy(&context, request, out != nullptr ? out : &ignored);
   }
 
+  grpc::Status PutPolicyProto(const std::string& tenant, const v1::Policy& policy) {
+    v1::PutPolicyRequest request;
+    request.set_tenant(tenant);
+    *request.mutable_policy() = policy;
+    v1::PolicyVersion version;
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    return admin_->PutPolicy(&context, request, &version);
+  }
+
+  grpc::Status DeleteTenant(const std::string& name) {
+    v1::DeleteTenantRequest request;
+    request.set_name(name);
+    google::protobuf::Empty empty;
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    return admin_->DeleteTenant(&context, request, &empty);
+  }
+
   grpc::Status Check(const v1::CheckRequest& request, v1::CheckResponse* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
