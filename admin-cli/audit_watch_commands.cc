@@ -80,9 +80,10 @@ int Watch(CliContext* cli, const std::vector<std::string>& tenants) {
 
 void AddAuditCommand(CLI::App& app, CliContext* cli, Runner* run) {
   auto flags = std::make_shared<AuditFlags>();
-  CLI::App* audit = app.add_subcommand(
-      "audit", "Show the audit log (writes and denied calls), newest first.\n\n"
-               "Examples:\n  corsctl audit\n  corsctl audit shop --limit 200 -o json");
+  CLI::App* audit =
+      app.add_subcommand("audit",
+                         "Show the audit log (writes and denied calls), newest first.\n\n"
+                         "Examples:\n  corsctl audit\n  corsctl audit shop --limit 200 -o json");
   audit->add_option("tenant", flags->tenant, "only this tenant");
   audit->add_option("--limit", flags->limit, "how many events")->capture_default_str();
   audit->callback([=] { *run = [=] { return Audit(cli, *flags); }; });
@@ -91,8 +92,9 @@ void AddAuditCommand(CLI::App& app, CliContext* cli, Runner* run) {
 void AddWatchCommand(CLI::App& app, CliContext* cli, Runner* run) {
   auto tenants = std::make_shared<std::vector<std::string>>();
   CLI::App* watch = app.add_subcommand(
-      "watch", "Stream policy changes until Ctrl-C: the current version of each tenant first,\n"
-               "then every change.\n\nExample:\n  corsctl watch shop blog");
+      "watch",
+      "Stream policy changes until Ctrl-C: the current version of each tenant first,\n"
+      "then every change.\n\nExample:\n  corsctl watch shop blog");
   watch->add_option("tenants", *tenants, "tenants to watch (default: all you may read)");
   watch->callback([=] { *run = [=] { return Watch(cli, *tenants); }; });
 }

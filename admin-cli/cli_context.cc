@@ -113,8 +113,9 @@ int CliContext::Fail(const std::string& what, const grpc::Status& status) const 
           "; is `corsd serve` running? Set --server/--data-server or CORSD_ADMIN_ADDR/CORSD_ADDR");
       break;
     case grpc::StatusCode::UNAUTHENTICATED:
-      hint = "\n  pass a token with --token, --token-file or CORSD_TOKEN "
-             "(create one with `corsd token create`)";
+      hint =
+          "\n  pass a token with --token, --token-file or CORSD_TOKEN "
+          "(create one with `corsd token create`)";
       break;
     default:
       break;

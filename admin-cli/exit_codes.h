@@ -8,8 +8,8 @@
 namespace corsd::cli {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitInvalid = 1;      // invalid input, failed validation, DENY
-inline constexpr int kExitUsage = 2;        // bad flags or arguments
+inline constexpr int kExitInvalid = 1;  // invalid input, failed validation, DENY
+inline constexpr int kExitUsage = 2;    // bad flags or arguments
 inline constexpr int kExitNotFound = 3;
 inline constexpr int kExitConflict = 4;     // stale expected revision, already exists
 inline constexpr int kExitAuth = 5;         // missing/bad token, not allowed

@@ -81,7 +81,8 @@ grpc::Status CurrentPolicy(CliContext* cli, const std::string& tenant, v1::Polic
 
 absl::StatusOr<v1::Policy> LoadFile(const PolicyFlags& flags) {
   absl::StatusOr<v1::Policy> policy = ReadPolicyFile(flags.file);
-  if (!policy.ok()) fprintf(stderr, "corsctl: %s\n", std::string(policy.status().message()).c_str());
+  if (!policy.ok())
+    fprintf(stderr, "corsctl: %s\n", std::string(policy.status().message()).c_str());
   return policy;
 }
 
@@ -268,9 +269,10 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run) {
         ->required();
   };
 
-  CLI::App* get = policy->add_subcommand(
-      "get", "Print a tenant's current policy as JSON (the format apply reads).\n\n"
-             "Example:\n  corsctl policy get shop > shop.json");
+  CLI::App* get =
+      policy->add_subcommand("get",
+                             "Print a tenant's current policy as JSON (the format apply reads).\n\n"
+                             "Example:\n  corsctl policy get shop > shop.json");
   tenant_arg(get);
   get->callback([=] { *run = [=] { return Get(cli, *flags); }; });
 
@@ -289,8 +291,9 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run) {
   apply->callback([=] { *run = [=] { return Apply(cli, *flags); }; });
 
   CLI::App* validate = policy->add_subcommand(
-      "validate", "Check a policy file locally and on the server; exit 1 when invalid.\n\n"
-                  "Example:\n  corsctl policy validate -f shop.yaml");
+      "validate",
+      "Check a policy file locally and on the server; exit 1 when invalid.\n\n"
+      "Example:\n  corsctl policy validate -f shop.yaml");
   file_flag(validate);
   validate->callback([=] { *run = [=] { return Validate(cli, *flags); }; });
 
@@ -304,9 +307,10 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run) {
   history->add_option("--limit", flags->limit, "how many revisions")->capture_default_str();
   history->callback([=] { *run = [=] { return History(cli, *flags); }; });
 
-  CLI::App* rollback = policy->add_subcommand(
-      "rollback", "Store the content of an older revision as a new revision.\n\n"
-                  "Example:\n  corsctl policy rollback shop --to 3");
+  CLI::App* rollback =
+      policy->add_subcommand("rollback",
+                             "Store the content of an older revision as a new revision.\n\n"
+                             "Example:\n  corsctl policy rollback shop --to 3");
   tenant_arg(rollback);
   rollback->add_option("--to", flags->to_revision, "revision whose content to restore")->required();
   rollback->add_option("--expected-revision", flags->expected_revision,

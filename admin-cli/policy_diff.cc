@@ -52,8 +52,8 @@ std::vector<DiffLine> DiffRule(const v1::CorsRule& before, const v1::CorsRule& a
   DiffList("exposed_headers", before.exposed_headers(), after.exposed_headers(), &lines);
   DiffScalar("allow_credentials", before.allow_credentials(), after.allow_credentials(), &lines);
   DiffScalar("max_age_seconds", before.max_age_seconds(), after.max_age_seconds(), &lines);
-  DiffScalar("allow_private_network", before.allow_private_network(),
-             after.allow_private_network(), &lines);
+  DiffScalar("allow_private_network", before.allow_private_network(), after.allow_private_network(),
+             &lines);
   DiffScalar("preflight_status", before.preflight_status(), after.preflight_status(), &lines);
   return lines;
 }

@@ -107,7 +107,8 @@ absl::Status RejectNullListItems(const nlohmann::json& value, const std::string&
     }
   } else if (value.is_object()) {
     for (const auto& [key, child] : value.items()) {
-      if (absl::Status s = RejectNullListItems(child, path.empty() ? key : absl::StrCat(path, ".", key));
+      if (absl::Status s =
+              RejectNullListItems(child, path.empty() ? key : absl::StrCat(path, ".", key));
           !s.ok()) {
         return s;
       }
@@ -154,7 +155,8 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
       }
       json = converted.dump();
     } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
     } catch (const nlohmann::json::exception&) {
       // yaml-cpp passes any bytes through; JSON (and protobuf) need UTF-8.
       return absl::InvalidArgumentError(

@@ -158,7 +158,8 @@ void AddTenantCommands(CLI::App& app, CliContext* cli, Runner* run) {
   CLI::App* update = tenant->add_subcommand(
       "update",
       "Change a tenant's hosts or description; what you do not pass stays as it is.\n\n"
-      "Examples:\n  corsctl tenant update shop --host shop.example.com --host www.shop.example.com\n"
+      "Examples:\n  corsctl tenant update shop --host shop.example.com --host "
+      "www.shop.example.com\n"
       "  corsctl tenant update shop --clear-hosts");
   update->add_option("name", flags->name)->required();
   CLI::Option* hosts = update->add_option("--host", flags->hosts, "replace the hosts (repeatable)");

@@ -65,7 +65,8 @@ std::string TextTable::Render() const {
 }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
-  absl::Time time = absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+  absl::Time time =
+      absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 

@@ -140,7 +140,8 @@ int Run(const Flags& flags) {
     grpc::Status status =
         v1::CorsDecision::NewStub(channels[0])->Check(&context, requests.front(), &response);
     if (!status.ok()) {
-      fprintf(stderr, "corsd-bench: Check fails: %s (create the tenant with corsd-bench-populate)\n",
+      fprintf(stderr,
+              "corsd-bench: Check fails: %s (create the tenant with corsd-bench-populate)\n",
               status.error_message().c_str());
       return 1;
     }
@@ -157,7 +158,8 @@ int Run(const Flags& flags) {
   }
 
   printf("target %s, tenant %s, scenario %s, %s, %d connections\n", flags.target.c_str(),
-         flags.tenant.c_str(), flags.scenario_file.empty() ? flags.scenario.c_str() : flags.scenario_file.c_str(),
+         flags.tenant.c_str(),
+         flags.scenario_file.empty() ? flags.scenario.c_str() : flags.scenario_file.c_str(),
          flags.rps > 0 ? absl::StrFormat("open loop at %.0f/s", flags.rps).c_str()
                        : absl::StrFormat("closed loop, %d in flight", flags.concurrency).c_str(),
          flags.connections);
@@ -207,8 +209,8 @@ int Run(const Flags& flags) {
     out["health"] = ToJson(health_total);
     out["ratio"] = ratio;
   }
-  out["settings"] = {{"target", flags.target},         {"tenant", flags.tenant},
-                     {"scenario", flags.scenario},     {"concurrency", flags.concurrency},
+  out["settings"] = {{"target", flags.target},           {"tenant", flags.tenant},
+                     {"scenario", flags.scenario},       {"concurrency", flags.concurrency},
                      {"connections", flags.connections}, {"rps", flags.rps},
                      {"duration", flags.duration}};
   if (!flags.json_file.empty()) std::ofstream(flags.json_file) << out.dump(2) << "\n";
@@ -243,8 +245,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--compare", flags.compare,
                "alternate Check and grpc.health.v1 Health/Check and print the ratio");
-  auto* duration = app.add_option("--duration", flags.duration, "how long to measure")
-                       ->capture_default_str();
+  auto* duration =
+      app.add_option("--duration", flags.duration, "how long to measure")->capture_default_str();
   app.add_option("--requests", flags.requests, "stop after N calls instead")
       ->check(CLI::PositiveNumber)
       ->excludes(duration);

@@ -92,8 +92,9 @@ void BM_ActualAllowed(benchmark::State& state) {
 }
 
 void BM_ActualAllowedWildcard(benchmark::State& state) {
-  Run(state, Request{.origin = "https://eu.shop.tenant57.example.net", .method = "GET",
-                     .path = "/api/items"},
+  Run(state,
+      Request{
+          .origin = "https://eu.shop.tenant57.example.net", .method = "GET", .path = "/api/items"},
       Verdict::kAllow);
 }
 
@@ -107,7 +108,8 @@ void BM_PreflightAllowed3Headers(benchmark::State& state) {
   const HeaderView headers[] = {
       {"Access-Control-Request-Method", "PUT"},
       {"Access-Control-Request-Headers", "content-type,x-request-id,x-trace-id"}};
-  Run(state, Request{.origin = origin, .method = "OPTIONS", .path = "/api/items", .headers = headers},
+  Run(state,
+      Request{.origin = origin, .method = "OPTIONS", .path = "/api/items", .headers = headers},
       Verdict::kAllow);
 }
 
@@ -116,7 +118,9 @@ void BM_PreflightDenied(benchmark::State& state) {
       {"Access-Control-Request-Method", "PUT"},
       {"Access-Control-Request-Headers", "content-type,x-request-id,x-trace-id"}};
   Run(state,
-      Request{.origin = "https://evil.example.org", .method = "OPTIONS", .path = "/api/items",
+      Request{.origin = "https://evil.example.org",
+              .method = "OPTIONS",
+              .path = "/api/items",
               .headers = headers},
       Verdict::kDeny);
 }

@@ -52,9 +52,8 @@ class ClientImpl final : public Client {
   explicit ClientImpl(const ClientOptions& options) : options_(options) {
     const bool tls = !options.tls_ca_pem.empty();
     remote_ = std::make_unique<RemoteChecker>(MakeChannel(options.target, options, tls), options);
-    const bool needs_watch =
-        options.local_evaluation ||
-        options.failure_mode == ClientOptions::FailureMode::kFailOpenCached;
+    const bool needs_watch = options.local_evaluation ||
+                             options.failure_mode == ClientOptions::FailureMode::kFailOpenCached;
     if (needs_watch && !options.admin_target.empty()) {
       watcher_ = std::make_unique<PolicyWatcher>(
           MakeChannel(options.admin_target, options, /*tls=*/false), options);
@@ -94,18 +93,19 @@ class ClientImpl final : public Client {
       }
       // Not (yet) in the local state: ask corsd.
     }
-    remote_->Check(client_internal::ToCheckRequest(request),
-                   [this, request, done = std::move(done)](const grpc::Status& status,
-                                                           const v1::CheckResponse& response) {
-                     if (status.ok()) {
-                       done(client_internal::FromCheckResponse(response, Decision::Source::kRemote));
-                     } else if (IsRequestError(status.error_code())) {
-                       done(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                                         status.error_message()));
-                     } else {
-                       done(Fallback(request, status));
-                     }
-                   });
+    remote_->Check(
+        client_internal::ToCheckRequest(request),
+        [this, request, done = std::move(done)](const grpc::Status& status,
+                                                const v1::CheckResponse& response) {
+          if (status.ok()) {
+            done(client_internal::FromCheckResponse(response, Decision::Source::kRemote));
+          } else if (IsRequestError(status.error_code())) {
+            done(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                              status.error_message()));
+          } else {
+            done(Fallback(request, status));
+          }
+        });
   }
 
   bool CheckLocal(const CorsRequestView& request, DecisionView* view) override {
@@ -169,8 +169,7 @@ class ClientImpl final : public Client {
   }
 
   Decision Fallback(const CorsRequest& request, const grpc::Status& status) {
-    const std::string error =
-        absl::StrCat("corsd unavailable (", status.error_message(), ")");
+    const std::string error = absl::StrCat("corsd unavailable (", status.error_message(), ")");
     if (options_.failure_mode == ClientOptions::FailureMode::kFailOpenCached &&
         watcher_ != nullptr) {
       if (std::optional<Decision> cached =

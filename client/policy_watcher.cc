@@ -141,10 +141,9 @@ LocalPolicyStatus PolicyWatcher::status() const {
     absl::MutexLock lock(&mu_);
     status.connected = connected_;
     status.synced_at = connected_ ? absl::Now() : synced_at_;
-    status.staleness = connected_ ? absl::ZeroDuration()
-                       : synced_at_ == absl::InfinitePast()
-                           ? absl::InfiniteDuration()
-                           : absl::Now() - disconnected_at_;
+    status.staleness = connected_                           ? absl::ZeroDuration()
+                       : synced_at_ == absl::InfinitePast() ? absl::InfiniteDuration()
+                                                            : absl::Now() - disconnected_at_;
   }
   std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
   for (const auto& [name, tenant] : directory->tenants()) {

@@ -190,10 +190,11 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Flags flags;
-  CLI::App app{"corsd-demo-gateway: an HTTP gateway that asks corsd about every request.\n\n"
-               "Example:\n  corsd-demo-gateway --listen 127.0.0.1:8080 --corsd 127.0.0.1:50051 "
-               "--tenant demo",
-               "corsd-demo-gateway"};
+  CLI::App app{
+      "corsd-demo-gateway: an HTTP gateway that asks corsd about every request.\n\n"
+      "Example:\n  corsd-demo-gateway --listen 127.0.0.1:8080 --corsd 127.0.0.1:50051 "
+      "--tenant demo",
+      "corsd-demo-gateway"};
   app.add_option("--listen", flags.listen, "HTTP address, HOST:PORT")->capture_default_str();
   app.add_option("--corsd", flags.corsd, "corsd data port")->capture_default_str();
   app.add_option("--tenant", flags.tenant, "tenant to decide with (default: by Host)");
@@ -231,22 +232,24 @@ int main(int argc, char** argv) {
   auto handler = [&](const httplib::Request& req, httplib::Response& res) {
     Serve(**client, flags, req, res);
   };
-  for (auto route : {&httplib::Server::Get, &httplib::Server::Post, &httplib::Server::Put,
-                     &httplib::Server::Patch, &httplib::Server::Delete,
-                     &httplib::Server::Options}) {
+  for (auto route :
+       {&httplib::Server::Get, &httplib::Server::Post, &httplib::Server::Put,
+        &httplib::Server::Patch, &httplib::Server::Delete, &httplib::Server::Options}) {
     (server.*route)(".*", handler);
   }
   size_t colon = flags.listen.rfind(':');
   const std::string host = flags.listen.substr(0, colon);
   const int port = std::atoi(flags.listen.substr(colon + 1).c_str());
-  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  const int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     fprintf(stderr, "corsd-demo-gateway: cannot listen on %s\n", flags.listen.c_str());
     return 1;
   }
-  fprintf(stderr,
-          "{\"event\":\"gateway_listening\",\"address\":\"%s:%d\",\"corsd\":\"%s\",\"mode\":\"%s\"}\n",
-          host.c_str(), bound, flags.corsd.c_str(), flags.local ? "local" : "remote");
+  fprintf(
+      stderr,
+      "{\"event\":\"gateway_listening\",\"address\":\"%s:%d\",\"corsd\":\"%s\",\"mode\":\"%s\"}\n",
+      host.c_str(), bound, flags.corsd.c_str(), flags.local ? "local" : "remote");
   std::thread listener([&] { server.listen_after_bind(); });
   int signal_number = 0;
   sigwait(&signals, &signal_number);

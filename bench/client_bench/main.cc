@@ -44,9 +44,10 @@ int main(int argc, char** argv) {
   int writers = 1;
   std::string fsync_probe_dir;
 
-  CLI::App app{"corsd-bench-client: local vs remote decisions, policy propagation and admin "
-               "write throughput, measured against a running corsd.",
-               "corsd-bench-client"};
+  CLI::App app{
+      "corsd-bench-client: local vs remote decisions, policy propagation and admin "
+      "write throughput, measured against a running corsd.",
+      "corsd-bench-client"};
   app.require_subcommand(1);
   app.add_option("--data", targets.data, "corsd data port")->capture_default_str();
   app.add_option("--admin", targets.admin, "admin port the watching client follows")

@@ -23,17 +23,16 @@
 namespace corsd::bench {
 
 struct ClientBenchTargets {
-  std::string data;          // corsd data port
-  std::string admin;         // admin port the watching client follows
-  std::string write_admin;   // admin port PutPolicy goes to ("" = admin)
-  std::string token;         // admin token (editor of the tenant at least)
+  std::string data;         // corsd data port
+  std::string admin;        // admin port the watching client follows
+  std::string write_admin;  // admin port PutPolicy goes to ("" = admin)
+  std::string token;        // admin token (editor of the tenant at least)
   std::string tenant = "bench";
 };
 
 absl::StatusOr<nlohmann::json> MeasureLocalVsRemote(const ClientBenchTargets& targets,
                                                     absl::Duration duration, int rounds);
-absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets,
-                                                  int updates);
+absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates);
 // `fsync_probe_dir` "" skips the probe.
 absl::StatusOr<nlohmann::json> MeasurePutThroughput(const ClientBenchTargets& targets,
                                                     absl::Duration duration, int writers,

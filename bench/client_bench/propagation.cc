@@ -25,8 +25,7 @@ constexpr absl::Duration kSpacing = absl::Milliseconds(10);
 
 }  // namespace
 
-absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets,
-                                                  int updates) {
+absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates) {
   std::unique_ptr<v1::CorsAdmin::Stub> writer =
       AdminStub(targets.write_admin.empty() ? targets.admin : targets.write_admin);
   absl::StatusOr<v1::Policy> policy = CurrentPolicy(*writer, targets);
@@ -35,10 +34,8 @@ absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targ
 
   absl::StatusOr<std::unique_ptr<Client>> client = SyncedLocalClient(targets);
   if (!client.ok()) return client.status();
-  const CorsRequest probe{.tenant = targets.tenant,
-                          .origin = "https://app.example.com",
-                          .method = "GET",
-                          .path = "/"};
+  const CorsRequest probe{
+      .tenant = targets.tenant, .origin = "https://app.example.com", .method = "GET", .path = "/"};
 
   LatencyHistogram latency;
   const int32_t max_age = policy->rules(0).max_age_seconds();
@@ -71,9 +68,9 @@ absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targ
     absl::SleepFor(kSpacing);
   }
   printf("propagation (%d updates): %s\n", updates, LatencySummaryText(latency).c_str());
-  return nlohmann::json{{"propagation", LatencySummaryJson(latency)},
-                        {"cross_replica", !targets.write_admin.empty() &&
-                                              targets.write_admin != targets.admin}};
+  return nlohmann::json{
+      {"propagation", LatencySummaryJson(latency)},
+      {"cross_replica", !targets.write_admin.empty() && targets.write_admin != targets.admin}};
 }
 
 }  // namespace corsd::bench

@@ -87,9 +87,8 @@ absl::StatusOr<nlohmann::json> MeasurePutThroughput(const ClientBenchTargets& ta
   const double throughput = latency.count() / elapsed;
   printf("PutPolicy, %d writer(s): %.0f/s, %s\n", writers, throughput,
          LatencySummaryText(latency).c_str());
-  nlohmann::json out{{"writers", writers},
-                     {"throughput", throughput},
-                     {"latency", LatencySummaryJson(latency)}};
+  nlohmann::json out{
+      {"writers", writers}, {"throughput", throughput}, {"latency", LatencySummaryJson(latency)}};
   if (!fsync_probe_dir.empty()) {
     absl::StatusOr<nlohmann::json> probe = ProbeFsync(fsync_probe_dir);
     if (!probe.ok()) return probe.status();

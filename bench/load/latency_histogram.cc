@@ -48,7 +48,8 @@ uint64_t LatencyHistogram::count() const {
 absl::Duration LatencyHistogram::Percentile(double percentile) const {
   const uint64_t total = count();
   if (total == 0) return absl::ZeroDuration();
-  const uint64_t rank = static_cast<uint64_t>(percentile / 100.0 * static_cast<double>(total) + 0.5);
+  const uint64_t rank =
+      static_cast<uint64_t>(percentile / 100.0 * static_cast<double>(total) + 0.5);
   uint64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {
     seen += counts_[i].load(std::memory_order_relaxed);

@@ -30,9 +30,9 @@ class LatencyHistogram {
   absl::Duration Mean() const;
 
  private:
-  static constexpr int kLinear = 128;        // exact buckets for 0..127 ns
-  static constexpr int kSubBuckets = 64;     // per power of two above that
-  static constexpr int kPowers = 34;         // 2^7 .. 2^40 ns
+  static constexpr int kLinear = 128;     // exact buckets for 0..127 ns
+  static constexpr int kSubBuckets = 64;  // per power of two above that
+  static constexpr int kPowers = 34;      // 2^7 .. 2^40 ns
   static constexpr int kBuckets = kLinear + kPowers * kSubBuckets;
   static int BucketOf(uint64_t ns);
   static uint64_t LowerBound(int bucket);

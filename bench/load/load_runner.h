@@ -28,10 +28,10 @@ using CallDone = std::function<void(int status_code, const std::string& label)>;
 using AsyncCall = std::function<void(CallDone done)>;
 
 struct LoadOptions {
-  int concurrency = 16;            // closed loop
-  double rps = 0;                  // > 0: open loop at this rate
+  int concurrency = 16;  // closed loop
+  double rps = 0;        // > 0: open loop at this rate
   absl::Duration duration = absl::Seconds(10);
-  int64_t requests = 0;            // > 0: stop after this many instead
+  int64_t requests = 0;  // > 0: stop after this many instead
 };
 
 struct LoadResult {
@@ -40,9 +40,9 @@ struct LoadResult {
   absl::Duration elapsed;
   double throughput = 0;  // completed calls per second
   absl::Duration p50, p90, p99, p999, max, mean;
-  std::map<int, uint64_t> status_counts;      // gRPC status code -> calls
-  std::map<std::string, uint64_t> labels;     // e.g. verdict -> calls
-  bool overloaded = false;  // open loop fell so far behind it stopped issuing
+  std::map<int, uint64_t> status_counts;   // gRPC status code -> calls
+  std::map<std::string, uint64_t> labels;  // e.g. verdict -> calls
+  bool overloaded = false;                 // open loop fell so far behind it stopped issuing
 
   // Adds `other` (same kind of calls, measured separately) into this.
   void Merge(const LoadResult& other, const LatencyHistogram& merged);

@@ -18,7 +18,8 @@ RawCaller::RawCaller(const std::vector<std::shared_ptr<grpc::Channel>>& channels
                      std::string method, std::vector<grpc::ByteBuffer> requests,
                      ResponseLabeler labeler)
     : method_(std::move(method)), requests_(std::move(requests)), labeler_(std::move(labeler)) {
-  for (const auto& channel : channels) stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
+  for (const auto& channel : channels)
+    stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
 }
 
 void RawCaller::operator()(CallDone done) {

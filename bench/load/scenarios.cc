@@ -39,7 +39,8 @@ constexpr char kMalformed[] = "HTTPS://App.Example.com/";
 absl::StatusOr<std::vector<WeightedRequest>> BuiltinScenario(const std::string& name,
                                                              const std::string& tenant,
                                                              int tenants) {
-  if (name == "actual-allowed") return std::vector<WeightedRequest>{{Make(tenant, kAllowed, false)}};
+  if (name == "actual-allowed")
+    return std::vector<WeightedRequest>{{Make(tenant, kAllowed, false)}};
   if (name == "actual-denied") return std::vector<WeightedRequest>{{Make(tenant, kDenied, false)}};
   if (name == "preflight-allowed") {
     return std::vector<WeightedRequest>{{Make(tenant, kAllowed, true)}};
@@ -66,10 +67,10 @@ absl::StatusOr<std::vector<WeightedRequest>> BuiltinScenario(const std::string& 
     }
     return scenario;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown scenario \"", name,
-      "\"; use actual-allowed, actual-denied, preflight-allowed, preflight-denied, "
-      "unknown-origin, mixed or many-tenants"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown scenario \"", name,
+                   "\"; use actual-allowed, actual-denied, preflight-allowed, preflight-denied, "
+                   "unknown-origin, mixed or many-tenants"));
 }
 
 absl::StatusOr<std::vector<WeightedRequest>> ScenarioFromFile(const std::string& path) {
@@ -95,8 +96,8 @@ absl::StatusOr<std::vector<WeightedRequest>> ScenarioFromFile(const std::string&
     }
     auto status = google::protobuf::util::JsonStringToMessage(request.dump(), &entry.request);
     if (!status.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": entry ", scenario.size(), ": ",
-                                                     status.message().ToString()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": entry ", scenario.size(), ": ", status.message().ToString()));
     }
     scenario.push_back(std::move(entry));
   }

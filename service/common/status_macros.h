@@ -12,11 +12,11 @@
 #define CORSD_CONCAT_INNER_(a, b) a##b
 #define CORSD_CONCAT_(a, b) CORSD_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                              \
-  do {                                                     \
+#define RETURN_IF_ERROR(expr)                                         \
+  do {                                                                \
     if (::absl::Status corsd_status_ = (expr); !corsd_status_.ok()) { \
-      return corsd_status_;                                \
-    }                                                      \
+      return corsd_status_;                                           \
+    }                                                                 \
   } while (0)
 
 #define CORSD_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \

@@ -38,9 +38,9 @@ struct CompiledRule {
   bool allow_credentials = false;
   bool allow_private_network = false;
   int preflight_status = 204;
-  std::string max_age_value;           // "" = omit Access-Control-Max-Age
-  std::string exposed_headers_value;   // "" = omit Access-Control-Expose-Headers
-  std::string preflight_vary_value;    // Vary on preflight answers
+  std::string max_age_value;          // "" = omit Access-Control-Max-Age
+  std::string exposed_headers_value;  // "" = omit Access-Control-Expose-Headers
+  std::string preflight_vary_value;   // Vary on preflight answers
   // "*" without credentials: every well-formed origin gets the same answer
   // (Access-Control-Allow-Origin: *), so responses need no Vary: Origin.
   bool origin_independent = false;

@@ -20,9 +20,9 @@ struct HeaderView {
 };
 
 struct Request {
-  absl::string_view origin;  // Origin header as received; empty = no Origin header
-  absl::string_view method;  // e.g. "OPTIONS"
-  absl::string_view path;    // '?' or '#' ends it
+  absl::string_view origin;              // Origin header as received; empty = no Origin header
+  absl::string_view method;              // e.g. "OPTIONS"
+  absl::string_view path;                // '?' or '#' ends it
   absl::Span<const HeaderView> headers;  // any request headers, names in any case
 };
 
@@ -33,10 +33,10 @@ struct CorsRequestHeaders {
   // (legal, but no browser does it) is re-scanned when needed.
   static constexpr size_t kKeptRequestHeadersLines = 4;
 
-  size_t line_count = 0;            // all header lines looked at
-  size_t request_method_lines = 0;  // Access-Control-Request-Method lines
-  absl::string_view request_method; // value of the first such line, OWS-trimmed
-  size_t request_headers_lines = 0; // Access-Control-Request-Headers lines
+  size_t line_count = 0;             // all header lines looked at
+  size_t request_method_lines = 0;   // Access-Control-Request-Method lines
+  absl::string_view request_method;  // value of the first such line, OWS-trimmed
+  size_t request_headers_lines = 0;  // Access-Control-Request-Headers lines
   absl::string_view request_headers[kKeptRequestHeadersLines];
   // Access-Control-Request-Private-Network: true
   bool requests_private_network = false;

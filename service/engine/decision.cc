@@ -112,13 +112,14 @@ void Deny(Reason reason, absl::string_view vary, DecisionWriter* out) {
 bool CheckRequestSyntax(const Request& request, const CorsRequestHeaders& cors,
                         SerializedOrigin* origin, absl::string_view vary, DecisionWriter* out) {
   if (cors.line_count > kMaxRequestHeaderLines) {
-    out->Trace("request has ", cors.line_count, " header lines; at most ",
-               kMaxRequestHeaderLines, " are accepted");
+    out->Trace("request has ", cors.line_count, " header lines; at most ", kMaxRequestHeaderLines,
+               " are accepted");
     Deny(Reason::kMalformedRequest, vary, out);
     return false;
   }
   if (origin != nullptr && request.origin != "null") {
-    if (OriginProblem p = ParseSerializedOrigin(request.origin, origin); p != OriginProblem::kNone) {
+    if (OriginProblem p = ParseSerializedOrigin(request.origin, origin);
+        p != OriginProblem::kNone) {
       out->Trace("origin ", QuoteForMessage(request.origin), " ", DescribeOriginProblem(p));
       Deny(Reason::kMalformedRequest, vary, out);
       return false;
@@ -282,9 +283,9 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
   out.SetKind(preflight ? RequestKind::kPreflight : RequestKind::kActual);
   // A denial depends on the origin too, so it varies at least by Origin; a
   // preflight answer also depends on what the preflight asked for.
-  absl::string_view vary = preflight ? (rule ? absl::string_view(rule->preflight_vary_value)
-                                             : kVaryPreflight)
-                                     : kVaryOrigin;
+  absl::string_view vary =
+      preflight ? (rule ? absl::string_view(rule->preflight_vary_value) : kVaryPreflight)
+                : kVaryOrigin;
 
   // Most allowed requests come from an origin the rule lists exactly: one
   // hash lookup then both validates and matches it, and the full parse

@@ -71,7 +71,7 @@ class Decision {
   bool respond_now = false;  // preflight: the gateway answers, does not forward
   int http_status = 0;       // when respond_now
   int64_t policy_revision = 0;
-  std::string explanation;   // only with DecideOptions::explain
+  std::string explanation;  // only with DecideOptions::explain
 
   absl::Span<const HeaderView> response_headers() const {
     return absl::MakeConstSpan(std::launder(reinterpret_cast<const HeaderView*>(headers_)),

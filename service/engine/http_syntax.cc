@@ -77,11 +77,27 @@ bool IsForbiddenRequestHeaderName(absl::string_view name) {
   if (absl::StartsWithIgnoreCase(name, "proxy-") || absl::StartsWithIgnoreCase(name, "sec-")) {
     return true;
   }
-  return EqualsAnyIgnoreCase(
-      name, {"accept-charset", "accept-encoding", "access-control-request-headers",
-             "access-control-request-method", "connection", "content-length", "cookie",
-             "cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin", "referer",
-             "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via"});
+  return EqualsAnyIgnoreCase(name, {"accept-charset",
+                                    "accept-encoding",
+                                    "access-control-request-headers",
+                                    "access-control-request-method",
+                                    "connection",
+                                    "content-length",
+                                    "cookie",
+                                    "cookie2",
+                                    "date",
+                                    "dnt",
+                                    "expect",
+                                    "host",
+                                    "keep-alive",
+                                    "origin",
+                                    "referer",
+                                    "set-cookie",
+                                    "te",
+                                    "trailer",
+                                    "transfer-encoding",
+                                    "upgrade",
+                                    "via"});
 }
 
 bool IsCorsProtocolHeaderName(absl::string_view name) {

@@ -26,9 +26,9 @@ void OriginMatcher::Add(const OriginPattern& pattern) {
       SchemeList& list =
           pattern.any_port()
               ? subdomain_any_port_[pattern.domain()]
-              : subdomain_[pattern.port().empty() ? pattern.domain()
-                                                  : absl::StrCat(pattern.domain(), ":",
-                                                                 pattern.port())];
+              : subdomain_[pattern.port().empty()
+                               ? pattern.domain()
+                               : absl::StrCat(pattern.domain(), ":", pattern.port())];
       if (FindScheme(list, pattern.scheme()).empty()) {
         list.push_back({pattern.scheme(), pattern.text()});
       }

@@ -63,16 +63,16 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
   size_t scheme_end = text.find("://");
   if (scheme_end == absl::string_view::npos) {
     if (absl::StartsWith(text, "*.")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "has no scheme; write the scheme too, e.g. \"https://", text, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("has no scheme; write the scheme too, e.g. \"https://", text, "\""));
     }
     return Problem(OriginProblem::kMissingScheme);
   }
   absl::string_view scheme = text.substr(0, scheme_end);
   if (OriginProblem p = CheckScheme(scheme); p != OriginProblem::kNone) {
     if (p == OriginProblem::kUppercase) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          DescribeOriginProblem(p), "; write \"", absl::AsciiStrToLower(text), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(DescribeOriginProblem(p), "; write \"", absl::AsciiStrToLower(text), "\""));
     }
     return Problem(p);
   }
@@ -118,8 +118,8 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
   pattern.scheme_ = std::string(scheme);
   pattern.port_ = pattern.any_port_ ? "" : std::string(port);
   if (host == "*") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        kWildcardPlacement, "; to allow every origin write \"*\" alone"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(kWildcardPlacement, "; to allow every origin write \"*\" alone"));
   }
   if (absl::StartsWith(host, "*.")) {
     absl::string_view domain = host.substr(2);
@@ -129,8 +129,8 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
     HostKind kind;
     OriginProblem p = CheckHost(domain, &kind);
     if (p == OriginProblem::kUppercase) {
-      return absl::InvalidArgumentError(absl::StrCat(DescribeOriginProblem(p), "; write \"",
-                                                     absl::AsciiStrToLower(text), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(DescribeOriginProblem(p), "; write \"", absl::AsciiStrToLower(text), "\""));
     }
     if (p != OriginProblem::kNone) return Problem(p);
     if (kind != HostKind::kDomain) {
@@ -143,7 +143,8 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
       return absl::InvalidArgumentError(absl::StrCat(
           "wildcard covers the public suffix \"", registrable,
           "\" (every site registered under it); list the registrable domain instead, e.g. "
-          "\"", scheme, "://*.example.", registrable, "\""));
+          "\"",
+          scheme, "://*.example.", registrable, "\""));
     }
     pattern.kind_ = Kind::kSubdomainWildcard;
     pattern.domain_ = std::string(domain);
@@ -155,8 +156,8 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
   HostKind kind;
   OriginProblem p = CheckHost(host, &kind);
   if (p == OriginProblem::kUppercase) {
-    return absl::InvalidArgumentError(absl::StrCat(DescribeOriginProblem(p), "; write \"",
-                                                   absl::AsciiStrToLower(text), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat(DescribeOriginProblem(p), "; write \"", absl::AsciiStrToLower(text), "\""));
   }
   if (p != OriginProblem::kNone) return Problem(p);
   pattern.kind_ = Kind::kExact;

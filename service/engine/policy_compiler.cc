@@ -29,11 +29,11 @@ PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, Policy
   RuleCompileOptions options;
   options.refuse_unreachable_entries = source == PolicySource::kNew;
   if (total_origins > kMaxOriginsPerPolicy) {
-    diagnostics.AddViolation("rules", absl::StrCat("list ", total_origins,
-                                                   " allowed_origins in total; at most ",
-                                                   kMaxOriginsPerPolicy,
-                                                   " are allowed (use subdomain wildcards such "
-                                                   "as \"https://*.example.com\")"));
+    diagnostics.AddViolation(
+        "rules", absl::StrCat("list ", total_origins, " allowed_origins in total; at most ",
+                              kMaxOriginsPerPolicy,
+                              " are allowed (use subdomain wildcards such "
+                              "as \"https://*.example.com\")"));
     options.compile_origins = false;
   }
 

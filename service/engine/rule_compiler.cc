@@ -81,8 +81,8 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
     const std::string name = Element(field, "allowed_origins", i);
     absl::StatusOr<OriginPattern> pattern = OriginPattern::Parse(text);
     if (!pattern.ok()) {
-      diagnostics->AddViolation(name,
-                                absl::StrCat(QuoteForMessage(text), " ", pattern.status().message()));
+      diagnostics->AddViolation(
+          name, absl::StrCat(QuoteForMessage(text), " ", pattern.status().message()));
       continue;
     }
     if (std::string why = WhyNoBrowserSends(*pattern); !why.empty()) {
@@ -95,8 +95,10 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
       continue;
     }
     if (auto [it, inserted] = seen.emplace(text, i); !inserted) {
-      diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(text), " is listed again (first "
-                                                 "at index ", it->second, ")"));
+      diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(text),
+                                                 " is listed again (first "
+                                                 "at index ",
+                                                 it->second, ")"));
       continue;
     }
     switch (pattern->kind()) {
@@ -104,16 +106,18 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
         has_any = true;
         if (spec.allow_credentials) {
           diagnostics->AddViolation(
-              name, "\"*\" cannot be combined with allow_credentials: browsers reject "
-                    "credentialed responses that allow every origin; list the trusted origins "
-                    "explicitly");
+              name,
+              "\"*\" cannot be combined with allow_credentials: browsers reject "
+              "credentialed responses that allow every origin; list the trusted origins "
+              "explicitly");
         }
         break;
       case OriginPattern::Kind::kNull:
         if (spec.allow_credentials) {
           diagnostics->AddWarning(
-              name, "\"null\" with allow_credentials lets any sandboxed iframe or local file "
-                    "make credentialed requests; allow it only if you must");
+              name,
+              "\"null\" with allow_credentials lets any sandboxed iframe or local file "
+              "make credentialed requests; allow it only if you must");
         }
         break;
       default:
@@ -177,16 +181,17 @@ void CompileMethods(const RuleSpec& spec, absl::string_view field, CompiledRule*
     } else if (method.size() > kMaxMethodBytes || !IsToken(method)) {
       diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(method),
                                                    " is not a method name (an HTTP token of at "
-                                                   "most ", kMaxMethodBytes, " bytes)"));
+                                                   "most ",
+                                                   kMaxMethodBytes, " bytes)"));
     } else if (IsForbiddenMethod(method)) {
       diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(method),
                                                    " is a forbidden method: browsers never send "
                                                    "CONNECT, TRACE or TRACK; remove it"));
     } else if (IsUnnormalizedStandardMethod(method)) {
-      diagnostics->AddViolation(
-          name, absl::StrCat(QuoteForMessage(method), " never matches: browsers uppercase this "
-                             "method before sending it; write \"",
-                             absl::AsciiStrToUpper(method), "\""));
+      diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(method),
+                                                   " never matches: browsers uppercase this "
+                                                   "method before sending it; write \"",
+                                                   absl::AsciiStrToUpper(method), "\""));
     } else if (!rule->methods.Insert(method)) {
       diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(method), " is listed twice"));
     }
@@ -210,7 +215,8 @@ void CompileAllowedHeaders(const RuleSpec& spec, absl::string_view field, Compil
     if (header.size() > kMaxHeaderNameBytes || !IsToken(header)) {
       diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(header),
                                                    " is not a header name (an HTTP token of at "
-                                                   "most ", kMaxHeaderNameBytes, " bytes)"));
+                                                   "most ",
+                                                   kMaxHeaderNameBytes, " bytes)"));
       continue;
     }
     if (IsForbiddenRequestHeaderName(header)) {
@@ -238,15 +244,17 @@ void CompileExposedHeaders(const RuleSpec& spec, absl::string_view field, Compil
     const std::string name = Element(field, "exposed_headers", i);
     if (header == "*") {
       if (spec.allow_credentials) {
-        diagnostics->AddViolation(name, "\"*\" exposes nothing to credentialed requests "
-                                        "(browsers read it as a header named \"*\"); list the "
-                                        "header names instead");
+        diagnostics->AddViolation(name,
+                                  "\"*\" exposes nothing to credentialed requests "
+                                  "(browsers read it as a header named \"*\"); list the "
+                                  "header names instead");
         continue;
       }
     } else if (header.size() > kMaxHeaderNameBytes || !IsToken(header)) {
       diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(header),
                                                    " is not a header name (an HTTP token of at "
-                                                   "most ", kMaxHeaderNameBytes, " bytes)"));
+                                                   "most ",
+                                                   kMaxHeaderNameBytes, " bytes)"));
       continue;
     } else if (IsForbiddenResponseHeaderName(header)) {
       diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(header),
@@ -275,15 +283,16 @@ void CompileExposedHeaders(const RuleSpec& spec, absl::string_view field, Compil
 void CompileScalars(const RuleSpec& spec, absl::string_view field, CompiledRule* rule,
                     PolicyDiagnostics* diagnostics) {
   if (spec.max_age_seconds < -1 || spec.max_age_seconds > kMaxMaxAgeSeconds) {
-    diagnostics->AddViolation(
-        Field(field, "max_age_seconds"),
-        absl::StrCat("is ", spec.max_age_seconds, "; use 0 (omit the header), -1 (send \"0\": "
-                     "no caching) or 1..", kMaxMaxAgeSeconds));
+    diagnostics->AddViolation(Field(field, "max_age_seconds"),
+                              absl::StrCat("is ", spec.max_age_seconds,
+                                           "; use 0 (omit the header), -1 (send \"0\": "
+                                           "no caching) or 1..",
+                                           kMaxMaxAgeSeconds));
   } else if (spec.max_age_seconds > kChromiumMaxAgeCapSeconds) {
-    diagnostics->AddWarning(Field(field, "max_age_seconds"),
-                            absl::StrCat("is ", spec.max_age_seconds,
-                                         "; Chromium caps preflight caching at ",
-                                         kChromiumMaxAgeCapSeconds, " seconds"));
+    diagnostics->AddWarning(
+        Field(field, "max_age_seconds"),
+        absl::StrCat("is ", spec.max_age_seconds, "; Chromium caps preflight caching at ",
+                     kChromiumMaxAgeCapSeconds, " seconds"));
   }
   // -1 asks browsers not to cache the preflight at all ("0"); 0 omits the
   // header and leaves the browser default (5 s).
@@ -291,8 +300,7 @@ void CompileScalars(const RuleSpec& spec, absl::string_view field, CompiledRule*
     rule->max_age_value = absl::StrCat(spec.max_age_seconds == -1 ? 0 : spec.max_age_seconds);
   }
 
-  if (spec.preflight_status != 0 &&
-      (spec.preflight_status < 200 || spec.preflight_status > 299)) {
+  if (spec.preflight_status != 0 && (spec.preflight_status < 200 || spec.preflight_status > 299)) {
     diagnostics->AddViolation(Field(field, "preflight_status"),
                               absl::StrCat("is ", spec.preflight_status,
                                            "; use 0 (= 204) or a 2xx status (200..299), because "

@@ -22,24 +22,33 @@ enum ByteClass : uint8_t {
   kHostSymbol,  // '-' '_'
   kDot,
   kStar,
-  kSpace,       // ' ' '\t'
-  kControl,     // other C0 controls, DEL
-  kHigh,        // >= 0x80
+  kSpace,    // ' ' '\t'
+  kControl,  // other C0 controls, DEL
+  kHigh,     // >= 0x80
 };
 
 constexpr std::array<ByteClass, 256> MakeByteClasses() {
   std::array<ByteClass, 256> table{};
   for (int c = 0; c < 256; ++c) {
     ByteClass k = kOther;
-    if (c >= 'a' && c <= 'z') k = kLower;
-    else if (c >= 'A' && c <= 'Z') k = kUpper;
-    else if (c >= '0' && c <= '9') k = kDigit;
-    else if (c == '-' || c == '_') k = kHostSymbol;
-    else if (c == '.') k = kDot;
-    else if (c == '*') k = kStar;
-    else if (c == ' ' || c == '\t') k = kSpace;
-    else if (c < 0x20 || c == 0x7f) k = kControl;
-    else if (c >= 0x80) k = kHigh;
+    if (c >= 'a' && c <= 'z')
+      k = kLower;
+    else if (c >= 'A' && c <= 'Z')
+      k = kUpper;
+    else if (c >= '0' && c <= '9')
+      k = kDigit;
+    else if (c == '-' || c == '_')
+      k = kHostSymbol;
+    else if (c == '.')
+      k = kDot;
+    else if (c == '*')
+      k = kStar;
+    else if (c == ' ' || c == '\t')
+      k = kSpace;
+    else if (c < 0x20 || c == 0x7f)
+      k = kControl;
+    else if (c >= 0x80)
+      k = kHigh;
     table[c] = k;
   }
   return table;
@@ -164,10 +173,13 @@ bool ParseIPv6(absl::string_view text, std::array<uint16_t, 8>* pieces) {
     }
     uint32_t value = 0;
     size_t length = 0;
-    while (length < text.size() && length < 4 && absl::ascii_isxdigit(static_cast<unsigned char>(text[length]))) {
-      value = value * 16 + static_cast<uint32_t>(absl::ascii_isdigit(static_cast<unsigned char>(text[length]))
-                                                     ? text[length] - '0'
-                                                     : absl::ascii_tolower(static_cast<unsigned char>(text[length])) - 'a' + 10);
+    while (length < text.size() && length < 4 &&
+           absl::ascii_isxdigit(static_cast<unsigned char>(text[length]))) {
+      value = value * 16 +
+              static_cast<uint32_t>(
+                  absl::ascii_isdigit(static_cast<unsigned char>(text[length]))
+                      ? text[length] - '0'
+                      : absl::ascii_tolower(static_cast<unsigned char>(text[length])) - 'a' + 10);
       ++length;
     }
     if (length == 0) return false;

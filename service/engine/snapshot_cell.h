@@ -90,8 +90,7 @@ class SnapshotPin {
 template <typename T>
 class SnapshotCell : public SnapshotCellBase {
  public:
-  explicit SnapshotCell(std::shared_ptr<const T> initial)
-      : SnapshotCellBase(std::move(initial)) {}
+  explicit SnapshotCell(std::shared_ptr<const T> initial) : SnapshotCellBase(std::move(initial)) {}
 
   void Publish(std::shared_ptr<const T> next) { PublishErased(std::move(next)); }
   std::shared_ptr<const T> Load() const { return std::static_pointer_cast<const T>(LoadErased()); }

@@ -15,8 +15,9 @@ void IndexHosts(const std::shared_ptr<const TenantSnapshot>& tenant,
   for (const std::string& host : tenant->hosts) (*by_host)[host] = tenant;
 }
 
-void UnindexHosts(const TenantSnapshot& tenant,
-                  absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>>* by_host) {
+void UnindexHosts(
+    const TenantSnapshot& tenant,
+    absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>>* by_host) {
   for (const std::string& host : tenant.hosts) {
     auto it = by_host->find(host);
     // Another tenant may have taken the host over in the same batch.

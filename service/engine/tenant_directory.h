@@ -25,7 +25,7 @@ namespace corsd::engine {
 
 struct TenantSnapshot {
   std::string name;
-  std::vector<std::string> hosts;  // lowercase, as stored
+  std::vector<std::string> hosts;                // lowercase, as stored
   std::shared_ptr<const CompiledPolicy> policy;  // never null; revision 0 = no policy
 };
 

@@ -139,8 +139,8 @@ LogLine& LogLine::Field(absl::string_view key, bool value) {
 
 LogLine& LogLine::Field(absl::string_view key, absl::Duration value) {
   if (enabled_) {
-    absl::StrAppend(&line_, ",\"", key, "_ms\":",
-                    absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(value)));
+    absl::StrAppend(&line_, ",\"", key,
+                    "_ms\":", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(value)));
   }
   return *this;
 }

@@ -44,8 +44,7 @@ void AppendLabels(const Labels& labels, std::string* out, const char* extra_key 
 }  // namespace
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)),
-      counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(upper_bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
 }
 
@@ -68,8 +67,8 @@ std::vector<uint64_t> Histogram::CumulativeCounts() const {
 }
 
 std::vector<double> LatencyBucketsSeconds() {
-  return {5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2,
-          5e-2, 0.1,  0.25, 0.5,  1.0};
+  return {5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3,
+          5e-3, 1e-2, 2.5e-2, 5e-2, 0.1,  0.25,   0.5,  1.0};
 }
 
 MetricsRegistry::Family& MetricsRegistry::FamilyFor(const std::string& name,
@@ -93,8 +92,7 @@ Counter& MetricsRegistry::AddCounter(const std::string& name, const std::string&
   return counter;
 }
 
-Gauge& MetricsRegistry::AddGauge(const std::string& name, const std::string& help,
-                                 Labels labels) {
+Gauge& MetricsRegistry::AddGauge(const std::string& name, const std::string& help, Labels labels) {
   absl::MutexLock lock(&mu_);
   Gauge& gauge = gauges_.emplace_back();
   FamilyFor(name, help, "gauge").gauges.emplace_back(std::move(labels), &gauge);

@@ -84,11 +84,10 @@ grpc::Status AdminService::ListPolicyRevisions(grpc::ServerContext* context,
                                                v1::ListPolicyRevisionsResponse* response) {
   return Handle(context, "ListPolicyRevisions", request->tenant(), Access::kRead,
                 [&](const Principal&) -> absl::Status {
-                  ASSIGN_OR_RETURN(
-                      store::Page<store::PolicyRevisionRecord> page,
-                      store_->ListPolicyRevisions(request->tenant(),
-                                                  {.page_size = request->page_size(),
-                                                   .page_token = request->page_token()}));
+                  ASSIGN_OR_RETURN(store::Page<store::PolicyRevisionRecord> page,
+                                   store_->ListPolicyRevisions(
+                                       request->tenant(), {.page_size = request->page_size(),
+                                                           .page_token = request->page_token()}));
                   for (const store::PolicyRevisionRecord& record : page.items) {
                     RETURN_IF_ERROR(ToPolicyVersionProto(record, response->add_revisions()));
                   }
@@ -106,8 +105,8 @@ grpc::Status AdminService::RollbackPolicy(grpc::ServerContext* context,
         RETURN_IF_ERROR(store::ValidateTenantName(request->tenant()));
         RETURN_IF_ERROR(CheckComment(request->comment()));
         if (request->to_revision() < 1) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "to_revision is ", request->to_revision(), "; revisions start at 1"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("to_revision is ", request->to_revision(), "; revisions start at 1"));
         }
         // Old content must still pass today's validation (e.g. after a
         // public-suffix list update); never roll back into a deny-all.
@@ -121,8 +120,8 @@ grpc::Status AdminService::RollbackPolicy(grpc::ServerContext* context,
         if (request->has_expected_revision()) expected = request->expected_revision();
         const absl::Time start = absl::Now();
         ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
-                         store_->RollbackPolicy(request->tenant(), request->to_revision(),
-                                                expected, request->comment(), {who.label}));
+                         store_->RollbackPolicy(request->tenant(), request->to_revision(), expected,
+                                                request->comment(), {who.label}));
         metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
         if (written.policy == old.policy) {
           sync_->RememberCompiled(written.tenant, compiled.policy->WithRevision(written.revision));
@@ -147,10 +146,10 @@ grpc::Status AdminService::ListAuditEvents(grpc::ServerContext* context,
                 [&](const Principal& who) -> absl::Status {
                   std::string tenant = request->tenant();
                   if (tenant.empty() && who.role != store::Role::kAdmin) tenant = who.tenant;
-                  ASSIGN_OR_RETURN(store::Page<store::AuditRecord> page,
-                                   store_->ListAuditEvents(tenant,
-                                                           {.page_size = request->page_size(),
-                                                            .page_token = request->page_token()}));
+                  ASSIGN_OR_RETURN(
+                      store::Page<store::AuditRecord> page,
+                      store_->ListAuditEvents(tenant, {.page_size = request->page_size(),
+                                                       .page_token = request->page_token()}));
                   for (const store::AuditRecord& event : page.items) {
                     ToAuditEventProto(event, response->add_events());
                   }

@@ -37,7 +37,8 @@ absl::StatusOr<store::TenantRecord> TenantToStore(
   RETURN_IF_ERROR(CheckDescription(description));
   ASSIGN_OR_RETURN(std::vector<std::string> normalized,
                    store::NormalizeHosts({hosts.begin(), hosts.end()}));
-  return store::TenantRecord{.name = name, .hosts = std::move(normalized), .description = description};
+  return store::TenantRecord{
+      .name = name, .hosts = std::move(normalized), .description = description};
 }
 
 }  // namespace
@@ -45,7 +46,8 @@ absl::StatusOr<store::TenantRecord> TenantToStore(
 absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
                                               absl::string_view method, absl::string_view tenant,
                                               Access access) {
-  absl::StatusOr<Principal> principal = authenticator_->Authenticate(AuthorizationMetadata(context));
+  absl::StatusOr<Principal> principal =
+      authenticator_->Authenticate(AuthorizationMetadata(context));
   if (!principal.ok()) {
     if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
       RecordDenied(method, tenant, "", principal.status());
@@ -149,16 +151,15 @@ void AdminService::PublishWrite() {
 grpc::Status AdminService::CreateTenant(grpc::ServerContext* context,
                                         const v1::CreateTenantRequest* request,
                                         v1::Tenant* response) {
-  return Handle(context, "CreateTenant", request->name(), Access::kAdmin,
-                [&](const Principal& who) -> absl::Status {
-                  ASSIGN_OR_RETURN(store::TenantRecord tenant,
-                                   TenantToStore(request->name(), request->hosts(),
-                                                 request->description()));
-                  ASSIGN_OR_RETURN(store::TenantRecord created,
-                                   store_->CreateTenant(tenant, {who.label}));
-                  FinishTenantWrite("tenant_created", created, who, response);
-                  return absl::OkStatus();
-                });
+  return Handle(
+      context, "CreateTenant", request->name(), Access::kAdmin,
+      [&](const Principal& who) -> absl::Status {
+        ASSIGN_OR_RETURN(store::TenantRecord tenant,
+                         TenantToStore(request->name(), request->hosts(), request->description()));
+        ASSIGN_OR_RETURN(store::TenantRecord created, store_->CreateTenant(tenant, {who.label}));
+        FinishTenantWrite("tenant_created", created, who, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status AdminService::GetTenant(grpc::ServerContext* context,
@@ -181,7 +182,7 @@ grpc::Status AdminService::ListTenants(grpc::ServerContext* context,
                     absl::StatusOr<store::TenantRecord> own = store_->GetTenant(who.tenant);
                     if (own.ok()) ToTenantProto(*own, response->add_tenants());
                     return own.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
-                                                                            : own.status();
+                                                                              : own.status();
                   }
                   ASSIGN_OR_RETURN(store::Page<store::TenantRecord> page,
                                    store_->ListTenants({.page_size = request->page_size(),
@@ -197,30 +198,28 @@ grpc::Status AdminService::ListTenants(grpc::ServerContext* context,
 grpc::Status AdminService::UpdateTenant(grpc::ServerContext* context,
                                         const v1::UpdateTenantRequest* request,
                                         v1::Tenant* response) {
-  return Handle(context, "UpdateTenant", request->name(), Access::kWrite,
-                [&](const Principal& who) -> absl::Status {
-                  ASSIGN_OR_RETURN(store::TenantRecord tenant,
-                                   TenantToStore(request->name(), request->hosts(),
-                                                 request->description()));
-                  ASSIGN_OR_RETURN(store::TenantRecord updated,
-                                   store_->UpdateTenant(tenant, {who.label}));
-                  FinishTenantWrite("tenant_updated", updated, who, response);
-                  return absl::OkStatus();
-                });
+  return Handle(
+      context, "UpdateTenant", request->name(), Access::kWrite,
+      [&](const Principal& who) -> absl::Status {
+        ASSIGN_OR_RETURN(store::TenantRecord tenant,
+                         TenantToStore(request->name(), request->hosts(), request->description()));
+        ASSIGN_OR_RETURN(store::TenantRecord updated, store_->UpdateTenant(tenant, {who.label}));
+        FinishTenantWrite("tenant_updated", updated, who, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status AdminService::DeleteTenant(grpc::ServerContext* context,
                                         const v1::DeleteTenantRequest* request,
                                         google::protobuf::Empty*) {
-  return Handle(context, "DeleteTenant", request->name(), Access::kAdmin,
-                [&](const Principal& who) -> absl::Status {
-                  RETURN_IF_ERROR(store_->DeleteTenant(request->name(), {who.label}));
-                  PublishWrite();
-                  ops::LogInfo("tenant_deleted")
-                      .Field("tenant", request->name())
-                      .Field("actor", who.label);
-                  return absl::OkStatus();
-                });
+  return Handle(
+      context, "DeleteTenant", request->name(), Access::kAdmin,
+      [&](const Principal& who) -> absl::Status {
+        RETURN_IF_ERROR(store_->DeleteTenant(request->name(), {who.label}));
+        PublishWrite();
+        ops::LogInfo("tenant_deleted").Field("tenant", request->name()).Field("actor", who.label);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace corsd::server

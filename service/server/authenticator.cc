@@ -20,9 +20,10 @@ constexpr absl::Duration kMarkUsedEvery = absl::Minutes(5);
 constexpr size_t kMaxTokenBytes = 512;
 
 absl::Status Unauthenticated(absl::string_view why) {
-  return absl::UnauthenticatedError(absl::StrCat(
-      why, "; pass `authorization: Bearer <token>` (corsctl --token, --token-file or "
-           "CORSD_TOKEN; create one with `corsd token create`)"));
+  return absl::UnauthenticatedError(
+      absl::StrCat(why,
+                   "; pass `authorization: Bearer <token>` (corsctl --token, --token-file or "
+                   "CORSD_TOKEN; create one with `corsd token create`)"));
 }
 
 std::string Describe(const Principal& p) {
@@ -44,9 +45,9 @@ absl::Status Authorize(const Principal& principal, Permission permission,
           absl::StrCat(Describe(principal), " and cannot read tenant \"", tenant, "\""));
     case Permission::kWrite:
       if (principal.role == Role::kEditor && principal.tenant == tenant) return absl::OkStatus();
-      return absl::PermissionDeniedError(absl::StrCat(
-          Describe(principal), " and cannot change tenant \"", tenant,
-          "\"; use an admin token or an editor token of that tenant"));
+      return absl::PermissionDeniedError(
+          absl::StrCat(Describe(principal), " and cannot change tenant \"", tenant,
+                       "\"; use an admin token or an editor token of that tenant"));
     case Permission::kAdmin:
       return absl::PermissionDeniedError(
           absl::StrCat(Describe(principal), "; this call needs an admin token"));
@@ -88,9 +89,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view authoriz
   } else if (token.ok() || token.status().code() == absl::StatusCode::kNotFound) {
     result = Unauthenticated(token.ok() ? "the token was revoked" : "unknown token");
   } else {
-    return absl::UnavailableError(
-        absl::StrCat("cannot check the token: the store is unavailable (", token.status().message(),
-                     ")"));
+    return absl::UnavailableError(absl::StrCat("cannot check the token: the store is unavailable (",
+                                               token.status().message(), ")"));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -111,8 +111,9 @@ bool Authenticator::ShouldMarkUsed(int64_t token_id, absl::Time now) {
 
 void Authenticator::MarkUsed(const Principal& principal, absl::Time now) {
   if (absl::Status s = store_->MarkTokenUsed(principal.token_id, now); !s.ok()) {
-    ops::LogWarning("token_mark_used_failed").Field("token", principal.label).Field("error",
-                                                                                   s.message());
+    ops::LogWarning("token_mark_used_failed")
+        .Field("token", principal.label)
+        .Field("error", s.message());
   }
 }
 

@@ -39,8 +39,7 @@ enum class Permission {
 };
 
 // OK or PERMISSION_DENIED with a message that says which token is needed.
-absl::Status Authorize(const Principal& principal, Permission permission,
-                       absl::string_view tenant);
+absl::Status Authorize(const Principal& principal, Permission permission, absl::string_view tenant);
 
 class Authenticator {
  public:

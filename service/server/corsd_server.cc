@@ -106,14 +106,15 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   server->decision_service_ = std::make_unique<DecisionService>(
       &server->tenants_, server->metrics_.get(),
       DecisionLogOptions{.sample_every = options.decision_log_sample_every});
-  server->admin_service_ = std::make_unique<AdminService>(
-      server->store_.get(), server->authenticator_.get(), server->sync_.get(), &server->hub_,
-      server->metrics_.get());
+  server->admin_service_ =
+      std::make_unique<AdminService>(server->store_.get(), server->authenticator_.get(),
+                                     server->sync_.get(), &server->hub_, server->metrics_.get());
   RETURN_IF_ERROR(server->StartServers());
   server->RegisterCollectors();
   if (!options.metrics_listen.empty()) {
-    ASSIGN_OR_RETURN(server->metrics_http_,
-                     ops::MetricsHttpServer::Start(options.metrics_listen, &server->registry_metrics_));
+    ASSIGN_OR_RETURN(
+        server->metrics_http_,
+        ops::MetricsHttpServer::Start(options.metrics_listen, &server->registry_metrics_));
   }
   server->sync_->StartPolling(options.poll_interval, options.resync_interval);
   RETURN_IF_ERROR(server->WriteReadyFile());
@@ -141,9 +142,9 @@ absl::Status CorsdServer::StartServers() {
   ConfigureTransport(&data, kMaxDataMessageBytes);
   data_server_ = data.BuildAndStart();
   if (data_server_ == nullptr || data_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options_.listen,
-        " (data port): is another corsd running, or is the address not local?"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen,
+                     " (data port): is another corsd running, or is the address not local?"));
   }
 
   grpc::ServerBuilder admin;
@@ -153,9 +154,9 @@ absl::Status CorsdServer::StartServers() {
   admin_server_ = admin.BuildAndStart();
   if (admin_server_ == nullptr || admin_port_ == 0) {
     data_server_->Shutdown();
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options_.admin_listen,
-        " (admin port): is another corsd running, or is the address not local?"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.admin_listen,
+                     " (admin port): is another corsd running, or is the address not local?"));
   }
 
   data_server_->GetHealthCheckService()->SetServingStatus(kDecisionServiceName, true);
@@ -177,11 +178,11 @@ void CorsdServer::RegisterCollectors() {
           out->push_back({{{"tenant", name}}, static_cast<double>(tenant->policy->revision())});
         }
       });
-  registry_metrics_.AddCollector("corsd_tenants", "Tenants this process serves.", "gauge",
-                                 [this](std::vector<ops::Sample>* out) {
-                                   out->push_back(
-                                       {{}, static_cast<double>(tenants_.Load()->size())});
-                                 });
+  registry_metrics_.AddCollector(
+      "corsd_tenants", "Tenants this process serves.", "gauge",
+      [this](std::vector<ops::Sample>* out) {
+        out->push_back({{}, static_cast<double>(tenants_.Load()->size())});
+      });
   registry_metrics_.AddCollector(
       "corsd_snapshot_age_seconds",
       "Seconds since this process last confirmed it holds every committed change.", "gauge",

@@ -22,8 +22,7 @@ constexpr size_t kMaxHostBytes = 300;
 
 }  // namespace
 
-absl::Status DecisionService::Decide(const v1::CheckRequest& request,
-                                     v1::CheckResponse* response) {
+absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckResponse* response) {
   const engine::TenantDirectory& directory = registry_->Read();
   const engine::TenantSnapshot* tenant = nullptr;
   if (!request.tenant().empty()) {
@@ -52,8 +51,8 @@ absl::Status DecisionService::Decide(const v1::CheckRequest& request,
 
   RequestHeaderViews views(request);
   engine::Decision decision;
-  engine::Decide(*tenant->policy, views.request(), engine::DecideOptions{.explain = request.explain()},
-                 &decision);
+  engine::Decide(*tenant->policy, views.request(),
+                 engine::DecideOptions{.explain = request.explain()}, &decision);
   FillCheckResponse(decision, tenant->name, response);
   return absl::OkStatus();
 }

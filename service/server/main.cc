@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "service/server/commands.h"
 #include "service/common/release_tuning.h"
+#include "service/server/commands.h"
 
 int main(int argc, char** argv) {
   corsd::TuneAbseilForRelease();

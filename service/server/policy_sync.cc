@@ -231,9 +231,8 @@ absl::Time PolicySync::last_synced() const {
 }
 
 void PolicySync::StartPolling(absl::Duration poll_interval, absl::Duration resync_interval) {
-  poller_ = std::thread([this, poll_interval, resync_interval] {
-    PollLoop(poll_interval, resync_interval);
-  });
+  poller_ = std::thread(
+      [this, poll_interval, resync_interval] { PollLoop(poll_interval, resync_interval); });
 }
 
 void PolicySync::Nudge() {
@@ -251,9 +250,8 @@ void PolicySync::PollLoop(absl::Duration poll_interval, absl::Duration resync_in
     bool nudged;
     {
       absl::MutexLock lock(&poll_mu_);
-      auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(poll_mu_) {
-        return stopping_ || nudged_;
-      };
+      auto woken = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(poll_mu_) { return stopping_ || nudged_; };
       poll_mu_.AwaitWithTimeout(absl::Condition(&woken), poll_interval);
       if (stopping_) return;
       nudged = nudged_;

@@ -40,7 +40,7 @@
 namespace corsd::server {
 
 struct PolicySyncHooks {
-  std::function<void()> on_tokens_changed;      // a token was revoked somewhere
+  std::function<void()> on_tokens_changed;       // a token was revoked somewhere
   std::function<void(bool up)> on_store_health;  // store became reachable / unreachable
 };
 

@@ -135,30 +135,36 @@ Command AddServeCommand(CLI::App& app) {
   serve->add_option("--listen", flags->server.listen, "data port (CorsDecision), HOST:PORT")
       ->envname("CORSD_LISTEN")
       ->capture_default_str();
-  serve->add_option("--admin-listen", flags->server.admin_listen,
-                    "admin port (CorsAdmin), HOST:PORT; keep it private")
+  serve
+      ->add_option("--admin-listen", flags->server.admin_listen,
+                   "admin port (CorsAdmin), HOST:PORT; keep it private")
       ->envname("CORSD_ADMIN_LISTEN")
       ->capture_default_str();
-  serve->add_option("--metrics-listen", flags->server.metrics_listen,
-                    "serve GET /metrics (Prometheus) and /healthz on HOST:PORT")
+  serve
+      ->add_option("--metrics-listen", flags->server.metrics_listen,
+                   "serve GET /metrics (Prometheus) and /healthz on HOST:PORT")
       ->envname("CORSD_METRICS_LISTEN");
   serve->add_option("--tls-cert", flags->server.tls_cert_file, "data port TLS certificate (PEM)")
       ->envname("CORSD_TLS_CERT");
   serve->add_option("--tls-key", flags->server.tls_key_file, "data port TLS private key (PEM)")
       ->envname("CORSD_TLS_KEY");
-  serve->add_option("--tls-client-ca", flags->server.tls_client_ca_file,
-                    "require client certificates signed by this CA (mTLS)")
+  serve
+      ->add_option("--tls-client-ca", flags->server.tls_client_ca_file,
+                   "require client certificates signed by this CA (mTLS)")
       ->envname("CORSD_TLS_CLIENT_CA");
-  serve->add_option("--shutdown-grace", flags->shutdown_grace,
-                    "how long in-flight calls may take to finish after SIGTERM")
+  serve
+      ->add_option("--shutdown-grace", flags->shutdown_grace,
+                   "how long in-flight calls may take to finish after SIGTERM")
       ->envname("CORSD_SHUTDOWN_GRACE")
       ->capture_default_str();
-  serve->add_option("--poll-interval", flags->poll_interval,
-                    "how often to look for commits made by other corsd processes")
+  serve
+      ->add_option("--poll-interval", flags->poll_interval,
+                   "how often to look for commits made by other corsd processes")
       ->envname("CORSD_POLL_INTERVAL")
       ->capture_default_str();
-  serve->add_option("--decision-log-sample", flags->server.decision_log_sample_every,
-                    "log one Check decision in N (0 = none)")
+  serve
+      ->add_option("--decision-log-sample", flags->server.decision_log_sample_every,
+                   "log one Check decision in N (0 = none)")
       ->envname("CORSD_DECISION_LOG_SAMPLE");
   serve->add_option("--log-level", flags->log_level, "debug, info, warning or error")
       ->envname("CORSD_LOG_LEVEL")

@@ -9,9 +9,9 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
           "corsd_store_write_duration_seconds",
           "Durable admin writes, from BEGIN to a synced COMMIT.", ops::LatencyBucketsSeconds())),
       store_up(registry->AddGauge("corsd_store_up", "1 when the policy store answers, else 0.")),
-      policy_compile_errors(registry->AddCounter(
-          "corsd_policy_compile_errors_total",
-          "Stored policies that failed to compile and are served deny-all.")),
+      policy_compile_errors(
+          registry->AddCounter("corsd_policy_compile_errors_total",
+                               "Stored policies that failed to compile and are served deny-all.")),
       sync_errors(registry->AddCounter("corsd_sync_errors_total",
                                        "Failed reads of the store's change feed.")),
       registry_(registry),
@@ -21,16 +21,15 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
       check_not_found_(registry->AddCounter("corsd_check_errors_total",
                                             "Check calls answered with an error status.",
                                             {{"code", "NOT_FOUND"}})),
-      check_invalid_argument_(registry->AddCounter("corsd_check_errors_total", "",
-                                                   {{"code", "INVALID_ARGUMENT"}})),
-      check_other_error_(
-          registry->AddCounter("corsd_check_errors_total", "", {{"code", "OTHER"}})),
+      check_invalid_argument_(
+          registry->AddCounter("corsd_check_errors_total", "", {{"code", "INVALID_ARGUMENT"}})),
+      check_other_error_(registry->AddCounter("corsd_check_errors_total", "", {{"code", "OTHER"}})),
       auth_unauthenticated_(registry->AddCounter("corsd_auth_failures_total",
                                                  "Admin calls rejected by authentication or "
                                                  "authorization.",
                                                  {{"code", "UNAUTHENTICATED"}})),
-      auth_permission_denied_(registry->AddCounter("corsd_auth_failures_total", "",
-                                                   {{"code", "PERMISSION_DENIED"}})) {
+      auth_permission_denied_(
+          registry->AddCounter("corsd_auth_failures_total", "", {{"code", "PERMISSION_DENIED"}})) {
   using engine::Reason;
   using engine::Verdict;
   for (Verdict v : {Verdict::kAllow, Verdict::kDeny, Verdict::kNotCors}) {

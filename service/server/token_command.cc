@@ -82,11 +82,11 @@ int Create(const TokenFlags& flags) {
     }
     if (!tenant.ok()) return Fail(tenant.status());
   }
-  std::string label = flags.label.empty()
-                          ? absl::StrCat(flags.role, "-",
-                                         absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(),
-                                                          absl::UTCTimeZone()))
-                          : flags.label;
+  std::string label =
+      flags.label.empty()
+          ? absl::StrCat(flags.role, "-",
+                         absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone()))
+          : flags.label;
   absl::StatusOr<store::CreatedToken> token =
       opened->store->CreateToken(*role, flags.tenant, label, LocalActor());
   if (!token.ok()) return Fail(token.status());
@@ -144,7 +144,8 @@ int Revoke(const TokenFlags& flags) {
       }
     }
     if (matches != 1) {
-      fprintf(stderr, "corsd: %d active tokens are named \"%s\"; revoke by --id (see `corsd token list`)\n",
+      fprintf(stderr,
+              "corsd: %d active tokens are named \"%s\"; revoke by --id (see `corsd token list`)\n",
               matches, flags.label.c_str());
       return 1;
     }
@@ -204,7 +205,8 @@ Command AddMigrateCommand(CLI::App& app) {
             if (opened->migrations_applied.empty()) {
               printf("%s: schema is up to date\n", opened->store->Describe().c_str());
             }
-            for (const std::string& m : opened->migrations_applied) printf("applied %s\n", m.c_str());
+            for (const std::string& m : opened->migrations_applied)
+              printf("applied %s\n", m.c_str());
             return 0;
           }};
 }

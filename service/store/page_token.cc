@@ -24,9 +24,8 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view list, absl::string
 
 absl::StatusOr<int32_t> EffectivePageSize(int32_t requested) {
   if (requested < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size is ", requested, "; use 0 (default ", kDefaultPageSize,
-                     ") or a positive number"));
+    return absl::InvalidArgumentError(absl::StrCat("page_size is ", requested, "; use 0 (default ",
+                                                   kDefaultPageSize, ") or a positive number"));
   }
   if (requested == 0) return kDefaultPageSize;
   return requested > kMaxPageSize ? kMaxPageSize : requested;

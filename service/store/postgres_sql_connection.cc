@@ -126,7 +126,9 @@ std::string PostgresSqlConnection::WithoutPassword(const std::string& url) {
 }
 
 PostgresSqlConnection::PostgresSqlConnection(std::string url)
-    : url_(WithConnectTimeout(url)), described_(WithoutPassword(url)), pq_(std::make_unique<Pq>()) {}
+    : url_(WithConnectTimeout(url)),
+      described_(WithoutPassword(url)),
+      pq_(std::make_unique<Pq>()) {}
 
 PostgresSqlConnection::~PostgresSqlConnection() {
   pq_->transaction.reset();  // before its connection
@@ -147,14 +149,15 @@ auto PostgresSqlConnection::Guard(Body body) -> decltype(body()) {
   } catch (const pqxx::broken_connection& e) {
     pq_->transaction.reset();
     pq_->connection.reset();
-    return absl::UnavailableError(absl::StrCat("PostgreSQL at ", described_,
-                                               " is unreachable: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("PostgreSQL at ", described_, " is unreachable: ", e.what()));
   } catch (const pqxx::in_doubt_error& e) {
     pq_->transaction.reset();
     pq_->connection.reset();
     return absl::UnavailableError(absl::StrCat(
         "lost the connection to PostgreSQL while committing; the write may or may not have "
-        "happened: ", e.what()));
+        "happened: ",
+        e.what()));
   } catch (const pqxx::sql_error& e) {
     const std::string state = e.sqlstate();
     // 08: connection exceptions; 57P: the server is shutting down; 40:
@@ -165,7 +168,8 @@ auto PostgresSqlConnection::Guard(Body body) -> decltype(body()) {
       if (!absl::StartsWith(state, "40")) pq_->connection.reset();
       return absl::UnavailableError(absl::StrCat("PostgreSQL: ", e.what()));
     }
-    if (state == "23505") return absl::FailedPreconditionError(absl::StrCat("PostgreSQL: ", e.what()));
+    if (state == "23505")
+      return absl::FailedPreconditionError(absl::StrCat("PostgreSQL: ", e.what()));
     return absl::InternalError(absl::StrCat("PostgreSQL error ", state, ": ", e.what()));
   } catch (const std::exception& e) {
     pq_->transaction.reset();
@@ -225,8 +229,8 @@ absl::StatusOr<SqlRows> PostgresSqlConnection::Query(absl::string_view sql,
   return Guard([&]() -> absl::StatusOr<SqlRows> {
     std::vector<std::string> values = TextParams(params);
     if (pq_->transaction != nullptr) {
-      return ToRows(pq_->transaction->exec_params(Numbered(sql),
-                                              pqxx::prepare::make_dynamic_params(values)));
+      return ToRows(
+          pq_->transaction->exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values)));
     }
     pqxx::nontransaction autocommit(*pq_->connection);
     return ToRows(
@@ -241,7 +245,8 @@ absl::StatusOr<int64_t> PostgresSqlConnection::Execute(absl::string_view sql,
     std::vector<std::string> values = TextParams(params);
     pqxx::result result;
     if (pq_->transaction != nullptr) {
-      result = pq_->transaction->exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values));
+      result =
+          pq_->transaction->exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values));
     } else {
       pqxx::nontransaction autocommit(*pq_->connection);
       result = autocommit.exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values));
@@ -271,7 +276,8 @@ absl::Status PostgresSqlConnection::AnnounceChange(absl::string_view tenant, int
 
 absl::Status PostgresSqlConnection::EnsureListening() {
   if (!listen_supported_) return absl::OkStatus();
-  if (pq_->listen_connection != nullptr && pq_->listen_connection->is_open()) return absl::OkStatus();
+  if (pq_->listen_connection != nullptr && pq_->listen_connection->is_open())
+    return absl::OkStatus();
   pq_->listener.reset();
   try {
     pq_->listen_connection = std::make_unique<pqxx::connection>(url_);
@@ -292,8 +298,8 @@ absl::Status PostgresSqlConnection::EnsureListening() {
   } catch (const std::exception& e) {
     pq_->listener.reset();
     pq_->listen_connection.reset();
-    return absl::UnavailableError(absl::StrCat("PostgreSQL at ", described_,
-                                               " is unreachable: ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("PostgreSQL at ", described_, " is unreachable: ", e.what()));
   }
 }
 

@@ -41,12 +41,12 @@ absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ListAuditEvents(absl::string_v
     return absl::InvalidArgumentError("page_token is corrupt; omit it to start again");
   }
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqlRows rows,
-                   db_->Query("SELECT id, time_us, actor, action, tenant, revision, detail "
-                              "FROM audit_events WHERE (? = '' OR tenant = ?) AND id < ? "
-                              "ORDER BY id DESC LIMIT ?",
-                              {std::string(tenant), std::string(tenant), below,
-                               int64_t{size} + 1}));
+  ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query("SELECT id, time_us, actor, action, tenant, revision, detail "
+                 "FROM audit_events WHERE (? = '' OR tenant = ?) AND id < ? "
+                 "ORDER BY id DESC LIMIT ?",
+                 {std::string(tenant), std::string(tenant), below, int64_t{size} + 1}));
   Page<AuditRecord> result;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size); ++i) {
     const SqlRow& row = rows[i];
@@ -76,12 +76,12 @@ absl::StatusOr<CreatedToken> SqlPolicyStore::CreateToken(Role role, absl::string
   absl::MutexLock lock(&mu_);
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
-  ASSIGN_OR_RETURN(SqlRows rows,
-                   db_->Query("INSERT INTO api_tokens (secret_sha256, role, tenant, label, "
-                              "created_at_us) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                              {HashTokenSecret(created.secret), std::string(RoleName(role)),
-                               std::string(tenant), std::string(label),
-                               absl::ToUnixMicros(created.record.created_at)}));
+  ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query("INSERT INTO api_tokens (secret_sha256, role, tenant, label, "
+                 "created_at_us) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                 {HashTokenSecret(created.secret), std::string(RoleName(role)), std::string(tenant),
+                  std::string(label), absl::ToUnixMicros(created.record.created_at)}));
   if (rows.empty()) return absl::InternalError("INSERT ... RETURNING id returned nothing");
   created.record.id = rows[0].Int(0);
   RETURN_IF_ERROR(AppendAudit({.time = created.record.created_at,
@@ -96,19 +96,19 @@ absl::StatusOr<CreatedToken> SqlPolicyStore::CreateToken(Role role, absl::string
 
 absl::StatusOr<TokenRecord> SqlPolicyStore::FindToken(absl::string_view secret_sha256) {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqlRows rows,
-                   db_->Query(absl::StrCat("SELECT ", kTokenColumns,
-                                           " FROM api_tokens WHERE secret_sha256 = ?"),
-                              {std::string(secret_sha256)}));
+  ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query(absl::StrCat("SELECT ", kTokenColumns, " FROM api_tokens WHERE secret_sha256 = ?"),
+                 {std::string(secret_sha256)}));
   if (rows.empty()) return absl::NotFoundError("no such token");
   return ReadToken(rows[0]);
 }
 
 absl::StatusOr<std::vector<TokenRecord>> SqlPolicyStore::ListTokens() {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqlRows rows, db_->Query(absl::StrCat("SELECT ", kTokenColumns,
-                                                         " FROM api_tokens ORDER BY id"),
-                                            {}));
+  ASSIGN_OR_RETURN(
+      SqlRows rows,
+      db_->Query(absl::StrCat("SELECT ", kTokenColumns, " FROM api_tokens ORDER BY id"), {}));
   std::vector<TokenRecord> tokens;
   for (const SqlRow& row : rows) tokens.push_back(ReadToken(row));
   return tokens;
@@ -118,10 +118,9 @@ absl::Status SqlPolicyStore::RevokeToken(int64_t id, const Actor& actor) {
   absl::MutexLock lock(&mu_);
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
-  ASSIGN_OR_RETURN(int64_t changed,
-                   db_->Execute("UPDATE api_tokens SET revoked_at_us = ? "
-                                "WHERE id = ? AND revoked_at_us = 0",
-                                {absl::ToUnixMicros(absl::Now()), id}));
+  ASSIGN_OR_RETURN(int64_t changed, db_->Execute("UPDATE api_tokens SET revoked_at_us = ? "
+                                                 "WHERE id = ? AND revoked_at_us = 0",
+                                                 {absl::ToUnixMicros(absl::Now()), id}));
   if (changed == 0) {
     ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT 1 FROM api_tokens WHERE id = ?", {id}));
     if (rows.empty()) return absl::NotFoundError(absl::StrCat("no token with id ", id));
@@ -144,8 +143,9 @@ absl::Status SqlPolicyStore::RevokeToken(int64_t id, const Actor& actor) {
 
 absl::Status SqlPolicyStore::MarkTokenUsed(int64_t id, absl::Time when) {
   absl::MutexLock lock(&mu_);
-  return db_->Execute("UPDATE api_tokens SET last_used_at_us = ? WHERE id = ?",
-                      {absl::ToUnixMicros(when), id})
+  return db_
+      ->Execute("UPDATE api_tokens SET last_used_at_us = ? WHERE id = ?",
+                {absl::ToUnixMicros(when), id})
       .status();
 }
 

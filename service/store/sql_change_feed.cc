@@ -43,7 +43,8 @@ absl::StatusOr<std::vector<TenantState>> SqlPolicyStore::LoadAllTenantStates() {
                    db_->Query("SELECT name, description, created_at_us, current_revision "
                               "FROM tenants",
                               {}));
-  ASSIGN_OR_RETURN(SqlRows hosts, db_->Query("SELECT tenant, host FROM tenant_hosts ORDER BY host", {}));
+  ASSIGN_OR_RETURN(SqlRows hosts,
+                   db_->Query("SELECT tenant, host FROM tenant_hosts ORDER BY host", {}));
   ASSIGN_OR_RETURN(SqlRows policies,
                    db_->Query("SELECT r.tenant, r.revision, r.policy, r.updated_at_us, "
                               "r.updated_by, r.comment FROM policy_revisions r JOIN tenants t "
@@ -67,12 +68,13 @@ absl::StatusOr<std::vector<TenantState>> SqlPolicyStore::LoadAllTenantStates() {
   }
   for (const SqlRow& row : policies) {
     if (auto it = index.find(row.Text(0)); it != index.end()) {
-      states[it->second].policy = PolicyRevisionRecord{.tenant = row.Text(0),
-                                                       .revision = row.Int(1),
-                                                       .policy = row.Bytes(2),
-                                                       .updated_at = absl::FromUnixMicros(row.Int(3)),
-                                                       .updated_by = row.Text(4),
-                                                       .comment = row.Text(5)};
+      states[it->second].policy =
+          PolicyRevisionRecord{.tenant = row.Text(0),
+                               .revision = row.Int(1),
+                               .policy = row.Bytes(2),
+                               .updated_at = absl::FromUnixMicros(row.Int(3)),
+                               .updated_by = row.Text(4),
+                               .comment = row.Text(5)};
     }
   }
   RETURN_IF_ERROR(tx.Commit());

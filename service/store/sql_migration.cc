@@ -8,7 +8,8 @@ namespace corsd::store {
 namespace {
 
 absl::StatusOr<int> CurrentVersion(SqlConnection* db) {
-  ASSIGN_OR_RETURN(SqlRows rows, db->Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
+  ASSIGN_OR_RETURN(SqlRows rows,
+                   db->Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}));
   return rows.empty() ? 0 : static_cast<int>(rows[0].Int(0));
 }
 
@@ -35,10 +36,10 @@ absl::StatusOr<MigrationResult> ApplyMigrations(SqlConnection* db,
   ASSIGN_OR_RETURN(result.previous_version, CurrentVersion(db));
   const int newest_known = migrations.empty() ? 0 : migrations.back().version;
   if (result.previous_version > newest_known) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the database schema is at version ", result.previous_version,
-        ", newer than this corsd knows (", newest_known,
-        "); run a newer corsd, or point --db/--store at a different database"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database schema is at version ", result.previous_version,
+                     ", newer than this corsd knows (", newest_known,
+                     "); run a newer corsd, or point --db/--store at a different database"));
   }
   result.current_version = result.previous_version;
   if (!apply) return result;
@@ -55,11 +56,11 @@ absl::StatusOr<MigrationResult> ApplyMigrations(SqlConnection* db,
         return absl::Status(s.code(), absl::StrCat("migration ", MigrationLabel(migration),
                                                    " failed and was rolled back: ", s.message()));
       }
-      RETURN_IF_ERROR(db->Execute("INSERT INTO schema_migrations (version, name, applied_at_us) "
-                                  "VALUES (?, ?, ?)",
-                                  {int64_t{migration.version}, migration.name,
-                                   absl::ToUnixMicros(absl::Now())})
-                          .status());
+      RETURN_IF_ERROR(
+          db->Execute("INSERT INTO schema_migrations (version, name, applied_at_us) "
+                      "VALUES (?, ?, ?)",
+                      {int64_t{migration.version}, migration.name, absl::ToUnixMicros(absl::Now())})
+              .status());
       result.applied.push_back(MigrationLabel(migration));
     }
     RETURN_IF_ERROR(tx.Commit());

@@ -41,9 +41,8 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::AppendRevision(
   const int64_t current = record.policy_revision;
   if (expected_revision.has_value() && *expected_revision != current) {
     return absl::AbortedError(absl::StrCat(
-        "expected revision ", *expected_revision, " but tenant \"", tenant,
-        "\" is at revision ", current,
-        "; someone else changed the policy: fetch it again and re-apply your change"));
+        "expected revision ", *expected_revision, " but tenant \"", tenant, "\" is at revision ",
+        current, "; someone else changed the policy: fetch it again and re-apply your change"));
   }
   PolicyRevisionRecord written{.tenant = std::string(tenant),
                                .revision = current + 1,
@@ -51,12 +50,12 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::AppendRevision(
                                .updated_at = absl::Now(),
                                .updated_by = actor.label,
                                .comment = std::string(comment)};
-  RETURN_IF_ERROR(db_->Execute("INSERT INTO policy_revisions (tenant, revision, policy, "
-                               "updated_at_us, updated_by, comment) VALUES (?, ?, ?, ?, ?, ?)",
-                               {written.tenant, written.revision, SqlBytes{policy},
-                                absl::ToUnixMicros(written.updated_at), written.updated_by,
-                                written.comment})
-                      .status());
+  RETURN_IF_ERROR(
+      db_->Execute("INSERT INTO policy_revisions (tenant, revision, policy, "
+                   "updated_at_us, updated_by, comment) VALUES (?, ?, ?, ?, ?, ?)",
+                   {written.tenant, written.revision, SqlBytes{policy},
+                    absl::ToUnixMicros(written.updated_at), written.updated_by, written.comment})
+          .status());
   RETURN_IF_ERROR(db_->Execute("UPDATE tenants SET current_revision = ? WHERE name = ?",
                                {written.revision, written.tenant})
                       .status());
@@ -94,11 +93,11 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::RollbackPolicy(
   RETURN_IF_ERROR(tx.status());
   RETURN_IF_ERROR(ReadTenant(tenant).status());
   ASSIGN_OR_RETURN(PolicyRevisionRecord old, ReadRevision(tenant, to_revision));
-  std::string note = comment.empty() ? absl::StrCat("rollback to revision ", to_revision)
-                                     : std::string(comment);
-  ASSIGN_OR_RETURN(PolicyRevisionRecord written,
-                   AppendRevision(tenant, old.policy, expected_revision, note, "RollbackPolicy",
-                                  actor));
+  std::string note =
+      comment.empty() ? absl::StrCat("rollback to revision ", to_revision) : std::string(comment);
+  ASSIGN_OR_RETURN(
+      PolicyRevisionRecord written,
+      AppendRevision(tenant, old.policy, expected_revision, note, "RollbackPolicy", actor));
   RETURN_IF_ERROR(tx.Commit());
   return written;
 }

@@ -17,8 +17,8 @@ absl::StatusOr<std::unique_ptr<SqlPolicyStore>> SqlPolicyStore::Open(
   const int needed = migrations.empty() ? 0 : migrations.back().version;
   if (result.current_version < needed) {
     return absl::FailedPreconditionError(absl::StrCat(
-        db->Describe(), " is at schema version ", result.current_version,
-        " but this corsd needs ", needed, "; run `corsd migrate` with the same --db/--store"));
+        db->Describe(), " is at schema version ", result.current_version, " but this corsd needs ",
+        needed, "; run `corsd migrate` with the same --db/--store"));
   }
   // The first HasExternalChanges() call compares against this point.
   ASSIGN_OR_RETURN(bool ignored, db->HasExternalChanges());

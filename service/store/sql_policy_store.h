@@ -54,13 +54,12 @@ class SqlPolicyStore : public PolicyStore {
                                                  std::optional<int64_t> expected_revision,
                                                  absl::string_view comment,
                                                  const Actor& actor) override;
-  absl::StatusOr<PolicyRevisionRecord> RollbackPolicy(absl::string_view tenant,
-                                                      int64_t to_revision,
+  absl::StatusOr<PolicyRevisionRecord> RollbackPolicy(absl::string_view tenant, int64_t to_revision,
                                                       std::optional<int64_t> expected_revision,
                                                       absl::string_view comment,
                                                       const Actor& actor) override;
-  absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(
-      absl::string_view tenant, const PageRequest& page) override;
+  absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(absl::string_view tenant,
+                                                                 const PageRequest& page) override;
 
   absl::Status RecordAudit(const AuditRecord& event) override;
   absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view tenant,
@@ -103,8 +102,7 @@ class SqlPolicyStore : public PolicyStore {
                                                       const std::string& policy,
                                                       std::optional<int64_t> expected_revision,
                                                       absl::string_view comment,
-                                                      absl::string_view action,
-                                                      const Actor& actor)
+                                                      absl::string_view action, const Actor& actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The change-feed row, plus the announcement other processes wait for.
   absl::Status AppendChange(absl::string_view tenant, ChangeKind kind, int64_t revision)

@@ -14,7 +14,8 @@ absl::Status SqlPolicyStore::CheckHostsFree(absl::string_view tenant,
     ASSIGN_OR_RETURN(SqlRows rows,
                      db_->Query("SELECT tenant FROM tenant_hosts WHERE host = ?", {host}));
     if (!rows.empty() && rows[0].Text(0) != tenant) {
-      return absl::AlreadyExistsError(absl::StrCat("host \"", host, "\" already belongs to tenant \"",
+      return absl::AlreadyExistsError(absl::StrCat("host \"", host,
+                                                   "\" already belongs to tenant \"",
                                                    rows[0].Text(0), "\"; remove it there first"));
     }
   }
@@ -51,11 +52,12 @@ absl::StatusOr<TenantRecord> SqlPolicyStore::CreateTenant(const TenantRecord& te
                       .status());
   RETURN_IF_ERROR(WriteHosts(tenant.name, tenant.hosts));
   RETURN_IF_ERROR(AppendChange(tenant.name, ChangeKind::kTenant, 0));
-  RETURN_IF_ERROR(AppendAudit({.time = now,
-                               .actor = actor.label,
-                               .action = "CreateTenant",
-                               .tenant = tenant.name,
-                               .detail = absl::StrCat("hosts=", absl::StrJoin(tenant.hosts, ","))}));
+  RETURN_IF_ERROR(
+      AppendAudit({.time = now,
+                   .actor = actor.label,
+                   .action = "CreateTenant",
+                   .tenant = tenant.name,
+                   .detail = absl::StrCat("hosts=", absl::StrJoin(tenant.hosts, ","))}));
   ASSIGN_OR_RETURN(TenantRecord created, ReadTenant(tenant.name));
   RETURN_IF_ERROR(tx.Commit());
   return created;
@@ -96,11 +98,12 @@ absl::StatusOr<TenantRecord> SqlPolicyStore::UpdateTenant(const TenantRecord& te
                       .status());
   RETURN_IF_ERROR(WriteHosts(tenant.name, tenant.hosts));
   RETURN_IF_ERROR(AppendChange(tenant.name, ChangeKind::kTenant, 0));
-  RETURN_IF_ERROR(AppendAudit({.time = absl::Now(),
-                               .actor = actor.label,
-                               .action = "UpdateTenant",
-                               .tenant = tenant.name,
-                               .detail = absl::StrCat("hosts=", absl::StrJoin(tenant.hosts, ","))}));
+  RETURN_IF_ERROR(
+      AppendAudit({.time = absl::Now(),
+                   .actor = actor.label,
+                   .action = "UpdateTenant",
+                   .tenant = tenant.name,
+                   .detail = absl::StrCat("hosts=", absl::StrJoin(tenant.hosts, ","))}));
   ASSIGN_OR_RETURN(TenantRecord updated, ReadTenant(tenant.name));
   RETURN_IF_ERROR(tx.Commit());
   return updated;

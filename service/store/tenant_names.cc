@@ -56,9 +56,8 @@ absl::Status ValidateTenantName(absl::string_view name) {
 
 absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::string>& hosts) {
   if (hosts.size() > kMaxHostsPerTenant) {
-    return absl::InvalidArgumentError(absl::StrCat("a tenant may have at most ",
-                                                   kMaxHostsPerTenant, " hosts, got ",
-                                                   hosts.size()));
+    return absl::InvalidArgumentError(absl::StrCat("a tenant may have at most ", kMaxHostsPerTenant,
+                                                   " hosts, got ", hosts.size()));
   }
   std::vector<std::string> normalized;
   std::vector<std::string> problems;

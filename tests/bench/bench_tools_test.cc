@@ -49,9 +49,9 @@ class BenchToolsTest : public ::testing::Test {
 };
 
 TEST_F(BenchToolsTest, ClosedLoopCountsEveryCallAndVerdictOfTheMixedScenario) {
-  ProgramResult run = Bench({"--tenant", "bench", "--scenario", "mixed", "--requests", "1000",
-                             "--concurrency", "8", "--warmup", "0s", "--json",
-                             dir_.File("out.json")});
+  ProgramResult run =
+      Bench({"--tenant", "bench", "--scenario", "mixed", "--requests", "1000", "--concurrency", "8",
+             "--warmup", "0s", "--json", dir_.File("out.json")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   nlohmann::json out = ReadJson(dir_.File("out.json"));
   const nlohmann::json& check = out["check"];
@@ -66,10 +66,11 @@ TEST_F(BenchToolsTest, ClosedLoopCountsEveryCallAndVerdictOfTheMixedScenario) {
 }
 
 TEST_F(BenchToolsTest, EachBuiltInScenarioGetsTheVerdictItNames) {
-  const std::pair<const char*, const char*> expected[] = {
-      {"actual-allowed", "ALLOW"},     {"actual-denied", "DENY"},
-      {"preflight-allowed", "ALLOW"},  {"preflight-denied", "DENY"},
-      {"unknown-origin", "DENY"}};
+  const std::pair<const char*, const char*> expected[] = {{"actual-allowed", "ALLOW"},
+                                                          {"actual-denied", "DENY"},
+                                                          {"preflight-allowed", "ALLOW"},
+                                                          {"preflight-denied", "DENY"},
+                                                          {"unknown-origin", "DENY"}};
   for (const auto& [scenario, verdict] : expected) {
     ProgramResult run = Bench({"--tenant", "bench", "--scenario", scenario, "--requests", "50",
                                "--warmup", "0s", "--json", dir_.File("s.json")});
@@ -94,9 +95,9 @@ TEST_F(BenchToolsTest, ScenarioFileWeightsTheMix) {
   EXPECT_EQ(labels["ALLOW"], 300);
   EXPECT_EQ(labels["DENY"], 100);
 
-  for (const char* bad : {R"([])", R"({"tenant": "bench"})", R"([{"weight": 0, "request": {}}])",
-                          R"([{"weight": "3", "request": {}}])", R"([{"request": {"nope": 1}}])",
-                          "not json"}) {
+  for (const char* bad :
+       {R"([])", R"({"tenant": "bench"})", R"([{"weight": 0, "request": {}}])",
+        R"([{"weight": "3", "request": {}}])", R"([{"request": {"nope": 1}}])", "not json"}) {
     std::ofstream(dir_.File("bad.json")) << bad;
     ProgramResult rejected = Bench({"--scenario-file", dir_.File("bad.json"), "--requests", "1"});
     EXPECT_EQ(rejected.exit_code, 2) << bad << "\n" << rejected.err;
@@ -105,8 +106,8 @@ TEST_F(BenchToolsTest, ScenarioFileWeightsTheMix) {
 }
 
 TEST_F(BenchToolsTest, CompareAlternatesCheckAndHealthAndPrintsTheRatio) {
-  ProgramResult run = Bench({"--tenant", "bench", "--compare", "--requests", "400", "--rounds",
-                             "2", "--warmup", "0s", "--json", dir_.File("c.json")});
+  ProgramResult run = Bench({"--tenant", "bench", "--compare", "--requests", "400", "--rounds", "2",
+                             "--warmup", "0s", "--json", dir_.File("c.json")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("ratio: "), std::string::npos) << run.out;
   nlohmann::json out = ReadJson(dir_.File("c.json"));
@@ -120,8 +121,8 @@ TEST_F(BenchToolsTest, CompareAlternatesCheckAndHealthAndPrintsTheRatio) {
 }
 
 TEST_F(BenchToolsTest, OpenLoopIssuesAtTheRequestedRate) {
-  ProgramResult run = Bench({"--tenant", "bench", "--rps", "400", "--requests", "200",
-                             "--warmup", "0s", "--json", dir_.File("o.json")});
+  ProgramResult run = Bench({"--tenant", "bench", "--rps", "400", "--requests", "200", "--warmup",
+                             "0s", "--json", dir_.File("o.json")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   nlohmann::json check = ReadJson(dir_.File("o.json"))["check"];
   EXPECT_EQ(check["calls"], 200);
@@ -150,8 +151,8 @@ TEST_F(BenchToolsTest, MistakesGetAClearMessageAndExitCode) {
 }
 
 TEST_F(BenchToolsTest, ClientBenchMeasuresLocalRemotePropagationAndWrites) {
-  ProgramResult local = BenchClient({"--json", dir_.File("l.json"), "local-vs-remote",
-                                     "--duration", "400ms", "--rounds", "1"});
+  ProgramResult local = BenchClient(
+      {"--json", dir_.File("l.json"), "local-vs-remote", "--duration", "400ms", "--rounds", "1"});
   ASSERT_EQ(local.exit_code, 0) << local.err;
   nlohmann::json l = ReadJson(dir_.File("l.json"));
   for (const char* kind : {"actual", "preflight"}) {
@@ -174,9 +175,9 @@ TEST_F(BenchToolsTest, ClientBenchMeasuresLocalRemotePropagationAndWrites) {
 }
 
 TEST_F(BenchToolsTest, ClientBenchWithoutATokenSaysSo) {
-  ProgramResult run = RunProgram({Tool("corsd-bench-client"), "--data", corsd_->data_address(),
-                                  "--admin", corsd_->admin_address(), "propagation",
-                                  "--updates", "1"});
+  ProgramResult run =
+      RunProgram({Tool("corsd-bench-client"), "--data", corsd_->data_address(), "--admin",
+                  corsd_->admin_address(), "propagation", "--updates", "1"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_FALSE(run.err.empty());
 }

@@ -1,7 +1,8 @@
 // The real corsctl binary against a real corsd: output, exit codes, policy
 // files in JSON and YAML, stdin, round trips, conflicts, auth and outages.
-#include <fstream>
 #include <signal.h>
+
+#include <fstream>
 
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
@@ -18,9 +19,8 @@ class CorsctlTest : public ServerTest {
   // Runs corsctl against this test's server with the admin token.
   ProgramResult Ctl(std::vector<std::string> args, const std::string& input = "",
                     std::map<std::string, std::string> env = {}) {
-    std::vector<std::string> argv = {BinaryDir() + "/corsctl", "--server",
-                                     corsd_->admin_address(), "--data-server",
-                                     corsd_->data_address()};
+    std::vector<std::string> argv = {BinaryDir() + "/corsctl", "--server", corsd_->admin_address(),
+                                     "--data-server", corsd_->data_address()};
     argv.insert(argv.end(), args.begin(), args.end());
     if (!env.contains("CORSD_TOKEN")) env["CORSD_TOKEN"] = admin_token_;
     return RunProgram(argv, input, env, absl::Seconds(30));
@@ -47,8 +47,8 @@ rules:
 )";
 
 TEST_F(CorsctlTest, TenantCommandsAndExitCodes) {
-  ProgramResult created = Ctl({"tenant", "create", "shop", "--host", "Shop.Example.com",
-                               "--description", "the shop"});
+  ProgramResult created =
+      Ctl({"tenant", "create", "shop", "--host", "Shop.Example.com", "--description", "the shop"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_THAT(created.out, HasSubstr("hosts:       shop.example.com"));
   EXPECT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 4) << "already exists = conflict";
@@ -101,9 +101,9 @@ TEST_F(CorsctlTest, ApplyYamlThenRoundTripChangesNothing) {
 TEST_F(CorsctlTest, ApplyFromStdinShowsADiff) {
   ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
   ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
-  ProgramResult applied = Ctl(
-      {"policy", "apply", "shop", "-f", "-"},
-      R"({"rules":[{"allowedOrigins":["https://app.example.com","https://new.example"],
+  ProgramResult applied =
+      Ctl({"policy", "apply", "shop", "-f", "-"},
+          R"({"rules":[{"allowedOrigins":["https://app.example.com","https://new.example"],
                     "allowedMethods":["PUT"],"maxAgeSeconds":60}]})");
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   EXPECT_THAT(applied.out, HasSubstr("~ rule \"\" (default)"));
@@ -135,9 +135,9 @@ TEST_F(CorsctlTest, InvalidFileListsEveryViolation) {
   ProgramResult applied = Ctl({"policy", "apply", "shop", "-f", bad});
   EXPECT_EQ(applied.exit_code, 1);
   EXPECT_THAT(applied.err, HasSubstr("has 5 violations; nothing was applied"));
-  for (const char* field : {"rules[0].allowed_origins[0]", "rules[0].allowed_origins[1]",
-                            "rules[0].allowed_origins[2]", "rules[0].allowed_methods[0]",
-                            "rules[0].preflight_status"}) {
+  for (const char* field :
+       {"rules[0].allowed_origins[0]", "rules[0].allowed_origins[1]", "rules[0].allowed_origins[2]",
+        "rules[0].allowed_methods[0]", "rules[0].preflight_status"}) {
     EXPECT_THAT(applied.err, HasSubstr(field));
   }
   EXPECT_THAT(applied.err, HasSubstr("write \"https://a.com\""));
@@ -339,9 +339,10 @@ TEST_F(CorsctlTest, WrongTokenIsAuthError) {
   ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
   EXPECT_EQ(Ctl({"--token", viewer, "tenant", "create", "x"}).exit_code, 5) << "flags win over env";
   std::string token_file = WriteFile("token", viewer + "\n");
-  EXPECT_EQ(Ctl({"--token-file", token_file, "tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}})
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      Ctl({"--token-file", token_file, "tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}})
+          .exit_code,
+      0);
 }
 
 TEST_F(CorsctlTest, WatchStreamsUntilInterrupted) {
@@ -368,11 +369,15 @@ TEST_F(CorsctlTest, WatchStreamsUntilInterrupted) {
 
 TEST_F(CorsctlTest, HelpAndUsageErrors) {
   for (std::vector<std::string> args :
-       std::vector<std::vector<std::string>>{{"--help"}, {"tenant", "--help"},
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"tenant", "--help"},
                                              {"tenant", "create", "--help"},
-                                             {"policy", "--help"}, {"policy", "apply", "--help"},
-                                             {"policy", "rollback", "--help"}, {"audit", "--help"},
-                                             {"check", "--help"}, {"watch", "--help"}}) {
+                                             {"policy", "--help"},
+                                             {"policy", "apply", "--help"},
+                                             {"policy", "rollback", "--help"},
+                                             {"audit", "--help"},
+                                             {"check", "--help"},
+                                             {"watch", "--help"}}) {
     ProgramResult result = Ctl(args);
     EXPECT_EQ(result.exit_code, 0) << args[0];
     EXPECT_THAT(result.out, HasSubstr("Usage:")) << args[0];
@@ -384,22 +389,21 @@ TEST_F(CorsctlTest, HelpAndUsageErrors) {
 
 TEST(CorsctlOffline, ServerDownIsUnavailableWithinTheTimeout) {
   // A port nothing listens on.
-  ProgramResult result = RunProgram({BinaryDir() + "/corsctl", "--server", "127.0.0.1:1",
-                                     "--token", "x", "--timeout", "2", "tenant", "list"});
+  ProgramResult result = RunProgram({BinaryDir() + "/corsctl", "--server", "127.0.0.1:1", "--token",
+                                     "x", "--timeout", "2", "tenant", "list"});
   EXPECT_EQ(result.exit_code, 6);
   EXPECT_THAT(result.err, HasSubstr("cannot reach corsd at 127.0.0.1:1"));
   EXPECT_LT(result.took, absl::Seconds(5));
-  ProgramResult check = RunProgram({BinaryDir() + "/corsctl", "--data-server", "127.0.0.1:1",
-                                    "--timeout", "2", "check", "--tenant", "t", "--origin",
-                                    "https://a.example"});
+  ProgramResult check =
+      RunProgram({BinaryDir() + "/corsctl", "--data-server", "127.0.0.1:1", "--timeout", "2",
+                  "check", "--tenant", "t", "--origin", "https://a.example"});
   EXPECT_EQ(check.exit_code, 6);
 }
 
 TEST(CorsctlOffline, ValidateWorksWithoutAServer) {
-  ProgramResult result = RunProgram(
-      {BinaryDir() + "/corsctl", "--server", "127.0.0.1:1", "--timeout", "1", "policy",
-       "validate", "-f", "-"},
-      R"({"rules":[{"allowedOrigins":["https://a.example"]}]})");
+  ProgramResult result = RunProgram({BinaryDir() + "/corsctl", "--server", "127.0.0.1:1",
+                                     "--timeout", "1", "policy", "validate", "-f", "-"},
+                                    R"({"rules":[{"allowedOrigins":["https://a.example"]}]})");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("server validation skipped"));
 }

@@ -1,12 +1,13 @@
 // corsd::Client against a real corsd: remote checks, local evaluation (and
 // that it answers every row of the Fetch decision table exactly like corsd),
 // propagation of changes, behaviour when corsd goes away, TLS, async use.
+#include "corsd/client.h"
+
 #include <atomic>
 #include <set>
 
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
-#include "corsd/client.h"
 #include "gmock/gmock.h"
 #include "service/convert/policy_convert.h"
 #include "tests/support/fetch_cases.h"
@@ -18,7 +19,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string TenantFor(const std::string& policy) { return absl::StrReplaceAll(policy, {{"_", "-"}}); }
+std::string TenantFor(const std::string& policy) {
+  return absl::StrReplaceAll(policy, {{"_", "-"}});
+}
 
 CorsRequest ToCorsRequest(const DecisionCase& c, bool explain) {
   CorsRequest request;
@@ -85,8 +88,8 @@ TEST_F(ClientTest, RemoteAndLocalAnswerEveryTableRowIdentically) {
       EXPECT_EQ(from_server->source, Decision::Source::kRemote);
       // Tenants without a policy are not in the watch stream (by contract),
       // so the local client asks corsd about them.
-      EXPECT_EQ(from_local->source, c.policy == "empty" ? Decision::Source::kRemote
-                                                        : Decision::Source::kLocal)
+      EXPECT_EQ(from_local->source,
+                c.policy == "empty" ? Decision::Source::kRemote : Decision::Source::kLocal)
           << c.name;
       EXPECT_TRUE(from_server->SameAnswer(*from_local)) << c.name << (explain ? " (explain)" : "");
       EXPECT_EQ(static_cast<int>(from_local->verdict), static_cast<int>(c.verdict)) << c.name;
@@ -99,7 +102,8 @@ TEST_F(ClientTest, LocalEvaluationFollowsPolicyChanges) {
   ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["https://one.example"]}]})").ok());
   auto client = MakeClient(LocalOptions({"shop"}));
   ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
-  CorsRequest request{.tenant = "shop", .origin = "https://two.example", .method = "GET", .path = "/"};
+  CorsRequest request{
+      .tenant = "shop", .origin = "https://two.example", .method = "GET", .path = "/"};
   EXPECT_EQ(client->Check(request)->verdict, Verdict::kDeny);
 
   v1::PolicyVersion written;
@@ -128,9 +132,11 @@ TEST_F(ClientTest, LocalEvaluationFollowsPolicyChanges) {
 
 TEST_F(ClientTest, RemoteErrorsThatAreTheCallersAreReturned) {
   auto client = MakeClient(RemoteOptions());
-  absl::StatusOr<Decision> unknown = client->Check({.tenant = "nope", .origin = "https://a.example", .method = "GET"});
+  absl::StatusOr<Decision> unknown =
+      client->Check({.tenant = "nope", .origin = "https://a.example", .method = "GET"});
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
-  absl::StatusOr<Decision> nothing = client->Check({.origin = "https://a.example", .method = "GET"});
+  absl::StatusOr<Decision> nothing =
+      client->Check({.origin = "https://a.example", .method = "GET"});
   EXPECT_EQ(nothing.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -142,8 +148,11 @@ TEST_F(ClientTest, FailsClosedWithinTheDeadlineWhenCorsdIsGone) {
   ASSERT_EQ(corsd_->Stop(), 0);
   auto client = MakeClient(options);
 
-  CorsRequest preflight{.tenant = "shop", .origin = "https://app.example.com", .method = "OPTIONS",
-                        .path = "/", .headers = {{"Access-Control-Request-Method", "PUT"}}};
+  CorsRequest preflight{.tenant = "shop",
+                        .origin = "https://app.example.com",
+                        .method = "OPTIONS",
+                        .path = "/",
+                        .headers = {{"Access-Control-Request-Method", "PUT"}}};
   const absl::Time start = absl::Now();
   absl::StatusOr<Decision> decision = client->Check(preflight);
   const absl::Duration took = absl::Now() - start;
@@ -301,11 +310,11 @@ TEST(ClientTls, TalksToATlsDataPortWithAClientCertificate) {
   Pki pki = MakePki(dir);
   std::string db = dir.File("tls.db");
   std::string token = CreateToken(db, "admin");
-  auto corsd = CorsdProcess::Start({.db = db,
-                                    .dir = dir.path(),
-                                    .extra_args = {"--tls-cert", pki.server_cert, "--tls-key",
-                                                   pki.server_key, "--tls-client-ca",
-                                                   pki.ca_cert}});
+  auto corsd =
+      CorsdProcess::Start({.db = db,
+                           .dir = dir.path(),
+                           .extra_args = {"--tls-cert", pki.server_cert, "--tls-key",
+                                          pki.server_key, "--tls-client-ca", pki.ca_cert}});
   ASSERT_NE(corsd, nullptr);
   ASSERT_TRUE(corsd->CreateTenant(token, "shop").ok());
   ClientOptions options;
@@ -328,7 +337,8 @@ TEST(ClientTls, TalksToATlsDataPortWithAClientCertificate) {
   options.tls_key_pem.clear();
   auto anonymous = Client::Create(options);
   ASSERT_TRUE(anonymous.ok());
-  decision = (*anonymous)->Check({.tenant = "shop", .origin = "https://a.example", .method = "GET"});
+  decision =
+      (*anonymous)->Check({.tenant = "shop", .origin = "https://a.example", .method = "GET"});
   ASSERT_TRUE(decision.ok());
   EXPECT_EQ(decision->source, Decision::Source::kFailClosed);
   client->reset();

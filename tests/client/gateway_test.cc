@@ -11,13 +11,12 @@ namespace {
 using ::testing::ElementsAre;
 
 TEST(CorsRequestFromHttp, KeepsWhatCorsdNeeds) {
-  CorsRequest r = CorsRequestFromHttp(
-      "OPTIONS", "/api/items?secret=1", "shop.example.com",
-      {{"Origin", "https://app.example.com"},
-       {"Access-Control-Request-Method", "PUT"},
-       {"access-control-request-headers", "content-type"},
-       {"Cookie", "session=abc"},
-       {"User-Agent", "x"}});
+  CorsRequest r = CorsRequestFromHttp("OPTIONS", "/api/items?secret=1", "shop.example.com",
+                                      {{"Origin", "https://app.example.com"},
+                                       {"Access-Control-Request-Method", "PUT"},
+                                       {"access-control-request-headers", "content-type"},
+                                       {"Cookie", "session=abc"},
+                                       {"User-Agent", "x"}});
   EXPECT_EQ(r.method, "OPTIONS");
   EXPECT_EQ(r.path, "/api/items");
   EXPECT_EQ(r.host, "shop.example.com");
@@ -26,7 +25,8 @@ TEST(CorsRequestFromHttp, KeepsWhatCorsdNeeds) {
                                      HttpHeader{"access-control-request-headers", "content-type"}));
   // Two Origin headers never come from a browser; corsd sees them joined and
   // rejects the result as malformed.
-  EXPECT_EQ(CorsRequestFromHttp("GET", "/", "h", {{"origin", "https://a.com"}, {"Origin", "https://b.com"}})
+  EXPECT_EQ(CorsRequestFromHttp("GET", "/", "h",
+                                {{"origin", "https://a.com"}, {"Origin", "https://b.com"}})
                 .origin,
             "https://a.com, https://b.com");
 }
@@ -69,9 +69,10 @@ TEST(ApplyDecisionHeaders, CorsdWinsAndVaryMerges) {
                                       {"Vary", "Accept-Encoding"},
                                       {"vary", "Accept"}};
   ApplyDecisionHeaders(decision, &response);
-  EXPECT_THAT(response, ElementsAre(HttpHeader{"Content-Type", "application/json"},
-                                    HttpHeader{"Access-Control-Allow-Origin", "https://app.example.com"},
-                                    HttpHeader{"Vary", "Accept-Encoding, Accept, Origin"}));
+  EXPECT_THAT(response,
+              ElementsAre(HttpHeader{"Content-Type", "application/json"},
+                          HttpHeader{"Access-Control-Allow-Origin", "https://app.example.com"},
+                          HttpHeader{"Vary", "Accept-Encoding, Accept, Origin"}));
 }
 
 // corsd is authoritative: on a DENY (no CORS headers but Vary) the upstream's

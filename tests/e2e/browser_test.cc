@@ -156,7 +156,8 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
     }
     gateway_ = std::make_unique<Subprocess>(gateway_args, dir_.File("gateway.log"));
     // Pages served from two loopback origins: one the policy allows, one not.
-    const std::string page = absl::StrReplaceAll(kPage, {{"GATEWAY_PORT", std::to_string(gateway_port_)}});
+    const std::string page =
+        absl::StrReplaceAll(kPage, {{"GATEWAY_PORT", std::to_string(gateway_port_)}});
     for (httplib::Server* server : {&page_server_, &other_server_}) {
       server->Get("/index.html", [page](const httplib::Request&, httplib::Response& res) {
         res.set_content(page, "text/html");
@@ -249,7 +250,8 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
     driver_->Navigate("http://127.0.0.1:" + std::to_string(port) + "/index.html");
     json result = driver_->ExecuteAsync(
         "const done = arguments[arguments.length - 1];"
-        "window.runCases(" + json(cases).dump() + ").then(r => done(JSON.stringify(r)));");
+        "window.runCases(" +
+        json(cases).dump() + ").then(r => done(JSON.stringify(r)));");
     // The same results, as recorded in the DOM.
     json dom = driver_->Execute("return document.getElementById('results').textContent;");
     EXPECT_EQ(result, dom);

@@ -167,9 +167,9 @@ TEST_P(DecisionTable, ExplainsEveryAnswer) {
   Decide(*Policies().at(c.policy), request, DecideOptions{.explain = true}, &explained);
 
   EXPECT_TRUE(plain.explanation.empty());
-  EXPECT_TRUE(absl::EndsWith(explained.explanation,
-                             absl::StrCat(" -> ", VerdictName(explained.verdict), " ",
-                                          ReasonName(explained.reason))))
+  EXPECT_TRUE(absl::EndsWith(
+      explained.explanation,
+      absl::StrCat(" -> ", VerdictName(explained.verdict), " ", ReasonName(explained.reason))))
       << explained.explanation;
   EXPECT_EQ(explained.explanation.find_first_of(std::string("\r\n\0", 3)), std::string::npos);
   // Explaining never changes the answer.

@@ -27,8 +27,8 @@ struct ValidationCase {
   std::string name;
   std::function<void(RuleSpec&)> edit;  // applied to a valid base rule
   Severity severity;
-  std::string field;      // expected field path
-  std::string message;    // expected substring of the description
+  std::string field;    // expected field path
+  std::string message;  // expected substring of the description
 };
 
 std::ostream& operator<<(std::ostream& os, const ValidationCase& c) { return os << c.name; }

@@ -1,10 +1,11 @@
 // Browser origin serialization, spelling by spelling.
+#include "service/engine/serialized_origin.h"
+
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
-#include "service/engine/serialized_origin.h"
 
 namespace corsd::engine {
 namespace {
@@ -35,8 +36,7 @@ INSTANTIATE_TEST_SUITE_P(
     Spellings, SerializedOriginTest,
     ::testing::Values(
         OriginCase{"https://example.com", OriginProblem::kNone, "example.com"},
-        OriginCase{"https://a.b.example.com:8443", OriginProblem::kNone, "a.b.example.com",
-                   "8443"},
+        OriginCase{"https://a.b.example.com:8443", OriginProblem::kNone, "a.b.example.com", "8443"},
         OriginCase{"http://localhost:3000", OriginProblem::kNone, "localhost", "3000"},
         OriginCase{"http://127.0.0.1", OriginProblem::kNone, "127.0.0.1"},
         OriginCase{"http://[::1]:8080", OriginProblem::kNone, "[::1]", "8080"},
@@ -45,8 +45,7 @@ INSTANTIATE_TEST_SUITE_P(
         OriginCase{"http://[1:0:0:2::3]", OriginProblem::kNone, "[1:0:0:2::3]"},
         OriginCase{"http://[1::2:0:0:3]", OriginProblem::kNone, "[1::2:0:0:3]"},
         OriginCase{"http://[1:0:2:3:4:5:6:7]", OriginProblem::kNone, "[1:0:2:3:4:5:6:7]"},
-        OriginCase{"https://xn--bcher-kva.example", OriginProblem::kNone,
-                   "xn--bcher-kva.example"},
+        OriginCase{"https://xn--bcher-kva.example", OriginProblem::kNone, "xn--bcher-kva.example"},
         OriginCase{"https://under_score.example", OriginProblem::kNone, "under_score.example"},
         OriginCase{"https://example.com.", OriginProblem::kNone, "example.com."},
         OriginCase{"ws://example.com:8080", OriginProblem::kNone, "example.com", "8080"},

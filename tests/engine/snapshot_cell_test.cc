@@ -1,13 +1,14 @@
 // SnapshotCell under concurrent readers and a writer: readers always see a
 // complete snapshot, see versions in publication order, and catch up with the
 // final one; old snapshots are freed once no thread holds them.
+#include "service/engine/snapshot_cell.h"
+
 #include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "service/engine/snapshot_cell.h"
 
 namespace corsd::engine {
 namespace {

@@ -22,8 +22,8 @@ std::shared_ptr<const corsd::engine::CompiledPolicy> FixedPolicy() {
   corsd::engine::PolicySpec spec;
   corsd::engine::RuleSpec& api = spec.rules.emplace_back();
   api.path_prefix = "/api";
-  api.allowed_origins = {"https://app.example.com", "https://*.example.com",
-                         "http://localhost:*", "null"};
+  api.allowed_origins = {"https://app.example.com", "https://*.example.com", "http://localhost:*",
+                         "null"};
   api.allowed_methods = {"GET", "PUT", "PATCH"};
   api.allowed_headers = {"content-type", "x-trace", "authorization"};
   api.exposed_headers = {"x-request-id"};
@@ -43,8 +43,8 @@ std::shared_ptr<const corsd::engine::CompiledPolicy> FixedPolicy() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const auto* const policy = new std::shared_ptr<const corsd::engine::CompiledPolicy>(
-      FixedPolicy());
+  static const auto* const policy =
+      new std::shared_ptr<const corsd::engine::CompiledPolicy>(FixedPolicy());
   corsd::v1::CheckRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
 

@@ -20,10 +20,10 @@ namespace {
 // Random strings rarely form valid origins or tokens, so half of the time
 // the fuzzer picks from known-good values and lets mutation do the rest.
 constexpr const char* kOrigins[] = {
-    "https://app.example.com", "https://*.example.com", "http://localhost:*", "*", "null",
+    "https://app.example.com", "https://*.example.com",   "http://localhost:*",   "*", "null",
     "http://[::1]:8080",       "https://a.b.example.com", "http://localhost:3000"};
-constexpr const char* kTokens[] = {"PUT", "*", "x-trace", "authorization", "content-type",
-                                   "PATCH", "GET"};
+constexpr const char* kTokens[] = {"PUT",          "*",     "x-trace", "authorization",
+                                   "content-type", "PATCH", "GET"};
 
 template <size_t N>
 std::string Pick(FuzzedDataProvider& in, const char* const (&known)[N]) {

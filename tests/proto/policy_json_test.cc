@@ -52,10 +52,10 @@ TEST(PolicyJson, UsesLowerCamelCaseFieldNames) {
 
 TEST(PolicyJson, AcceptsProtoFieldNamesToo) {
   corsd::v1::Policy parsed;
-  ASSERT_TRUE(JsonStringToMessage(
-                  R"({"rules":[{"path_prefix":"/x","allowed_origins":["https://a.example"]}]})",
-                  &parsed)
-                  .ok());
+  ASSERT_TRUE(
+      JsonStringToMessage(
+          R"({"rules":[{"path_prefix":"/x","allowed_origins":["https://a.example"]}]})", &parsed)
+          .ok());
   ASSERT_EQ(parsed.rules_size(), 1);
   EXPECT_EQ(parsed.rules(0).path_prefix(), "/x");
   EXPECT_EQ(parsed.rules(0).allowed_origins(0), "https://a.example");

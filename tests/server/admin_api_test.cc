@@ -15,7 +15,8 @@ class AdminApiTest : public ServerTest {};
 
 TEST_F(AdminApiTest, TenantLifecycle) {
   v1::Tenant created;
-  ASSERT_TRUE(CreateTenant("shop", {"Shop.Example.com", "shop.example.com:8443"}, "", &created).ok());
+  ASSERT_TRUE(
+      CreateTenant("shop", {"Shop.Example.com", "shop.example.com:8443"}, "", &created).ok());
   EXPECT_EQ(created.name(), "shop");
   EXPECT_THAT(created.hosts(), ElementsAre("shop.example.com", "shop.example.com:8443"));
   EXPECT_GT(created.created_at().seconds(), 0);
@@ -44,8 +45,7 @@ TEST_F(AdminApiTest, TenantLifecycle) {
     v1::GetTenantRequest request;
     request.set_name("nope");
     v1::Tenant got;
-    EXPECT_EQ(admin_->GetTenant(&context, request, &got).error_code(),
-              grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(admin_->GetTenant(&context, request, &got).error_code(), grpc::StatusCode::NOT_FOUND);
   }
   {
     grpc::ClientContext context;
@@ -202,7 +202,8 @@ TEST_F(AdminApiTest, InvalidPolicyListsEveryViolationAndStoresNothing) {
 TEST_F(AdminApiTest, HugeInvalidPolicyStillGetsACleanStatus) {
   ASSERT_TRUE(CreateTenant("shop").ok());
   std::string origins;
-  for (int i = 0; i < 5000; ++i) origins += (i ? "," : "") + std::string("\"HTTPS://BAD") + std::to_string(i) + ".COM\"";
+  for (int i = 0; i < 5000; ++i)
+    origins += (i ? "," : "") + std::string("\"HTTPS://BAD") + std::to_string(i) + ".COM\"";
   grpc::Status status = PutPolicy("shop", R"({"rules":[{"allowedOrigins":[)" + origins + "]}]}");
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("5000 violations"));
@@ -244,8 +245,7 @@ TEST_F(AdminApiTest, RollbackCreatesANewRevisionWithOldContent) {
     EXPECT_EQ(version.policy().rules(0).allowed_origins(0), "https://app.example.com");
     EXPECT_EQ(version.comment(), "rollback to revision 1");
   }
-  for (auto [to, expected, code] :
-       std::vector<std::tuple<int64_t, int64_t, grpc::StatusCode>>{
+  for (auto [to, expected, code] : std::vector<std::tuple<int64_t, int64_t, grpc::StatusCode>>{
            {9, 3, grpc::StatusCode::NOT_FOUND},
            {1, 2, grpc::StatusCode::ABORTED},
            {0, 3, grpc::StatusCode::INVALID_ARGUMENT}}) {

@@ -111,10 +111,12 @@ TEST_F(CheckTest, ResolvesTenantFromHost) {
 
 TEST_F(CheckTest, PathRulesSelectByLongestPrefix) {
   v1::CheckResponse response;
-  ASSERT_TRUE(Check(Request("shop", "https://anyone.example", "GET", "/public/logo.png"), &response).ok());
+  ASSERT_TRUE(
+      Check(Request("shop", "https://anyone.example", "GET", "/public/logo.png"), &response).ok());
   EXPECT_EQ(response.verdict(), v1::ALLOW);
   EXPECT_EQ(HeaderValue(response, "Access-Control-Allow-Origin"), "*");
-  ASSERT_TRUE(Check(Request("shop", "https://anyone.example", "GET", "/publication"), &response).ok());
+  ASSERT_TRUE(
+      Check(Request("shop", "https://anyone.example", "GET", "/publication"), &response).ok());
   EXPECT_EQ(response.verdict(), v1::DENY);
 }
 
@@ -182,8 +184,8 @@ TEST_F(CheckTest, InvalidUtf8IsACleanInvalidArgument) {
   grpc::Slice slice(bytes);
   in = grpc::ByteBuffer(&slice, 1);
 
-  grpc::GenericStub generic(grpc::CreateChannel(corsd_->data_address(),
-                                                grpc::InsecureChannelCredentials()));
+  grpc::GenericStub generic(
+      grpc::CreateChannel(corsd_->data_address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   grpc::ByteBuffer out;

@@ -2,9 +2,10 @@
 // being acknowledged, restart it on the same file, and find each
 // acknowledged revision intact, the history without gaps and the database
 // passing PRAGMA integrity_check.
+#include <signal.h>
+
 #include <atomic>
 #include <map>
-#include <signal.h>
 
 #include "gmock/gmock.h"
 #include "service/store/sqlite_connection.h"

@@ -2,8 +2,8 @@
 // rolling restart), or, in the PostgreSQL pass, one database (replicas). A
 // write through one is served, and watched, on the other.
 #include "gmock/gmock.h"
-#include "tests/support/server_fixture.h"
 #include "tests/server/watcher.h"
+#include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
 namespace {
@@ -104,8 +104,8 @@ TEST_F(TwoProcessesTest, ConcurrentWritersOnBothProcessesLoseNothing) {
           successes.fetch_add(1);
           ++i;
         } else {
-          EXPECT_THAT(put.status.error_code(), ::testing::AnyOf(grpc::StatusCode::ABORTED,
-                                                                grpc::StatusCode::UNAVAILABLE))
+          EXPECT_THAT(put.status.error_code(),
+                      ::testing::AnyOf(grpc::StatusCode::ABORTED, grpc::StatusCode::UNAVAILABLE))
               << put.status.error_message();
         }
       }

@@ -6,17 +6,17 @@
 #include "gmock/gmock.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "service/store/sqlite_connection.h"
-#include "tests/support/server_fixture.h"
 #include "tests/server/watcher.h"
 #include "tests/support/pki.h"
+#include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::IsSupersetOf;
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
+using ::testing::HasSubstr;
+using ::testing::IsSupersetOf;
 
 class OperationsTest : public ServerTest {
  protected:
@@ -27,7 +27,8 @@ class OperationsTest : public ServerTest {
     request.set_service(service);
     HealthCheckResponse response;
     grpc::Status status = corsd_->HealthStub(port)->Check(&context, request, &response);
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND) return HealthCheckResponse::SERVICE_UNKNOWN;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND)
+      return HealthCheckResponse::SERVICE_UNKNOWN;
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.status();
   }
@@ -56,12 +57,14 @@ TEST_F(OperationsTest, HealthOnBothPorts) {
   EXPECT_EQ(Health(corsd_->data_port(), ""), HealthCheckResponse::SERVING);
   EXPECT_EQ(Health(corsd_->data_port(), "corsd.v1.CorsDecision"), HealthCheckResponse::SERVING);
   EXPECT_EQ(Health(corsd_->admin_port(), "corsd.v1.CorsAdmin"), HealthCheckResponse::SERVING);
-  EXPECT_EQ(Health(corsd_->data_port(), "corsd.v1.CorsAdmin"), HealthCheckResponse::SERVICE_UNKNOWN);
+  EXPECT_EQ(Health(corsd_->data_port(), "corsd.v1.CorsAdmin"),
+            HealthCheckResponse::SERVICE_UNKNOWN);
 }
 
 TEST_F(OperationsTest, ReflectionDescribesEachPort) {
   std::vector<std::string> data = ReflectedServices(corsd_->data_port());
-  EXPECT_THAT(data, IsSupersetOf({"corsd.v1.CorsDecision", "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_THAT(data,
+              IsSupersetOf({"corsd.v1.CorsDecision", "grpc.reflection.v1alpha.ServerReflection"}));
   EXPECT_THAT(data, ::testing::Not(::testing::Contains("corsd.v1.CorsAdmin")));
   std::vector<std::string> admin = ReflectedServices(corsd_->admin_port());
   EXPECT_THAT(admin, IsSupersetOf({"corsd.v1.CorsAdmin"}));
@@ -158,8 +161,7 @@ TEST(CorsdCommands, MigrateIsIdempotentAndHonoursCorsdDb) {
       RunProgram({BinaryDir() + "/corsd", "migrate"}, "", {{"CORSD_DB", dir.File("m.db")}});
   EXPECT_EQ(first.exit_code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr("applied 0001_init"));
-  ProgramResult again =
-      RunProgram({BinaryDir() + "/corsd", "migrate", "--db", dir.File("m.db")});
+  ProgramResult again = RunProgram({BinaryDir() + "/corsd", "migrate", "--db", dir.File("m.db")});
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_THAT(again.out, HasSubstr("up to date"));
 }
@@ -184,10 +186,9 @@ TEST(CorsdCommands, ServeReportsPortsInUse) {
   std::string db = dir.File("p.db");
   auto first = CorsdProcess::Start({.db = db, .dir = dir.path(), .name = "first"});
   ASSERT_NE(first, nullptr);
-  ProgramResult second = RunProgram(
-      {BinaryDir() + "/corsd", "serve", "--db", db, "--listen", first->data_address(),
-       "--admin-listen", "127.0.0.1:0"},
-      "", {}, absl::Seconds(20));
+  ProgramResult second = RunProgram({BinaryDir() + "/corsd", "serve", "--db", db, "--listen",
+                                     first->data_address(), "--admin-listen", "127.0.0.1:0"},
+                                    "", {}, absl::Seconds(20));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.err, HasSubstr("cannot listen on " + first->data_address()));
   EXPECT_EQ(first->Stop(), 0);
@@ -218,8 +219,8 @@ grpc::StatusCode TlsCheck(int port, const std::string& ca, const std::string& ce
 }
 
 grpc::StatusCode PlaintextCheck(int port) {
-  auto stub = v1::CorsDecision::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto stub = v1::CorsDecision::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
   v1::CheckRequest request;

@@ -17,9 +17,9 @@
 namespace corsd::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
+using ::testing::HasSubstr;
 
 class ReplicasTest : public ::testing::Test {
  protected:
@@ -39,9 +39,8 @@ class ReplicasTest : public ::testing::Test {
     replicas_.resize(3);
     for (int i = 0; i < 3; ++i) {
       starting.emplace_back([this, i] {
-        replicas_[i] = CorsdProcess::Start({.store_url = url_,
-                                            .dir = dir_.path(),
-                                            .name = "replica" + std::to_string(i)});
+        replicas_[i] = CorsdProcess::Start(
+            {.store_url = url_, .dir = dir_.path(), .name = "replica" + std::to_string(i)});
       });
     }
     for (auto& t : starting) t.join();
@@ -124,7 +123,8 @@ class ReplicasTest : public ::testing::Test {
 TEST_F(ReplicasTest, WritesPropagateAndOutagesAreSurvived) {
   ASSERT_TRUE(replicas_[0]->CreateTenant(token_, "shop").ok());
   auto watch_stub = replicas_[2]->AdminStub();
-  auto watcher = std::make_unique<Watcher>(watch_stub.get(), token_, std::vector<std::string>{"shop"});
+  auto watcher =
+      std::make_unique<Watcher>(watch_stub.get(), token_, std::vector<std::string>{"shop"});
 
   // A write through replica 0 is served by 1 and 2 within a second.
   v1::PolicyVersion first;

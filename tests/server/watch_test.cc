@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "gmock/gmock.h"
-#include "tests/support/server_fixture.h"
 #include "tests/server/watcher.h"
+#include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
 namespace {
@@ -148,8 +148,8 @@ TEST_F(WatchTest, StalledWatcherIsEndedAndNeverBlocksWriters) {
   args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto slow_admin = v1::CorsAdmin::NewStub(grpc::CreateCustomChannel(
-      corsd_->admin_address(), grpc::InsecureChannelCredentials(), args));
+  auto slow_admin = v1::CorsAdmin::NewStub(
+      grpc::CreateCustomChannel(corsd_->admin_address(), grpc::InsecureChannelCredentials(), args));
   grpc::ClientContext context;
   Authorize(&context, admin_token_, absl::Seconds(120));
   auto stalled = slow_admin->WatchPolicies(&context, v1::WatchPoliciesRequest());

@@ -27,7 +27,8 @@ class Watcher {
         const auto& metadata = context_.GetServerInitialMetadata();
         auto it = metadata.find("corsd-initial-events");
         absl::MutexLock lock(&mu_);
-        if (it != metadata.end()) initial_events_ = std::string(it->second.data(), it->second.size());
+        if (it != metadata.end())
+          initial_events_ = std::string(it->second.data(), it->second.size());
       }
       v1::PolicyEvent event;
       while (reader_->Read(&event)) {

@@ -15,8 +15,9 @@ TEST(TenantNames, FollowTheContract) {
        std::vector<std::string>{"a", "shop", "shop-eu-1", "0day", std::string(63, 'a')}) {
     EXPECT_TRUE(ValidateTenantName(ok).ok()) << ok;
   }
-  for (const std::string& bad : std::vector<std::string>{"", "-shop", "Shop", "shop_eu", "shop.eu", "sh op", std::string(64, 'a'),
-                          std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "-shop", "Shop", "shop_eu", "shop.eu", "sh op",
+                                std::string(64, 'a'), std::string("a\0b", 3)}) {
     EXPECT_EQ(ValidateTenantName(bad).code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }
@@ -30,8 +31,8 @@ TEST(TenantHosts, NormalizedLowercaseSortedUnique) {
 }
 
 TEST(TenantHosts, EveryBadHostIsNamed) {
-  auto hosts = NormalizeHosts({"ok.example", "bad host", "x.example:99999", "https://a.example",
-                               "a..b", "[zz]"});
+  auto hosts = NormalizeHosts(
+      {"ok.example", "bad host", "x.example:99999", "https://a.example", "a..b", "[zz]"});
   ASSERT_EQ(hosts.status().code(), absl::StatusCode::kInvalidArgument);
   for (const char* field : {"hosts[1]", "hosts[2]", "hosts[3]", "hosts[4]", "hosts[5]"}) {
     EXPECT_THAT(hosts.status().message(), HasSubstr(field));
@@ -45,8 +46,7 @@ TEST(ApiToken, SecretsAreLongRandomAndUrlSafe) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.rfind("corsd_", 0), 0u);
   EXPECT_GE(a.size() - 6, 43u);  // 256 bits in base64
-  EXPECT_EQ(a.find_first_not_of(
-                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"),
+  EXPECT_EQ(a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"),
             std::string::npos);
   EXPECT_EQ(HashTokenSecret("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -57,8 +57,7 @@ TEST(PageTokens, RoundTripAndRejectForeignTokens) {
   EXPECT_EQ(*DecodePageToken("tenants", token), "shop");
   EXPECT_EQ(*DecodePageToken("tenants", ""), "");
   EXPECT_EQ(DecodePageToken("audit/", token).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(DecodePageToken("tenants", "!!!").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodePageToken("tenants", "!!!").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(*EffectivePageSize(0), kDefaultPageSize);
   EXPECT_EQ(*EffectivePageSize(5000), kMaxPageSize);
   EXPECT_EQ(EffectivePageSize(-3).status().code(), absl::StatusCode::kInvalidArgument);

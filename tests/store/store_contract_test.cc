@@ -185,8 +185,8 @@ TEST_P(StoreContract, DeleteRemovesTenantHostsAndHistoryButKeepsAudit) {
   ASSERT_TRUE(audit.ok());
   std::vector<std::string> actions;
   for (const AuditRecord& e : audit->items) actions.push_back(e.action);
-  EXPECT_THAT(actions,
-              ElementsAre("PutPolicy", "CreateTenant", "DeleteTenant", "PutPolicy", "CreateTenant"));
+  EXPECT_THAT(actions, ElementsAre("PutPolicy", "CreateTenant", "DeleteTenant", "PutPolicy",
+                                   "CreateTenant"));
 }
 
 TEST_P(StoreContract, AuditRecordsEveryWriteWithActor) {

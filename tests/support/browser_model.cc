@@ -30,8 +30,8 @@ std::optional<std::vector<std::string>> ExtractList(const HeaderList& headers,
       item = absl::StripAsciiWhitespace(item);
       if (item.empty()) return std::nullopt;
       for (char c : item) {
-        if (c <= ' ' || c >= 0x7f || absl::string_view("\"(),/:;<=>?@[\\]{}").find(c) !=
-                                          absl::string_view::npos) {
+        if (c <= ' ' || c >= 0x7f ||
+            absl::string_view("\"(),/:;<=>?@[\\]{}").find(c) != absl::string_view::npos) {
           return std::nullopt;
         }
       }

@@ -14,11 +14,11 @@ namespace corsd::testing {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct BrowserRequest {
-  std::string origin;                     // serialized request origin
-  std::string method;                     // the method the page wants to use
+  std::string origin;                       // serialized request origin
+  std::string method;                       // the method the page wants to use
   std::vector<std::string> unsafe_headers;  // CORS-unsafe request-header names
-  bool include_credentials = false;       // credentials mode "include"
-  bool private_network = false;           // target is on a more private network
+  bool include_credentials = false;         // credentials mode "include"
+  bool private_network = false;             // target is on a more private network
 };
 
 // Fetch "CORS check": would the browser expose a response carrying `headers`?

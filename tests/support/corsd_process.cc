@@ -101,8 +101,8 @@ void CorsdProcess::Kill() {
 
 std::string CreateToken(const std::string& db, const std::string& role, const std::string& tenant,
                         const std::string& label) {
-  std::vector<std::string> argv = {BinaryDir() + "/corsd", "token", "create", "--db", db,
-                                   "--role", role};
+  std::vector<std::string> argv = {
+      BinaryDir() + "/corsd", "token", "create", "--db", db, "--role", role};
   if (!tenant.empty()) argv.insert(argv.end(), {"--tenant", tenant});
   if (!label.empty()) argv.insert(argv.end(), {"--name", label});
   ProgramResult result = RunProgram(argv);

@@ -27,13 +27,13 @@
 namespace corsd::testing {
 
 struct CorsdOptions {
-  std::string db;     // --db (SQLite); ignored when store_url is set
+  std::string db;         // --db (SQLite); ignored when store_url is set
   std::string store_url;  // --store postgres://...
-  std::string dir;    // where the ready file and log go
+  std::string dir;        // where the ready file and log go
   std::vector<std::string> extra_args;
   std::map<std::string, std::string> env;
-  std::string name = "corsd";  // distinguishes logs of several servers in one dir
-  std::string data_listen = "127.0.0.1:0";   // fixed ports let clients reconnect
+  std::string name = "corsd";               // distinguishes logs of several servers in one dir
+  std::string data_listen = "127.0.0.1:0";  // fixed ports let clients reconnect
   std::string admin_listen = "127.0.0.1:0";
 };
 

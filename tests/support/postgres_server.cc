@@ -1,6 +1,5 @@
 #include "tests/support/postgres_server.h"
 
-#include <pqxx/pqxx>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <pqxx/pqxx>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -88,8 +88,8 @@ bool PostgresServer::StartServer() {
   // fsync off: these servers hold throwaway test data, and speed matters on
   // two cores. (Durability of acknowledged writes is PostgreSQL's promise;
   // corsd's own durability tests run on SQLite.)
-  return Run({absl::StrCat(kBin, "/pg_ctl"), "-D", dir_ + "/data", "-l", dir_ + "/server.log",
-              "-w", "-t", "60", "-o",
+  return Run({absl::StrCat(kBin, "/pg_ctl"), "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w",
+              "-t", "60", "-o",
               absl::StrCat("-p ", port_, " -k ", dir_,
                            " -c listen_addresses=127.0.0.1 -c fsync=off -c "
                            "synchronous_commit=off -c full_page_writes=off -c max_connections=200"),
@@ -132,9 +132,9 @@ PostgresServer* SharedPostgres(std::string* error) {
     // The server the ctest fixture started, if there is one; otherwise
     // (a test binary run by hand) a private one.
     std::string dir(absl::StripAsciiWhitespace(ReadFileOrEmpty(CORSD_TEST_POSTGRES_FILE)));
-    std::unique_ptr<PostgresServer> server =
-        !dir.empty() && std::filesystem::exists(dir + "/port") ? PostgresServer::Attach(dir, &why)
-                                                                 : PostgresServer::Start(&why);
+    std::unique_ptr<PostgresServer> server = !dir.empty() && std::filesystem::exists(dir + "/port")
+                                                 ? PostgresServer::Attach(dir, &why)
+                                                 : PostgresServer::Start(&why);
     if (server == nullptr) std::cerr << "PostgreSQL for tests: " << why << "\n";
     return server;
   }();

@@ -55,7 +55,8 @@ CorsdOptions TestStore::Options(const std::string& dir, std::vector<std::string>
 }
 
 std::unique_ptr<store::PolicyStore> TestStore::OpenDirect() const {
-  auto opened = postgres() ? store::OpenPostgresStore(url_, {}) : store::OpenSqliteStore(db_path_, {});
+  auto opened =
+      postgres() ? store::OpenPostgresStore(url_, {}) : store::OpenSqliteStore(db_path_, {});
   EXPECT_TRUE(opened.ok()) << opened.status();
   return opened.ok() ? std::move(*opened) : nullptr;
 }

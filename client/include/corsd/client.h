@@ -79,11 +79,11 @@ struct HttpHeader {
 
 // One incoming HTTP request, as much of it as corsd needs.
 struct CorsRequest {
-  std::string tenant;   // empty: corsd resolves it from `host`
-  std::string host;     // Host / :authority
-  std::string origin;   // Origin header; empty = none
+  std::string tenant;  // empty: corsd resolves it from `host`
+  std::string host;    // Host / :authority
+  std::string origin;  // Origin header; empty = none
   std::string method;
-  std::string path;     // without query (a '?' or '#' ends it anyway)
+  std::string path;                 // without query (a '?' or '#' ends it anyway)
   std::vector<HttpHeader> headers;  // at least the Access-Control-Request-* ones
   bool explain = false;
 };
@@ -132,7 +132,7 @@ struct Decision {
   RequestKind kind = RequestKind::kUnspecified;
   Reason reason = Reason::kUnspecified;
   std::vector<HttpHeader> response_headers;  // add these (Vary included)
-  bool respond_now = false;  // preflight: answer with http_status, do not forward
+  bool respond_now = false;                  // preflight: answer with http_status, do not forward
   int http_status = 0;
   int64_t policy_revision = 0;
   std::string tenant;
@@ -243,11 +243,11 @@ struct ClientOptions {
 // it, it can stop using local evaluation while stale and fall back to remote
 // Check (construct a second client with local_evaluation = false).
 struct LocalPolicyStatus {
-  bool watching = false;    // a watch stream is configured
-  bool connected = false;   // currently connected and holding the full state
-  absl::Time synced_at = absl::InfinitePast();       // last time the state was complete
+  bool watching = false;                        // a watch stream is configured
+  bool connected = false;                       // currently connected and holding the full state
+  absl::Time synced_at = absl::InfinitePast();  // last time the state was complete
   absl::Duration staleness = absl::InfiniteDuration();  // 0 while connected
-  std::map<std::string, int64_t> revisions;  // tenant -> policy revision held
+  std::map<std::string, int64_t> revisions;             // tenant -> policy revision held
 };
 
 // `status` in the Prometheus text exposition format, ready to append to a
