@@ -1,6 +1,7 @@
 #include "service/engine/snapshot_cell.h"
 
 #include <array>
+#include <cassert>
 #include <vector>
 
 namespace corsd::engine {
@@ -43,6 +44,11 @@ void Refill(ThreadSlot* slot, std::shared_ptr<const void> value) {
 SnapshotPin::SnapshotPin() { ++pins_held; }
 
 SnapshotPin::~SnapshotPin() {
+  // Zero here means the pin was made on another thread (a contract
+  // violation): never wrap the counter, which would keep every snapshot this
+  // thread reads from then on.
+  assert(pins_held > 0 && "SnapshotPin destroyed on another thread than it was made on");
+  if (pins_held == 0) return;
   if (--pins_held == 0 && keeping) {
     kept_for_pins.clear();
     keeping = false;
