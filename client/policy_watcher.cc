@@ -6,12 +6,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "service/convert/policy_convert.h"
+#include "service/convert/wire_metadata.h"
 #include "service/engine/policy_compiler.h"
 
 namespace corsd::client_internal {
 namespace {
 
-constexpr char kInitialEventsMetadata[] = "corsd-initial-events";
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 
 }  // namespace

@@ -13,7 +13,8 @@
 //
 //   PolicySync sync(store, &registry, &hub, &metrics, hooks);
 //   RETURN_IF_ERROR(sync.LoadAll());
-//   sync.StartPolling(absl::Milliseconds(100));
+//   sync.StartPolling(/*poll_interval=*/absl::Milliseconds(20),
+//                     /*resync_interval=*/absl::Seconds(5));
 //   ... sync.CatchUp();   // after a local write
 //   sync.Stop();
 #ifndef CORSD_SERVICE_SERVER_POLICY_SYNC_H_

@@ -15,14 +15,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "corsd/v1/corsd.pb.h"
+#include "service/convert/wire_metadata.h"
 #include "service/server/watch_hub.h"
 
 namespace corsd::server {
-
-// Initial metadata of a WatchPolicies stream: how many of the first events
-// are the initial state. A client that reconnects uses it to know when it
-// holds the complete current state (and can forget tenants that vanished).
-inline constexpr char kInitialEventsMetadata[] = "corsd-initial-events";
 
 // Writes serialized corsd.v1.PolicyEvent messages (see WatchEvent).
 class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {

@@ -2,9 +2,9 @@
 // history of every tenant's policy, the audit log, API tokens, and a change
 // feed that lets every process sharing the store follow each commit.
 //
-// Two implementations share this interface and one test suite:
-// SqlitePolicyStore (embedded, the default) and PostgresPolicyStore (shared by
-// many replicas). Every method is thread-safe and every write is one
+// One implementation, SqlPolicyStore, serves it over two SQL drivers:
+// SQLite (embedded, the default) and PostgreSQL (shared by many replicas);
+// one contract test suite runs on both. Every method is thread-safe and every write is one
 // transaction that is durable when the method returns OK; a write also
 // appends its audit event and change-feed row in that same transaction.
 //

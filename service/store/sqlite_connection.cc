@@ -163,20 +163,4 @@ absl::StatusOr<int64_t> SqliteConnection::DataVersion() {
 
 int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
-SqliteTransaction::SqliteTransaction(SqliteConnection* db) : db_(db) {
-  begin_status_ = db_->Execute("BEGIN IMMEDIATE");
-  open_ = begin_status_.ok();
-}
-
-SqliteTransaction::~SqliteTransaction() {
-  if (open_) db_->Execute("ROLLBACK").IgnoreError();
-}
-
-absl::Status SqliteTransaction::Commit() {
-  if (!open_) return begin_status_.ok() ? absl::FailedPreconditionError("not open") : begin_status_;
-  absl::Status status = db_->Execute("COMMIT");
-  if (status.ok()) open_ = false;
-  return status;
-}
-
 }  // namespace corsd::store

@@ -104,26 +104,6 @@ class SqliteConnection {
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
-// BEGIN IMMEDIATE ... COMMIT. Taking the write lock up front means two
-// writers never both read and then fail to upgrade; the second one waits (up
-// to the busy timeout) and then sees the first one's commit. Rolls back in the
-// destructor unless Commit() succeeded.
-class SqliteTransaction {
- public:
-  explicit SqliteTransaction(SqliteConnection* db);
-  ~SqliteTransaction();
-  SqliteTransaction(const SqliteTransaction&) = delete;
-  SqliteTransaction& operator=(const SqliteTransaction&) = delete;
-
-  const absl::Status& status() const { return begin_status_; }
-  absl::Status Commit();
-
- private:
-  SqliteConnection* db_;
-  absl::Status begin_status_;
-  bool open_ = false;
-};
-
 }  // namespace corsd::store
 
 #endif  // CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "corsd/v1/corsd.grpc.pb.h"
+#include "service/convert/wire_metadata.h"
 
 namespace corsd::testing {
 
@@ -25,7 +26,7 @@ class Watcher {
       reader_->WaitForInitialMetadata();
       {
         const auto& metadata = context_.GetServerInitialMetadata();
-        auto it = metadata.find("corsd-initial-events");
+        auto it = metadata.find(kInitialEventsMetadata);
         absl::MutexLock lock(&mu_);
         if (it != metadata.end())
           initial_events_ = std::string(it->second.data(), it->second.size());
