@@ -13,12 +13,10 @@
 namespace corsd::server {
 namespace {
 
-constexpr size_t kMaxCommentBytes = 1024;
-
 absl::Status CheckComment(const std::string& comment) {
-  if (comment.size() <= kMaxCommentBytes) return absl::OkStatus();
+  if (comment.size() <= store::kMaxCommentBytes) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      absl::StrCat("comment is longer than ", kMaxCommentBytes, " bytes"));
+      absl::StrCat("comment is longer than ", store::kMaxCommentBytes, " bytes"));
 }
 
 }  // namespace

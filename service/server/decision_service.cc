@@ -22,7 +22,8 @@ constexpr size_t kMaxHostBytes = 300;
 
 }  // namespace
 
-absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckResponse* response) {
+absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckResponse* response,
+                                     engine::Verdict* verdict, engine::Reason* reason) {
   const engine::TenantDirectory& directory = registry_->Read();
   const engine::TenantSnapshot* tenant = nullptr;
   if (!request.tenant().empty()) {
@@ -54,6 +55,8 @@ absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckR
   engine::Decide(*tenant->policy, views.request(),
                  engine::DecideOptions{.explain = request.explain()}, &decision);
   FillCheckResponse(decision, tenant->name, response);
+  *verdict = decision.verdict;
+  *reason = decision.reason;
   return absl::OkStatus();
 }
 
@@ -84,7 +87,9 @@ grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* co
           "request is not a valid corsd.v1.CheckRequest (string fields must be UTF-8)");
     }
   }
-  if (status.ok()) status = Decide(*request, response);
+  engine::Verdict verdict = engine::Verdict::kDeny;
+  engine::Reason reason = engine::Reason::kMalformedRequest;
+  if (status.ok()) status = Decide(*request, response, &verdict, &reason);
   if (!status.ok()) {
     metrics_->RecordCheckError(status.code());
     reactor->Finish(ToGrpcStatus(status));
@@ -97,8 +102,7 @@ grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* co
   response->SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
   grpc::ByteBuffer serialized(&slice, 1);
   response_bytes->Swap(&serialized);
-  metrics_->RecordCheck(static_cast<engine::Verdict>(response->verdict()),
-                        static_cast<engine::Reason>(response->reason()), absl::Now() - start);
+  metrics_->RecordCheck(verdict, reason, absl::Now() - start);
   if (log_options_.sample_every > 0) MaybeLogDecision(*request, *response);
   reactor->Finish(grpc::Status::OK);
   return reactor;

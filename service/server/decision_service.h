@@ -39,7 +39,9 @@ class DecisionService final
                                   grpc::ByteBuffer* response) override;
 
   // The decision itself, without gRPC framing.
-  absl::Status Decide(const v1::CheckRequest& request, v1::CheckResponse* response);
+  // Fills `response`; `verdict` and `reason` are the engine's, for metrics.
+  absl::Status Decide(const v1::CheckRequest& request, v1::CheckResponse* response,
+                      engine::Verdict* verdict, engine::Reason* reason);
 
  private:
   void MaybeLogDecision(const v1::CheckRequest& request, const v1::CheckResponse& response);

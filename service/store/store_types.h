@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "service/store/record_limits.h"
 
 namespace corsd::store {
 
@@ -38,12 +39,8 @@ struct PolicyRevisionRecord {
   std::string comment;
 };
 
-// Every text field of an audit row is cut to this many bytes (at a UTF-8
-// boundary, with a note of the original size) before it is stored: audit rows
-// record refused calls too, whose fields an unauthenticated caller chooses.
-// Four such fields keep a row under 5 KiB, so a page of kMaxPageSize rows
-// stays far below the admin port's message limit.
-inline constexpr size_t kMaxAuditFieldBytes = 1024;
+// `value` cut to kMaxAuditFieldBytes (record_limits.h) at a UTF-8 boundary,
+// with a note of the original size.
 std::string BoundedAuditValue(absl::string_view value);
 
 struct AuditRecord {

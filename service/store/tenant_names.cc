@@ -44,13 +44,13 @@ std::string HostProblem(absl::string_view host) {
 }  // namespace
 
 absl::Status ValidateTenantName(absl::string_view name) {
-  bool ok = !name.empty() && name.size() <= 63 &&
+  bool ok = !name.empty() && name.size() <= kMaxTenantNameBytes &&
             (absl::ascii_islower(name[0]) || absl::ascii_isdigit(name[0])) &&
             std::all_of(name.begin(), name.end(), IsNameChar);
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      "tenant name ", engine::QuoteForMessage(name),
-      " is invalid: use 1-63 lowercase letters, digits and '-', starting with a letter or "
+      "tenant name ", engine::QuoteForMessage(name), " is invalid: use 1-", kMaxTenantNameBytes,
+      " lowercase letters, digits and '-', starting with a letter or "
       "digit"));
 }
 

@@ -13,20 +13,17 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "service/store/record_limits.h"
 
 namespace corsd::store {
 
-// [a-z0-9][a-z0-9-]{0,62}
+// [a-z0-9][a-z0-9-]{0,62}: at most kMaxTenantNameBytes (record_limits.h).
 absl::Status ValidateTenantName(absl::string_view name);
 
 // Lowercases, checks and sorts hosts: a domain name, an IPv4 address or a
 // bracketed IPv6 address, each optionally with ":port". Duplicates are
 // dropped. Every bad entry is named in the error.
 absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::string>& hosts);
-
-// Descriptions and comments: at most this many bytes.
-inline constexpr size_t kMaxDescriptionBytes = 1024;
-inline constexpr size_t kMaxHostsPerTenant = 256;
 
 }  // namespace corsd::store
 

@@ -1,0 +1,26 @@
+// Limits on what the admin API stores, in one place so that handlers,
+// validation messages, docs and tests agree. (Limits on policies themselves
+// are the engine's: service/engine/limits.h.)
+#ifndef CORSD_SERVICE_STORE_RECORD_LIMITS_H_
+#define CORSD_SERVICE_STORE_RECORD_LIMITS_H_
+
+#include <cstddef>
+
+namespace corsd::store {
+
+// Tenant names: 1-63 bytes of [a-z0-9-] (a DNS label's length).
+inline constexpr size_t kMaxTenantNameBytes = 63;
+// A tenant's description and a policy revision's comment.
+inline constexpr size_t kMaxDescriptionBytes = 1024;
+inline constexpr size_t kMaxCommentBytes = 1024;
+inline constexpr size_t kMaxHostsPerTenant = 256;
+// Every text field of an audit row is cut to this many bytes (at a UTF-8
+// boundary, with a note of the original size) before it is stored: audit rows
+// record refused calls too, whose fields an unauthenticated caller chooses.
+// Four such fields keep a row under 5 KiB, so a page of kMaxPageSize rows
+// stays far below the admin port's message limit.
+inline constexpr size_t kMaxAuditFieldBytes = 1024;
+
+}  // namespace corsd::store
+
+#endif  // CORSD_SERVICE_STORE_RECORD_LIMITS_H_
