@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "admin-cli/commands.h"
+#include "admin-cli/corsctl_commands.h"
 #include "admin-cli/exit_codes.h"
 #include "admin-cli/text_table.h"
 

@@ -3,7 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "admin-cli/cli_context.h"
-#include "admin-cli/commands.h"
+#include "admin-cli/corsctl_commands.h"
 #include "admin-cli/exit_codes.h"
 #include "service/common/release_tuning.h"
 

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "admin-cli/commands.h"
+#include "admin-cli/corsctl_commands.h"
 #include "admin-cli/exit_codes.h"
 #include "admin-cli/policy_diff.h"
 #include "admin-cli/policy_file.h"

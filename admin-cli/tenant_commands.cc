@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_join.h"
-#include "admin-cli/commands.h"
+#include "admin-cli/corsctl_commands.h"
 #include "admin-cli/exit_codes.h"
 #include "admin-cli/text_table.h"
 

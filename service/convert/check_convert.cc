@@ -2,7 +2,7 @@
 
 namespace corsd {
 
-RequestHeaderViews::RequestHeaderViews(const v1::CheckRequest& request) {
+CheckRequestView::CheckRequestView(const v1::CheckRequest& request) {
   headers_.reserve(request.headers_size());
   for (const v1::Header& header : request.headers()) {
     headers_.push_back(engine::HeaderView{header.name(), header.value()});

@@ -3,7 +3,7 @@
 // evaluation both use them, which is what makes a local answer identical to a
 // remote one for the same policy revision.
 //
-//   RequestHeaderViews views(request);           // no copies of the strings
+//   CheckRequestView views(request);           // no copies of the strings
 //   engine::Decide(*policy, views.request(), options, &decision);
 //   FillCheckResponse(decision, tenant_name, &response);
 #ifndef CORSD_SERVICE_CONVERT_CHECK_CONVERT_H_
@@ -19,11 +19,11 @@ namespace corsd {
 
 // An engine::Request viewing a CheckRequest's strings. `request` must outlive
 // it. Header lists of up to 16 lines need no allocation.
-class RequestHeaderViews {
+class CheckRequestView {
  public:
-  explicit RequestHeaderViews(const v1::CheckRequest& request);
-  RequestHeaderViews(const RequestHeaderViews&) = delete;
-  RequestHeaderViews& operator=(const RequestHeaderViews&) = delete;
+  explicit CheckRequestView(const v1::CheckRequest& request);
+  CheckRequestView(const CheckRequestView&) = delete;
+  CheckRequestView& operator=(const CheckRequestView&) = delete;
 
   const engine::Request& request() const { return request_; }
 

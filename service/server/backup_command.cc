@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "service/server/commands.h"
+#include "service/server/corsd_commands.h"
 #include "service/store/sqlite_backup.h"
 
 namespace corsd::server {

@@ -50,7 +50,7 @@ absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckR
     return absl::InvalidArgumentError("set tenant, or host so corsd can find the tenant");
   }
 
-  RequestHeaderViews views(request);
+  CheckRequestView views(request);
   engine::Decision decision;
   engine::Decide(*tenant->policy, views.request(),
                  engine::DecideOptions{.explain = request.explain()}, &decision);

@@ -15,7 +15,7 @@
 
 #include "CLI/CLI.hpp"
 #include "service/common/release_tuning.h"
-#include "service/server/commands.h"
+#include "service/server/corsd_commands.h"
 
 int main(int argc, char** argv) {
   corsd::TuneAbseilForRelease();

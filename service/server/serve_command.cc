@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "service/ops/log.h"
 #include "service/ops/systemd_notify.h"
-#include "service/server/commands.h"
+#include "service/server/corsd_commands.h"
 #include "service/server/corsd_server.h"
 #include "service/server/store_factory.h"
 #include "service/store/sqlite_backup.h"

@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
-#include "service/server/commands.h"
+#include "service/server/corsd_commands.h"
 #include "service/server/store_factory.h"
 #include "service/store/tenant_names.h"
 
@@ -191,24 +191,6 @@ std::vector<Command> AddTokenCommands(CLI::App& app) {
   return {{create, [flags] { return Create(*flags); }},
           {list, [flags] { return List(*flags); }},
           {revoke, [flags] { return Revoke(*flags); }}};
-}
-
-Command AddMigrateCommand(CLI::App& app) {
-  auto flags = std::make_shared<StoreFlags>();
-  CLI::App* migrate = app.add_subcommand(
-      "migrate", "Apply pending schema migrations and exit (serve also applies them).");
-  AddStoreFlags(migrate, flags.get());
-  return {migrate, [flags] {
-            absl::StatusOr<OpenedStore> opened =
-                OpenStore({.db_path = flags->db_path, .store_url = flags->store_url}, true);
-            if (!opened.ok()) return Fail(opened.status());
-            if (opened->migrations_applied.empty()) {
-              printf("%s: schema is up to date\n", opened->store->Describe().c_str());
-            }
-            for (const std::string& m : opened->migrations_applied)
-              printf("applied %s\n", m.c_str());
-            return 0;
-          }};
 }
 
 }  // namespace corsd::server

@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   corsd::v1::CheckRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
 
-  corsd::RequestHeaderViews views(request);
+  corsd::CheckRequestView views(request);
   corsd::engine::Decision decision;
   corsd::engine::Decide(**policy, views.request(),
                         corsd::engine::DecideOptions{.explain = request.explain()}, &decision);

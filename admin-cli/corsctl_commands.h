@@ -1,8 +1,8 @@
 // corsctl's command groups. Each Add* registers subcommands on `app`; when a
 // subcommand is parsed its callback stores what to run in `*run`, and main()
 // runs it after parsing and exits with its code (see exit_codes.h).
-#ifndef CORSD_ADMIN_CLI_COMMANDS_H_
-#define CORSD_ADMIN_CLI_COMMANDS_H_
+#ifndef CORSD_ADMIN_CLI_CORSCTL_COMMANDS_H_
+#define CORSD_ADMIN_CLI_CORSCTL_COMMANDS_H_
 
 #include <functional>
 
@@ -21,4 +21,4 @@ void AddCheckCommand(CLI::App& app, CliContext* cli, Runner* run);
 
 }  // namespace corsd::cli
 
-#endif  // CORSD_ADMIN_CLI_COMMANDS_H_
+#endif  // CORSD_ADMIN_CLI_CORSCTL_COMMANDS_H_

@@ -1,8 +1,8 @@
 // The corsd subcommands. Each Add* registers a subcommand and its flags and
 // returns how to run it; main() runs the one that was parsed and exits with
 // its code (0 ok, 1 failure; CLI11 reports usage errors with 2... via exit()).
-#ifndef CORSD_SERVICE_SERVER_COMMANDS_H_
-#define CORSD_SERVICE_SERVER_COMMANDS_H_
+#ifndef CORSD_SERVICE_SERVER_CORSD_COMMANDS_H_
+#define CORSD_SERVICE_SERVER_CORSD_COMMANDS_H_
 
 #include <functional>
 #include <vector>
@@ -30,4 +30,4 @@ void AddStoreFlags(CLI::App* command, StoreFlags* flags);
 
 }  // namespace corsd::server
 
-#endif  // CORSD_SERVICE_SERVER_COMMANDS_H_
+#endif  // CORSD_SERVICE_SERVER_CORSD_COMMANDS_H_
