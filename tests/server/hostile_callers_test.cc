@@ -72,9 +72,11 @@ TEST_F(HostileCallersTest, RefusedCallsWithHugeFieldsCostLittle) {
   const int64_t db_growth = DatabaseBytes() - db_before;
   const size_t log_growth = corsd_->log().size() - log_before;
   if (!store_->postgres()) {
-    // One audit row each (names quoted and cut to ~100 bytes), plus the WAL's
-    // page-sized frames; before, each call stored its 15 MB twice.
-    EXPECT_LT(db_growth, 6 * (8 << 10)) << "refused calls grew the database by " << db_growth;
+    // An audit row per refused call (names quoted and cut to ~100 bytes),
+    // plus the WAL's page-sized frames: about 7 KB a call here. Before, each
+    // call stored its 15 MB name twice; the bound leaves room for page splits
+    // and checkpoint timing on a busy machine.
+    EXPECT_LT(db_growth, 256 << 10) << "refused calls grew the database by " << db_growth;
   }
   EXPECT_LT(log_growth, 16u << 10) << "refused calls wrote " << log_growth << " log bytes";
   RecordProperty("db_bytes_per_refused_call", static_cast<int>(db_growth / 6));
