@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "service/common/utf8.h"
 
 namespace corsd::cli {
 
@@ -22,18 +23,12 @@ std::string TerminalSafe(absl::string_view text) {
       }
       continue;
     }
-    // A whole UTF-8 sequence, or escape the byte.
-    const size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-    bool valid = n > 0 && i + n <= text.size();
-    for (size_t k = 1; valid && k < n; ++k) {
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    }
-    // C1 controls (U+0080..U+009F, "\xc2\x80".."\xc2\x9f") act like ESC in
-    // some terminals.
-    if (valid && n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
-      valid = false;
-    }
-    if (!valid) {
+    // A whole UTF-8 sequence, or escape the byte. C1 controls (U+0080..U+009F,
+    // "\xc2\x80".."\xc2\x9f") act like ESC in some terminals, so they are
+    // escaped too.
+    const size_t n = Utf8SequenceLength(text, i);
+    const bool c1_control = n == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0;
+    if (n == 0 || c1_control) {
       escape(c);
       continue;
     }

@@ -49,23 +49,6 @@ inline bool IsToken(absl::string_view s) {
   return true;
 }
 
-// IsToken and "has an uppercase letter" in one pass over `s`.
-struct TokenScan {
-  bool token = false;
-  bool has_uppercase = false;
-};
-inline TokenScan ScanToken(absl::string_view s) {
-  unsigned char all = http_syntax_internal::kTokenChar;
-  unsigned char any = 0;
-  for (char c : s) {
-    const unsigned char k = http_syntax_internal::kByteClasses[static_cast<unsigned char>(c)];
-    all &= k;
-    any |= k;
-  }
-  return {.token = !s.empty() && (all & http_syntax_internal::kTokenChar) != 0,
-          .has_uppercase = (any & http_syntax_internal::kUpper) != 0};
-}
-
 // True when `s` has no ASCII uppercase letter.
 inline bool IsAsciiLowercase(absl::string_view s) {
   for (char c : s) {

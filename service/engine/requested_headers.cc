@@ -20,18 +20,6 @@ bool NamesSomething(absl::string_view line) {
   return false;
 }
 
-// True when `line` is exactly "a,b,c": no optional whitespace and no empty
-// element. The elements themselves are checked by the caller.
-bool HasCanonicalListShape(absl::string_view line) {
-  if (line.empty() || line.front() == ',' || line.back() == ',') return false;
-  char previous = 0;
-  for (char c : line) {
-    if (c == ' ' || c == '\t' || (c == ',' && previous == ',')) return false;
-    previous = c;
-  }
-  return true;
-}
-
 // The shape browsers send, checked in one pass: "a,b,c" of lowercase tokens,
 // no whitespace, no empty element, within the limits. Sets `*names`.
 bool IsCanonicalList(absl::string_view line, size_t* names) {
@@ -136,26 +124,20 @@ RequestedHeadersProblem RequestedHeaders::Parse(const CorsRequestHeaders& cors,
   if (total_bytes > kMaxRequestedHeaderBytes) return RequestedHeadersProblem::kTooLarge;
 
   RequestedHeadersProblem problem = RequestedHeadersProblem::kNone;
-  bool has_whitespace_or_upper = false;
   ForEachElement([&](absl::string_view element) {
-    const TokenScan scan = ScanToken(element);
-    if (element.size() > kMaxHeaderNameBytes || !scan.token) {
+    if (element.size() > kMaxHeaderNameBytes || !IsToken(element)) {
       problem = RequestedHeadersProblem::kInvalidName;
     } else if (++count_ > kMaxRequestedHeaderNames) {
       problem = RequestedHeadersProblem::kTooManyNames;
-    } else if (scan.has_uppercase) {
-      has_whitespace_or_upper = true;
     }
     return problem == RequestedHeadersProblem::kNone;
   });
   if (problem != RequestedHeadersProblem::kNone) return problem;
 
-  if (lines_with_names == 1 && !has_whitespace_or_upper) {
-    // Tokens never contain spaces, tabs or commas, so a line whose elements
-    // are all lowercase tokens is exactly "a,b,c" unless it has optional
-    // whitespace or empty elements (",,", or a comma at either end).
-    canonical_ = HasCanonicalListShape(canonical_line_);
-  }
+  // One line with names among empty ones (e.g. "" and "x-a") can still be
+  // echoed as sent when it is canonical itself.
+  size_t names;
+  canonical_ = lines_with_names == 1 && IsCanonicalList(canonical_line_, &names);
   return RequestedHeadersProblem::kNone;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "service/common/utf8.h"
 
 namespace corsd::ops {
 namespace {
@@ -26,17 +27,6 @@ absl::string_view LevelName(LogLevel level) {
       return "error";
   }
   return "info";
-}
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0.
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  }
-  return n;
 }
 
 }  // namespace
@@ -108,9 +98,7 @@ LogLine& LogLine::Field(absl::string_view key, absl::string_view value) {
   } else {
     // Cut at a character boundary; the escaper would turn a split sequence
     // into escapes anyway, but whole characters read better.
-    size_t cut = kMaxLogValueBytes;
-    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) --cut;
-    AppendJsonEscaped(value.substr(0, cut), &line_);
+    AppendJsonEscaped(value.substr(0, Utf8PrefixBytes(value, kMaxLogValueBytes)), &line_);
     absl::StrAppend(&line_, "...(", value.size(), " bytes, cut)");
   }
   line_.push_back('"');

@@ -1,6 +1,7 @@
 #include "service/store/store_types.h"
 
 #include "absl/strings/str_cat.h"
+#include "service/common/utf8.h"
 
 namespace corsd::store {
 
@@ -48,10 +49,9 @@ std::optional<ChangeKind> ParseChangeKind(absl::string_view name) {
 std::string BoundedAuditValue(absl::string_view value) {
   if (value.size() <= kMaxAuditFieldBytes) return std::string(value);
   const std::string note = absl::StrCat("...(", value.size(), " bytes, cut)");
-  size_t cut = kMaxAuditFieldBytes - note.size();
-  // Never split a UTF-8 sequence: back up over continuation bytes.
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) --cut;
-  return absl::StrCat(value.substr(0, cut), note);
+  // Never split a UTF-8 sequence.
+  return absl::StrCat(value.substr(0, Utf8PrefixBytes(value, kMaxAuditFieldBytes - note.size())),
+                      note);
 }
 
 }  // namespace corsd::store
