@@ -47,24 +47,22 @@ void PolicyWatcher::Run() {
   }
 }
 
-std::vector<std::string> PolicyWatcher::HostsOf(const std::string& tenant) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + options_.admin_token);
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  v1::GetTenantRequest request;
-  request.set_name(tenant);
-  v1::Tenant response;
-  if (!admin_->GetTenant(&context, request, &response).ok()) return {};
-  return {response.hosts().begin(), response.hosts().end()};
-}
-
-std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
-    const v1::PolicyVersion& version) {
+std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(const v1::PolicyEvent& event,
+                                                                      bool reuse) {
+  const v1::PolicyVersion& version = event.version();
+  auto snapshot = std::make_shared<engine::TenantSnapshot>();
+  snapshot->name = event.tenant();
+  snapshot->hosts.assign(event.hosts().begin(), event.hosts().end());
+  if (reuse) {
+    std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
+    const engine::TenantSnapshot* serving = directory->FindByName(event.tenant());
+    if (serving != nullptr && serving->policy->revision() == version.revision()) {
+      snapshot->policy = serving->policy;
+      return snapshot;
+    }
+  }
   engine::PolicyCompilation compiled = engine::CompilePolicy(
       ToPolicySpec(version.policy()), version.revision(), engine::PolicySource::kStored);
-  auto snapshot = std::make_shared<engine::TenantSnapshot>();
-  snapshot->name = version.tenant();
-  snapshot->hosts = HostsOf(version.tenant());
   // corsd validated it; if this build's rules disagree, deny rather than guess.
   snapshot->policy = compiled.policy != nullptr ? compiled.policy
                                                 : engine::CompiledPolicy::Empty(version.revision());
@@ -83,42 +81,53 @@ void PolicyWatcher::WatchOnce() {
   for (const std::string& tenant : options_.tenants) request.add_tenants(tenant);
   std::unique_ptr<grpc::ClientReader<v1::PolicyEvent>> reader =
       admin_->WatchPolicies(&context, request);
-
   reader->WaitForInitialMetadata();
-  size_t initial = 0;
-  const auto& metadata = context.GetServerInitialMetadata();
-  if (auto it = metadata.find(kInitialEventsMetadata); it != metadata.end()) {
-    (void)absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &initial);
-  }
-  std::vector<std::shared_ptr<const engine::TenantSnapshot>> state;
-  auto publish_state = [&] {
-    registry_.Replace(state);
-    SetConnected(true);
-  };
-  if (metadata.count(kInitialEventsMetadata) == 0) {
+  if (std::optional<size_t> initial = AnnouncedInitialEvents(context); !initial.has_value()) {
     // A server that does not announce its initial state: apply everything
     // as it comes (tenants deleted while disconnected then linger).
     SetConnected(true);
-  } else if (initial == 0) {
-    publish_state();
+  } else if (!ReadInitialState(reader.get(), *initial)) {
+    reader->Finish().IgnoreError();
+    return Finished();
   }
-
   v1::PolicyEvent event;
-  size_t received = 0;
-  while (reader->Read(&event)) {
-    ++received;
-    if (received <= initial) {
-      if (!event.deleted()) state.push_back(Snapshot(event.version()));
-      if (received == initial) publish_state();
-      continue;
-    }
-    if (event.deleted()) {
-      registry_.Apply({engine::TenantUpdate::Remove(event.tenant())});
-    } else {
-      registry_.Apply({engine::TenantUpdate::Upsert(Snapshot(event.version()))});
-    }
-  }
+  while (reader->Read(&event)) ApplyLiveEvent(event);
   reader->Finish().IgnoreError();
+  Finished();
+}
+
+std::optional<size_t> PolicyWatcher::AnnouncedInitialEvents(const grpc::ClientContext& context) {
+  const auto& metadata = context.GetServerInitialMetadata();
+  auto it = metadata.find(kInitialEventsMetadata);
+  if (it == metadata.end()) return std::nullopt;
+  size_t initial = 0;
+  if (!absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &initial)) {
+    return std::nullopt;
+  }
+  return initial;
+}
+
+bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader, size_t count) {
+  std::vector<std::shared_ptr<const engine::TenantSnapshot>> state;
+  v1::PolicyEvent event;
+  for (size_t received = 0; received < count; ++received) {
+    if (!reader->Read(&event)) return false;  // keep serving what we had
+    if (!event.deleted()) state.push_back(Snapshot(event, /*reuse=*/false));
+  }
+  registry_.Replace(state);
+  SetConnected(true);
+  return true;
+}
+
+void PolicyWatcher::ApplyLiveEvent(const v1::PolicyEvent& event) {
+  if (event.deleted()) {
+    registry_.Apply({engine::TenantUpdate::Remove(event.tenant())});
+  } else {
+    registry_.Apply({engine::TenantUpdate::Upsert(Snapshot(event, /*reuse=*/true))});
+  }
+}
+
+void PolicyWatcher::Finished() {
   absl::MutexLock lock(&mu_);
   active_ = nullptr;
 }

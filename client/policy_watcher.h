@@ -1,5 +1,6 @@
-// PolicyWatcher keeps a local, compiled copy of tenants' policies by
-// following CorsAdmin.WatchPolicies on a thread of its own: it reconnects
+// PolicyWatcher keeps a local, compiled copy of tenants' policies and hosts
+// by following CorsAdmin.WatchPolicies on a thread of its own (every event
+// carries the tenant's hosts, and a tenant update sends one): it reconnects
 // with jittered backoff, keeps the last policies while disconnected, and
 // after each (re)connection replaces its state with the stream's initial
 // state once all of it has arrived (the server announces its size in the
@@ -11,6 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,8 +39,20 @@ class PolicyWatcher {
   void Run();
   // One connection: returns when the stream ends.
   void WatchOnce();
-  std::shared_ptr<const engine::TenantSnapshot> Snapshot(const v1::PolicyVersion& version);
-  std::vector<std::string> HostsOf(const std::string& tenant);
+  // The size of the stream's initial state, from its initial metadata;
+  // nullopt when the server does not announce it.
+  static std::optional<size_t> AnnouncedInitialEvents(const grpc::ClientContext& context);
+  // Reads `count` events and replaces the whole local state with them (so
+  // tenants deleted while disconnected go). False if the stream ended first.
+  bool ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader, size_t count);
+  void ApplyLiveEvent(const v1::PolicyEvent& event);
+  // The stream is over: nothing is left to cancel.
+  void Finished();
+  // The tenant as `event` describes it. A live event that repeats the
+  // revision being served (a tenant update: new hosts) keeps its compiled
+  // policy; `reuse` is false for a connection's initial state, which may
+  // describe a tenant deleted and re-created while disconnected.
+  std::shared_ptr<const engine::TenantSnapshot> Snapshot(const v1::PolicyEvent& event, bool reuse);
   void SetConnected(bool connected);
 
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;

@@ -4,7 +4,6 @@
 #include "service/server/admin_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/engine/diagnostics.h"
@@ -22,23 +21,12 @@ std::string AuthorizationMetadata(grpc::ServerContextBase* context) {
   return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
-absl::Status CheckDescription(const std::string& description) {
-  if (description.size() <= store::kMaxDescriptionBytes) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("description is longer than ", store::kMaxDescriptionBytes, " bytes"));
-}
-
-// The record CreateTenant / UpdateTenant store: name and description
-// checked, hosts normalized.
-absl::StatusOr<store::TenantRecord> TenantToStore(
-    const std::string& name, const google::protobuf::RepeatedPtrField<std::string>& hosts,
-    const std::string& description) {
-  RETURN_IF_ERROR(store::ValidateTenantName(name));
-  RETURN_IF_ERROR(CheckDescription(description));
-  ASSIGN_OR_RETURN(std::vector<std::string> normalized,
-                   store::NormalizeHosts({hosts.begin(), hosts.end()}));
-  return store::TenantRecord{
-      .name = name, .hosts = std::move(normalized), .description = description};
+// CreateTenantRequest and UpdateTenantRequest carry the same fields.
+template <typename Request>
+TenantWrite ToTenantWrite(const Request& request) {
+  return TenantWrite{.name = request.name(),
+                     .hosts = {request.hosts().begin(), request.hosts().end()},
+                     .description = request.description()};
 }
 
 }  // namespace
@@ -130,36 +118,16 @@ void AdminService::RecordDenied(absl::string_view method, absl::string_view raw_
   }
 }
 
-void AdminService::FinishTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
-                                     const Principal& who, v1::Tenant* response) {
-  PublishWrite();
-  ops::LogInfo(event)
-      .Field("tenant", tenant.name)
-      .Field("hosts", absl::StrJoin(tenant.hosts, ","))
-      .Field("actor", who.label);
-  ToTenantProto(tenant, response);
-}
-
-void AdminService::PublishWrite() {
-  if (absl::Status s = sync_->CatchUp(); !s.ok()) {
-    // The write is durable; the poller will publish it once the store
-    // answers again.
-    ops::LogWarning("publish_after_write_failed").Field("error", s.message());
-  }
-}
-
 grpc::Status AdminService::CreateTenant(grpc::ServerContext* context,
                                         const v1::CreateTenantRequest* request,
                                         v1::Tenant* response) {
-  return Handle(
-      context, "CreateTenant", request->name(), Access::kAdmin,
-      [&](const Principal& who) -> absl::Status {
-        ASSIGN_OR_RETURN(store::TenantRecord tenant,
-                         TenantToStore(request->name(), request->hosts(), request->description()));
-        ASSIGN_OR_RETURN(store::TenantRecord created, store_->CreateTenant(tenant, {who.label}));
-        FinishTenantWrite("tenant_created", created, who, response);
-        return absl::OkStatus();
-      });
+  return Handle(context, "CreateTenant", request->name(), Access::kAdmin,
+                [&](const Principal& who) -> absl::Status {
+                  ASSIGN_OR_RETURN(store::TenantRecord created,
+                                   writer_->CreateTenant(ToTenantWrite(*request), {who.label}));
+                  ToTenantProto(created, response);
+                  return absl::OkStatus();
+                });
 }
 
 grpc::Status AdminService::GetTenant(grpc::ServerContext* context,
@@ -198,28 +166,22 @@ grpc::Status AdminService::ListTenants(grpc::ServerContext* context,
 grpc::Status AdminService::UpdateTenant(grpc::ServerContext* context,
                                         const v1::UpdateTenantRequest* request,
                                         v1::Tenant* response) {
-  return Handle(
-      context, "UpdateTenant", request->name(), Access::kWrite,
-      [&](const Principal& who) -> absl::Status {
-        ASSIGN_OR_RETURN(store::TenantRecord tenant,
-                         TenantToStore(request->name(), request->hosts(), request->description()));
-        ASSIGN_OR_RETURN(store::TenantRecord updated, store_->UpdateTenant(tenant, {who.label}));
-        FinishTenantWrite("tenant_updated", updated, who, response);
-        return absl::OkStatus();
-      });
+  return Handle(context, "UpdateTenant", request->name(), Access::kWrite,
+                [&](const Principal& who) -> absl::Status {
+                  ASSIGN_OR_RETURN(store::TenantRecord updated,
+                                   writer_->UpdateTenant(ToTenantWrite(*request), {who.label}));
+                  ToTenantProto(updated, response);
+                  return absl::OkStatus();
+                });
 }
 
 grpc::Status AdminService::DeleteTenant(grpc::ServerContext* context,
                                         const v1::DeleteTenantRequest* request,
                                         google::protobuf::Empty*) {
-  return Handle(
-      context, "DeleteTenant", request->name(), Access::kAdmin,
-      [&](const Principal& who) -> absl::Status {
-        RETURN_IF_ERROR(store_->DeleteTenant(request->name(), {who.label}));
-        PublishWrite();
-        ops::LogInfo("tenant_deleted").Field("tenant", request->name()).Field("actor", who.label);
-        return absl::OkStatus();
-      });
+  return Handle(context, "DeleteTenant", request->name(), Access::kAdmin,
+                [&](const Principal& who) -> absl::Status {
+                  return writer_->DeleteTenant(request->name(), {who.label});
+                });
 }
 
 }  // namespace corsd::server

@@ -1,9 +1,8 @@
 // AdminService is corsd.v1.CorsAdmin on the admin port. Handlers are thin:
 // Handle() authenticates the bearer token, checks the role against the
 // tenant, audits and logs any denial, and maps absl::Status to gRPC; the work
-// itself is the engine's (validation) and the store's (durable writes).
-// After every write the handler runs PolicySync::CatchUp, so the new state is
-// served by Check, and sent to watchers, before the RPC returns.
+// itself is PolicyWriter's (every write, published before the RPC returns),
+// the engine's (validation) and the store's (reads).
 //
 // WatchPolicies uses the callback API (a stream holds no thread); every other
 // method is a synchronous handler.
@@ -19,7 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "corsd/v1/corsd.grpc.pb.h"
 #include "service/server/authenticator.h"
-#include "service/server/policy_sync.h"
+#include "service/server/policy_writer.h"
 #include "service/server/server_metrics.h"
 #include "service/server/watch_hub.h"
 #include "service/store/policy_store.h"
@@ -29,9 +28,13 @@ namespace corsd::server {
 class AdminService final
     : public v1::CorsAdmin::WithRawCallbackMethod_WatchPolicies<v1::CorsAdmin::Service> {
  public:
-  AdminService(store::PolicyStore* store, Authenticator* authenticator, PolicySync* sync,
+  AdminService(store::PolicyStore* store, Authenticator* authenticator, PolicyWriter* writer,
                WatchHub* hub, ServerMetrics* metrics)
-      : store_(store), authenticator_(authenticator), sync_(sync), hub_(hub), metrics_(metrics) {}
+      : store_(store),
+        authenticator_(authenticator),
+        writer_(writer),
+        hub_(hub),
+        metrics_(metrics) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context, const v1::CreateTenantRequest* request,
                             v1::Tenant* response) override;
@@ -76,15 +79,10 @@ class AdminService final
                                   absl::string_view tenant, Access access);
   void RecordDenied(absl::string_view method, absl::string_view tenant, const std::string& actor,
                     const absl::Status& status);
-  // Publishes a write this process just committed.
-  void PublishWrite();
-  // After a tenant was created or updated: publish, log `event`, answer.
-  void FinishTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
-                         const Principal& who, v1::Tenant* response);
 
   store::PolicyStore* const store_;
   Authenticator* const authenticator_;
-  PolicySync* const sync_;
+  PolicyWriter* const writer_;
   WatchHub* const hub_;
   ServerMetrics* const metrics_;
 

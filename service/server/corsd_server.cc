@@ -106,9 +106,11 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   server->decision_service_ = std::make_unique<DecisionService>(
       &server->tenants_, server->metrics_.get(),
       DecisionLogOptions{.sample_every = options.decision_log_sample_every});
+  server->writer_ = std::make_unique<PolicyWriter>(server->store_.get(), server->sync_.get(),
+                                                   server->metrics_.get());
   server->admin_service_ =
       std::make_unique<AdminService>(server->store_.get(), server->authenticator_.get(),
-                                     server->sync_.get(), &server->hub_, server->metrics_.get());
+                                     server->writer_.get(), &server->hub_, server->metrics_.get());
   RETURN_IF_ERROR(server->StartServers());
   server->RegisterCollectors();
   if (!options.metrics_listen.empty()) {

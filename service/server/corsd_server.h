@@ -24,6 +24,7 @@
 #include "service/server/authenticator.h"
 #include "service/server/decision_service.h"
 #include "service/server/policy_sync.h"
+#include "service/server/policy_writer.h"
 #include "service/server/server_metrics.h"
 #include "service/server/server_options.h"
 #include "service/server/watch_hub.h"
@@ -63,6 +64,7 @@ class CorsdServer {
   WatchHub hub_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<PolicySync> sync_;
+  std::unique_ptr<PolicyWriter> writer_;
   std::unique_ptr<DecisionService> decision_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> data_server_;

@@ -16,27 +16,36 @@ namespace {
 
 constexpr int kChangeBatch = 1000;
 
-}  // namespace
-
-WatchEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record) {
+WatchEventPtr PolicyEvent(v1::PolicyVersion version, const std::vector<std::string>& hosts) {
   v1::PolicyEvent event;
-  event.set_tenant(record.tenant);
-  if (absl::Status s = ToPolicyVersionProto(record, event.mutable_version()); !s.ok()) {
+  event.set_tenant(version.tenant());
+  *event.mutable_version() = std::move(version);
+  for (const std::string& host : hosts) event.add_hosts(host);
+  return MakeWatchEvent(event);
+}
+
+// The event for a stored revision; null (logged) if its bytes do not parse.
+WatchEventPtr PolicyEvent(const store::PolicyRevisionRecord& record,
+                          const std::vector<std::string>& hosts) {
+  v1::PolicyVersion version;
+  if (absl::Status s = ToPolicyVersionProto(record, &version); !s.ok()) {
     ops::LogError("policy_unreadable")
         .Field("tenant", record.tenant)
         .Field("revision", record.revision)
         .Field("error", s.message());
     return nullptr;
   }
-  return MakeWatchEvent(event);
+  return PolicyEvent(std::move(version), hosts);
 }
 
-WatchEventPtr MakeDeletedEvent(const std::string& tenant) {
+WatchEventPtr DeletedEvent(const std::string& tenant) {
   v1::PolicyEvent event;
   event.set_tenant(tenant);
   event.set_deleted(true);
   return MakeWatchEvent(event);
 }
+
+}  // namespace
 
 PolicySync::PolicySync(store::PolicyStore* store, engine::TenantRegistry* registry, WatchHub* hub,
                        ServerMetrics* metrics, PolicySyncHooks hooks)
@@ -48,11 +57,6 @@ PolicySync::~PolicySync() { Stop(); }
 
 std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
     const store::PolicyRevisionRecord& record) {
-  if (auto it = precompiled_.find(record.tenant); it != precompiled_.end()) {
-    std::shared_ptr<const engine::CompiledPolicy> policy = std::move(it->second);
-    precompiled_.erase(it);
-    if (policy->revision() == record.revision) return policy;
-  }
   absl::StatusOr<v1::Policy> parsed = ParseStoredPolicy(record.policy);
   if (parsed.ok()) {
     engine::PolicyCompilation compiled = engine::CompilePolicy(
@@ -72,19 +76,41 @@ std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
 }
 
 std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
-    const store::TenantState& state) {
+    const store::TenantState& state, const engine::TenantSnapshot* serving) {
   auto snapshot = std::make_shared<engine::TenantSnapshot>();
   snapshot->name = state.tenant.name;
   snapshot->hosts = state.tenant.hosts;
-  snapshot->policy =
-      state.policy.has_value() ? Compile(*state.policy) : engine::CompiledPolicy::Empty(0);
+  if (!state.policy.has_value()) {
+    snapshot->policy = engine::CompiledPolicy::Empty(0);
+  } else if (serving != nullptr && serving->policy->revision() == state.policy->revision) {
+    snapshot->policy = serving->policy;
+  } else {
+    snapshot->policy = Compile(*state.policy);
+  }
   return snapshot;
 }
 
-void PolicySync::RememberCompiled(const std::string& tenant,
-                                  std::shared_ptr<const engine::CompiledPolicy> policy) {
-  absl::MutexLock lock(&mu_);
-  precompiled_[tenant] = std::move(policy);
+absl::Status PolicySync::PublishCommitted(const v1::PolicyVersion& version,
+                                          std::shared_ptr<const engine::CompiledPolicy> policy) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto published = published_.find(version.tenant());
+    const bool newer = published == published_.end() || published->second < version.revision();
+    std::shared_ptr<const engine::TenantDirectory> directory = registry_->Load();
+    const engine::TenantSnapshot* serving = directory->FindByName(version.tenant());
+    if (newer && serving != nullptr) {
+      auto snapshot = std::make_shared<const engine::TenantSnapshot>(
+          engine::TenantSnapshot{serving->name, serving->hosts, std::move(policy)});
+      registry_->Apply({engine::TenantUpdate::Upsert(snapshot)});
+      hub_->Publish({PolicyEvent(version, snapshot->hosts)});
+      published_[version.tenant()] = version.revision();
+      return absl::OkStatus();
+    }
+  }
+  // Either the feed got there first (then this finds little to do), or this
+  // process has not seen the tenant as the write found it: a newer
+  // incarnation, or one it does not know yet. The feed has both.
+  return CatchUp();
 }
 
 absl::Status PolicySync::LoadAll() {
@@ -102,9 +128,11 @@ absl::Status PolicySync::LoadAll() {
   std::vector<WatchEventPtr> events;
   snapshots.reserve(states->size());
   for (const store::TenantState& state : *states) {
-    snapshots.push_back(BuildSnapshot(state));
+    snapshots.push_back(BuildSnapshot(state, nullptr));
     if (state.policy.has_value()) {
-      if (WatchEventPtr event = MakePolicyEvent(*state.policy)) events.push_back(event);
+      if (WatchEventPtr event = PolicyEvent(*state.policy, state.tenant.hosts)) {
+        events.push_back(event);
+      }
       published_[state.tenant.name] = state.policy->revision;
     }
   }
@@ -140,66 +168,130 @@ absl::Status PolicySync::CatchUp() {
   return absl::OkStatus();
 }
 
-absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& changes) {
-  if (changes.empty()) return absl::OkStatus();
-  std::vector<WatchEventPtr> events;
+// One batch of the change feed, sorted before anything is read.
+struct PolicySync::Batch {
+  // Policy revisions not published yet, and deletions, in commit order.
+  std::vector<const store::ChangeRecord*> events;
+  // Tenants whose state is loaded again, in the order first seen.
   std::vector<std::string> reload;
   absl::flat_hash_set<std::string> reload_seen;
-  bool tokens_changed = false;
-  auto mark_reload = [&](const std::string& tenant) {
-    if (reload_seen.insert(tenant).second) reload.push_back(tenant);
-  };
+  absl::flat_hash_set<std::string> updated;  // had a tenant change (hosts may differ)
+  absl::flat_hash_set<std::string> deleted;  // deleted, maybe re-created since
   // What this batch publishes (nullopt: the tenant was deleted). It becomes
-  // published_ only once the registry and the hub have it: if a read below
-  // fails, the batch is retried from the same feed position and must publish
-  // these revisions then, not skip them as already published.
-  absl::flat_hash_map<std::string, std::optional<int64_t>> batch;
-  auto published_revision = [&](const std::string& tenant) -> std::optional<int64_t> {
-    if (auto it = batch.find(tenant); it != batch.end()) return it->second;
+  // published_ only once the registry and the hub have it: if a read fails,
+  // the batch is retried from the same feed position and must publish these
+  // revisions then, not skip them as already published.
+  absl::flat_hash_map<std::string, std::optional<int64_t>> revisions;
+  bool tokens_changed = false;
+
+  void Reload(const std::string& tenant) {
+    if (reload_seen.insert(tenant).second) reload.push_back(tenant);
+  }
+};
+
+PolicySync::Batch PolicySync::SortChanges(const std::vector<store::ChangeRecord>& changes) {
+  Batch batch;
+  auto published_revision = [&](const std::string& tenant)
+                                ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> std::optional<int64_t> {
+    if (auto it = batch.revisions.find(tenant); it != batch.revisions.end()) return it->second;
     if (auto it = published_.find(tenant); it != published_.end()) return it->second;
     return std::nullopt;
   };
   for (const store::ChangeRecord& change : changes) {
     switch (change.kind) {
       case store::ChangeKind::kTenant:
-        mark_reload(change.tenant);
+        batch.Reload(change.tenant);
+        batch.updated.insert(change.tenant);
         break;
       case store::ChangeKind::kPolicy: {
-        mark_reload(change.tenant);
+        // This process's own writes were published when committed.
         std::optional<int64_t> published = published_revision(change.tenant);
         if (published.has_value() && *published >= change.revision) break;
-        absl::StatusOr<store::PolicyRevisionRecord> record =
-            store_->GetPolicyRevision(change.tenant, change.revision);
-        if (record.status().code() == absl::StatusCode::kNotFound) break;  // deleted since
-        RETURN_IF_ERROR(record.status());
-        if (WatchEventPtr event = MakePolicyEvent(*record)) events.push_back(event);
-        batch[change.tenant] = change.revision;
+        batch.Reload(change.tenant);
+        batch.events.push_back(&change);
+        batch.revisions[change.tenant] = change.revision;
         break;
       }
       case store::ChangeKind::kDeleted:
-        mark_reload(change.tenant);
-        batch[change.tenant] = std::nullopt;
-        events.push_back(MakeDeletedEvent(change.tenant));
+        batch.Reload(change.tenant);
+        batch.deleted.insert(change.tenant);
+        batch.events.push_back(&change);
+        batch.revisions[change.tenant] = std::nullopt;
         break;
       case store::ChangeKind::kTokens:
-        tokens_changed = true;
+        batch.tokens_changed = true;
         break;
     }
   }
+  return batch;
+}
 
+absl::StatusOr<std::vector<WatchEventPtr>> PolicySync::BatchEvents(
+    Batch& batch, const absl::flat_hash_map<std::string, store::TenantState>& states) {
+  std::vector<WatchEventPtr> events;
+  absl::flat_hash_set<std::string> sent;  // tenants whose hosts an event carried
+  for (const store::ChangeRecord* change : batch.events) {
+    if (change->kind == store::ChangeKind::kDeleted) {
+      events.push_back(DeletedEvent(change->tenant));
+      continue;
+    }
+    auto state = states.find(change->tenant);
+    if (state == states.end()) continue;  // deleted since: its deletion follows
+    const store::TenantState& now = state->second;
+    WatchEventPtr event;
+    if (now.policy.has_value() && now.policy->revision == change->revision) {
+      event = PolicyEvent(*now.policy, now.tenant.hosts);
+    } else {
+      absl::StatusOr<store::PolicyRevisionRecord> record =
+          store_->GetPolicyRevision(change->tenant, change->revision);
+      if (record.status().code() == absl::StatusCode::kNotFound) continue;  // deleted since
+      RETURN_IF_ERROR(record.status());
+      event = PolicyEvent(*record, now.tenant.hosts);
+    }
+    if (event != nullptr) events.push_back(std::move(event));
+    sent.insert(change->tenant);
+  }
+  // A tenant update: watchers get the current version again, with the
+  // tenant's hosts as they are now, unless a revision above carried them.
+  for (const std::string& tenant : batch.reload) {
+    if (!batch.updated.contains(tenant) || sent.contains(tenant)) continue;
+    auto state = states.find(tenant);
+    if (state == states.end() || !state->second.policy.has_value()) continue;
+    const store::TenantState& now = state->second;
+    if (WatchEventPtr event = PolicyEvent(*now.policy, now.tenant.hosts)) {
+      events.push_back(std::move(event));
+    }
+    batch.revisions[tenant] = now.policy->revision;
+  }
+  return events;
+}
+
+absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& changes) {
+  if (changes.empty()) return absl::OkStatus();
+  Batch batch = SortChanges(changes);
+
+  const std::shared_ptr<const engine::TenantDirectory> serving = registry_->Load();
+  absl::flat_hash_map<std::string, store::TenantState> states;
   std::vector<engine::TenantUpdate> updates;
-  for (const std::string& tenant : reload) {
+  for (const std::string& tenant : batch.reload) {
     absl::StatusOr<store::TenantState> state = store_->LoadTenantState(tenant);
     if (state.status().code() == absl::StatusCode::kNotFound) {
       updates.push_back(engine::TenantUpdate::Remove(tenant));
       continue;
     }
     RETURN_IF_ERROR(state.status());
-    updates.push_back(engine::TenantUpdate::Upsert(BuildSnapshot(*state)));
+    // A tenant deleted in this batch may be a new one under the same name
+    // now: nothing compiled for the old one is reused.
+    const engine::TenantSnapshot* reusable =
+        batch.deleted.contains(tenant) ? nullptr : serving->FindByName(tenant);
+    updates.push_back(engine::TenantUpdate::Upsert(BuildSnapshot(*state, reusable)));
+    states.emplace(tenant, *std::move(state));
   }
+  ASSIGN_OR_RETURN(std::vector<WatchEventPtr> events, BatchEvents(batch, states));
+
   registry_->Apply(updates);
   hub_->Publish(events);
-  for (auto& [tenant, revision] : batch) {
+  for (const auto& [tenant, revision] : batch.revisions) {
     if (revision.has_value()) {
       published_[tenant] = *revision;
     } else {
@@ -207,7 +299,7 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
     }
   }
   last_seq_ = changes.back().seq;
-  if (tokens_changed && hooks_.on_tokens_changed) hooks_.on_tokens_changed();
+  if (batch.tokens_changed && hooks_.on_tokens_changed) hooks_.on_tokens_changed();
   return absl::OkStatus();
 }
 

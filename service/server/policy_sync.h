@@ -2,20 +2,24 @@
 // tenant at start-up, then follows the store's change feed and, for each
 // batch of commits, compiles the new policies, publishes one new
 // TenantDirectory (what Check reads) and hands the events, in commit order,
-// to the WatchHub.
+// to the WatchHub. Every event carries the tenant's hosts; a tenant update
+// sends one too, so watchers follow hosts moving between tenants.
 //
-// The same CatchUp() runs after this process's own writes (so a writer sees
-// its revision served before its RPC returns) and whenever the store reports
-// commits by other processes (SQLite: PRAGMA data_version polled every
-// poll_interval; PostgreSQL: LISTEN/NOTIFY), plus a periodic resync that heals
-// anything a trigger missed. While the store is unreachable, the last
-// snapshots keep being served and store_up() turns false.
+// Two ways in:
+// - PublishCommitted: a policy revision this process's PolicyWriter just
+//   committed, with the policy it compiled. Published at once, nothing read
+//   back; the feed later skips that revision.
+// - CatchUp: everything else in the feed: other processes' commits (SQLite:
+//   PRAGMA data_version polled every poll_interval; PostgreSQL:
+//   LISTEN/NOTIFY), this process's tenant writes, and a periodic resync that
+//   heals anything a trigger missed. While the store is unreachable, the last
+//   snapshots keep being served and store_up() turns false.
 //
 //   PolicySync sync(store, &registry, &hub, &metrics, hooks);
 //   RETURN_IF_ERROR(sync.LoadAll());
 //   sync.StartPolling(/*poll_interval=*/absl::Milliseconds(20),
 //                     /*resync_interval=*/absl::Seconds(5));
-//   ... sync.CatchUp();   // after a local write
+//   sync.PublishCommitted(version, compiled);   // after a local policy write
 //   sync.Stop();
 #ifndef CORSD_SERVICE_SERVER_POLICY_SYNC_H_
 #define CORSD_SERVICE_SERVER_POLICY_SYNC_H_
@@ -32,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "corsd/v1/corsd.pb.h"
 #include "service/engine/compiled_policy.h"
 #include "service/engine/tenant_directory.h"
 #include "service/server/server_metrics.h"
@@ -55,10 +60,14 @@ class PolicySync {
   absl::Status LoadAll();
   // Applies every change committed since the last call. Thread-safe.
   absl::Status CatchUp();
-  // A policy the writer compiled already; CatchUp uses it instead of
-  // compiling the same revision again.
-  void RememberCompiled(const std::string& tenant,
-                        std::shared_ptr<const engine::CompiledPolicy> policy);
+  // Publishes `version`, just committed by this process, compiled as
+  // `policy` (whose revision is version.revision()). Revisions of a tenant
+  // are published in increasing order: one the feed published already is
+  // not sent again. When this process does not know the tenant in the form
+  // the write found it (created or re-created elsewhere since the last
+  // sync), it catches up from the feed instead. Thread-safe.
+  absl::Status PublishCommitted(const v1::PolicyVersion& version,
+                                std::shared_ptr<const engine::CompiledPolicy> policy);
 
   // Background thread: cheap external-change check every `poll_interval`,
   // full CatchUp (and store health check) at least every `resync_interval`.
@@ -73,9 +82,20 @@ class PolicySync {
 
  private:
   struct Batch;
+  // One batch of the feed: sort, load the touched tenants, build the events,
+  // publish registry and events together.
   absl::Status ApplyChanges(const std::vector<store::ChangeRecord>& changes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::shared_ptr<const engine::TenantSnapshot> BuildSnapshot(const store::TenantState& state)
+  Batch SortChanges(const std::vector<store::ChangeRecord>& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<WatchEventPtr>> BatchEvents(
+      Batch& batch, const absl::flat_hash_map<std::string, store::TenantState>& states)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `serving`: what the registry serves for this tenant now, whose compiled
+  // policy is reused when it has the state's revision (a host change does
+  // not recompile); null when nothing of it may be reused.
+  std::shared_ptr<const engine::TenantSnapshot> BuildSnapshot(const store::TenantState& state,
+                                                              const engine::TenantSnapshot* serving)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::shared_ptr<const engine::CompiledPolicy> Compile(const store::PolicyRevisionRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -92,8 +112,6 @@ class PolicySync {
   int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   // Newest revision handed to watchers, per tenant (dedupes replays).
   absl::flat_hash_map<std::string, int64_t> published_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::shared_ptr<const engine::CompiledPolicy>> precompiled_
-      ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> store_up_{true};
   mutable absl::Mutex time_mu_;
@@ -104,10 +122,6 @@ class PolicySync {
   bool nudged_ ABSL_GUARDED_BY(poll_mu_) = false;
   std::thread poller_;
 };
-
-// A PolicyEvent for a stored revision (or a deletion).
-WatchEventPtr MakePolicyEvent(const store::PolicyRevisionRecord& record);
-WatchEventPtr MakeDeletedEvent(const std::string& tenant);
 
 }  // namespace corsd::server
 

@@ -19,15 +19,32 @@ void ToTenantProto(const store::TenantRecord& record, v1::Tenant* out) {
   out->set_policy_revision(record.policy_revision);
 }
 
-absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
-                                  v1::PolicyVersion* out) {
-  ASSIGN_OR_RETURN(*out->mutable_policy(), ParseStoredPolicy(record.policy));
+namespace {
+
+void SetRevisionFields(const store::PolicyRevisionRecord& record, v1::PolicyVersion* out) {
   out->set_tenant(record.tenant);
   out->set_revision(record.revision);
   ToTimestamp(record.updated_at, out->mutable_updated_at());
   out->set_updated_by(record.updated_by);
   out->set_comment(record.comment);
+}
+
+}  // namespace
+
+absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
+                                  v1::PolicyVersion* out) {
+  ASSIGN_OR_RETURN(*out->mutable_policy(), ParseStoredPolicy(record.policy));
+  SetRevisionFields(record, out);
   return absl::OkStatus();
+}
+
+v1::PolicyVersion ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
+                                       const v1::Policy& policy) {
+  v1::PolicyVersion out;
+  *out.mutable_policy() = policy;
+  out.mutable_policy()->DiscardUnknownFields();  // as SerializePolicy stored it
+  SetRevisionFields(record, &out);
+  return out;
 }
 
 void ToAuditEventProto(const store::AuditRecord& record, v1::AuditEvent* out) {

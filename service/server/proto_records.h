@@ -15,6 +15,10 @@ void ToTenantProto(const store::TenantRecord& record, v1::Tenant* out);
 // Fails with DATA_LOSS if the stored policy bytes do not parse.
 absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
                                   v1::PolicyVersion* out);
+// The same from a record whose policy the caller holds parsed already (a
+// write that just stored it): `record.policy` is not read.
+v1::PolicyVersion ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
+                                       const v1::Policy& policy);
 void ToAuditEventProto(const store::AuditRecord& record, v1::AuditEvent* out);
 
 }  // namespace corsd::server

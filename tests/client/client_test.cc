@@ -130,6 +130,39 @@ TEST_F(ClientTest, LocalEvaluationFollowsPolicyChanges) {
   EXPECT_EQ(decision->tenant, "shop");
 }
 
+// Hosts travel in watch events: a host moved from one tenant to another is
+// decided locally with the new tenant's policy, with no call back to corsd.
+TEST_F(ClientTest, LocalDecisionsFollowAHostMovingBetweenTenants) {
+  ASSERT_TRUE(CreateTenant("old-home", {"api.example.com"}).ok());
+  ASSERT_TRUE(CreateTenant("new-home").ok());
+  ASSERT_TRUE(
+      PutPolicy("old-home", R"({"rules":[{"allowedOrigins":["https://one.example"]}]})").ok());
+  ASSERT_TRUE(
+      PutPolicy("new-home", R"({"rules":[{"allowedOrigins":["https://two.example"]}]})").ok());
+  auto client = MakeClient(LocalOptions());
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  const CorsRequest by_host{
+      .host = "api.example.com", .origin = "https://two.example", .method = "GET", .path = "/"};
+  absl::StatusOr<Decision> before = client->Check(by_host);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->tenant, "old-home");
+  EXPECT_EQ(before->source, Decision::Source::kLocal);
+  EXPECT_EQ(before->verdict, Verdict::kDeny);
+
+  // Neither tenant's policy changes: only the host moves.
+  ASSERT_TRUE(UpdateTenant("old-home", {}).ok());
+  ASSERT_TRUE(UpdateTenant("new-home", {"api.example.com"}).ok());
+  absl::StatusOr<Decision> after = client->Check(by_host);
+  for (int i = 0; i < 200 && !(after.ok() && after->tenant == "new-home"); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    after = client->Check(by_host);
+  }
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->tenant, "new-home") << "the gateway still decides the host with the old tenant";
+  EXPECT_EQ(after->source, Decision::Source::kLocal);
+  EXPECT_EQ(after->verdict, Verdict::kAllow);
+}
+
 TEST_F(ClientTest, RemoteErrorsThatAreTheCallersAreReturned) {
   auto client = MakeClient(RemoteOptions());
   absl::StatusOr<Decision> unknown =

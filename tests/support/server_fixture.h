@@ -54,6 +54,16 @@ class ServerTest : public ::testing::Test {
     return admin_->CreateTenant(&context, request, out != nullptr ? out : &ignored);
   }
 
+  grpc::Status UpdateTenant(const std::string& name, const std::vector<std::string>& hosts) {
+    v1::UpdateTenantRequest request;
+    request.set_name(name);
+    for (const std::string& h : hosts) request.add_hosts(h);
+    v1::Tenant ignored;
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    return admin_->UpdateTenant(&context, request, &ignored);
+  }
+
   grpc::Status PutPolicy(const std::string& tenant, const std::string& json,
                          std::optional<int64_t> expected = std::nullopt,
                          const std::string& token = "", v1::PolicyVersion* out = nullptr) {

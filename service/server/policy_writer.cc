@@ -1,0 +1,156 @@
+#include "service/server/policy_writer.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "service/common/status_macros.h"
+#include "service/convert/policy_convert.h"
+#include "service/engine/policy_compiler.h"
+#include "service/ops/log.h"
+#include "service/server/grpc_status.h"
+#include "service/server/proto_records.h"
+#include "service/store/record_limits.h"
+#include "service/store/tenant_names.h"
+
+namespace corsd::server {
+namespace {
+
+absl::Status CheckLength(absl::string_view field, const std::string& value, size_t limit) {
+  if (value.size() <= limit) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, " is longer than ", limit, " bytes"));
+}
+
+// The record CreateTenant / UpdateTenant store: name and description
+// checked, hosts normalized.
+absl::StatusOr<store::TenantRecord> TenantToStore(const TenantWrite& tenant) {
+  RETURN_IF_ERROR(store::ValidateTenantName(tenant.name));
+  RETURN_IF_ERROR(CheckLength("description", tenant.description, store::kMaxDescriptionBytes));
+  ASSIGN_OR_RETURN(std::vector<std::string> hosts, store::NormalizeHosts(tenant.hosts));
+  return store::TenantRecord{
+      .name = tenant.name, .hosts = std::move(hosts), .description = tenant.description};
+}
+
+// Checks shared by both policy writes.
+absl::Status CheckPolicyWrite(const std::string& tenant, const std::string& comment) {
+  RETURN_IF_ERROR(store::ValidateTenantName(tenant));
+  return CheckLength("comment", comment, store::kMaxCommentBytes);
+}
+
+void LogTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
+                    const store::Actor& actor) {
+  ops::LogInfo(event)
+      .Field("tenant", tenant.name)
+      .Field("hosts", absl::StrJoin(tenant.hosts, ","))
+      .Field("actor", actor.label);
+}
+
+}  // namespace
+
+void PolicyWriter::PublishFromFeed() {
+  if (absl::Status s = sync_->CatchUp(); !s.ok()) {
+    // The write is durable; the poller publishes it once the store answers
+    // again.
+    ops::LogWarning("publish_after_write_failed").Field("error", s.message());
+  }
+}
+
+v1::PolicyVersion PolicyWriter::PublishPolicyWrite(
+    const store::PolicyRevisionRecord& written, const v1::Policy& policy,
+    std::shared_ptr<const engine::CompiledPolicy> compiled) {
+  v1::PolicyVersion version = ToPolicyVersionProto(written, policy);
+  if (absl::Status s = sync_->PublishCommitted(version, compiled->WithRevision(written.revision));
+      !s.ok()) {
+    ops::LogWarning("publish_after_write_failed").Field("error", s.message());
+  }
+  return version;
+}
+
+absl::StatusOr<store::TenantRecord> PolicyWriter::CreateTenant(const TenantWrite& tenant,
+                                                               const store::Actor& actor) {
+  ASSIGN_OR_RETURN(store::TenantRecord record, TenantToStore(tenant));
+  ASSIGN_OR_RETURN(store::TenantRecord created, store_->CreateTenant(record, actor));
+  PublishFromFeed();
+  LogTenantWrite("tenant_created", created, actor);
+  return created;
+}
+
+absl::StatusOr<store::TenantRecord> PolicyWriter::UpdateTenant(const TenantWrite& tenant,
+                                                               const store::Actor& actor) {
+  ASSIGN_OR_RETURN(store::TenantRecord record, TenantToStore(tenant));
+  ASSIGN_OR_RETURN(store::TenantRecord updated, store_->UpdateTenant(record, actor));
+  PublishFromFeed();
+  LogTenantWrite("tenant_updated", updated, actor);
+  return updated;
+}
+
+absl::Status PolicyWriter::DeleteTenant(absl::string_view name, const store::Actor& actor) {
+  RETURN_IF_ERROR(store::ValidateTenantName(name));
+  RETURN_IF_ERROR(store_->DeleteTenant(name, actor));
+  PublishFromFeed();
+  ops::LogInfo("tenant_deleted").Field("tenant", name).Field("actor", actor.label);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PolicyVersion> PolicyWriter::PutPolicy(const PolicyWrite& write,
+                                                          const store::Actor& actor) {
+  RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
+  const v1::Policy& policy = *write.policy;
+  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
+  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+
+  const absl::Time start = absl::Now();
+  ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
+                   store_->PutPolicy(write.tenant, SerializePolicy(policy), write.expected_revision,
+                                     write.comment, actor));
+  const absl::Duration took = absl::Now() - start;
+  metrics_->store_write_duration.ObserveDuration(took);
+  v1::PolicyVersion version = PublishPolicyWrite(written, policy, compiled.policy);
+  ops::LogInfo("policy_written")
+      .Field("tenant", written.tenant)
+      .Field("revision", written.revision)
+      .Field("actor", actor.label)
+      .Field("rules", policy.rules_size())
+      .Field("warnings", static_cast<int64_t>(compiled.diagnostics.warning_count))
+      .Field("store_write", took);
+  return version;
+}
+
+absl::StatusOr<v1::PolicyVersion> PolicyWriter::RollbackPolicy(const RollbackWrite& write,
+                                                               const store::Actor& actor) {
+  RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
+  if (write.to_revision < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("to_revision is ", write.to_revision, "; revisions start at 1"));
+  }
+  // Old content must still pass today's validation (e.g. after a
+  // public-suffix list update); never roll back into a deny-all.
+  ASSIGN_OR_RETURN(store::PolicyRevisionRecord old,
+                   store_->GetPolicyRevision(write.tenant, write.to_revision));
+  ASSIGN_OR_RETURN(v1::Policy old_policy, ParseStoredPolicy(old.policy));
+  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(old_policy), 0);
+  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+
+  const absl::Time start = absl::Now();
+  ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
+                   store_->RollbackPolicy(write.tenant, write.to_revision, write.expected_revision,
+                                          write.comment, actor));
+  metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
+  if (written.policy != old.policy) {
+    // The tenant was deleted and re-created between the read and the write,
+    // so the store copied another policy than the one compiled above:
+    // publish what it stored, through the change feed.
+    PublishFromFeed();
+    v1::PolicyVersion stored;
+    RETURN_IF_ERROR(ToPolicyVersionProto(written, &stored));
+    return stored;
+  }
+  v1::PolicyVersion version = PublishPolicyWrite(written, old_policy, compiled.policy);
+  ops::LogInfo("policy_rolled_back")
+      .Field("tenant", written.tenant)
+      .Field("revision", written.revision)
+      .Field("to_revision", write.to_revision)
+      .Field("actor", actor.label);
+  return version;
+}
+
+}  // namespace corsd::server
