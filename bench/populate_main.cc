@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "corsd/v1/corsd.pb.h"
 #include "service/convert/policy_convert.h"
-#include "service/server/store_factory.h"
+#include "service/store/store_factory.h"
 
 namespace corsd::bench {
 namespace {
@@ -53,8 +53,8 @@ absl::Status Populate(store::PolicyStore& store, const std::string& name,
   return store.PutPolicy(name, policy, std::nullopt, "benchmark policy", actor).status();
 }
 
-int Run(const server::StoreSelection& selection, int tenants, int origins) {
-  absl::StatusOr<server::OpenedStore> opened = server::OpenStore(selection, /*migrate=*/true);
+int Run(const store::StoreSelection& selection, int tenants, int origins) {
+  absl::StatusOr<store::OpenedStore> opened = store::OpenStore(selection, /*migrate=*/true);
   if (!opened.ok()) {
     fprintf(stderr, "corsd-bench-populate: %s\n", std::string(opened.status().message()).c_str());
     return 6;
@@ -78,7 +78,7 @@ int Run(const server::StoreSelection& selection, int tenants, int origins) {
 }  // namespace corsd::bench
 
 int main(int argc, char** argv) {
-  corsd::server::StoreSelection selection;
+  corsd::store::StoreSelection selection;
   int tenants = 0;
   int origins = 100;
   CLI::App app{

@@ -27,6 +27,15 @@ inline constexpr size_t kMaxRequestHeaderLines = 1024;
 inline constexpr size_t kMaxRequestedHeaderNames = 64;
 inline constexpr size_t kMaxRequestedHeaderBytes = 8 * 1024;
 
+// A Host header / :authority naming the tenant: a host name (<= 253 bytes)
+// with a port, and room to spare.
+inline constexpr size_t kMaxRequestHostBytes = 300;
+
+// --- Tenants --------------------------------------------------------------
+// Tenant names: 1-63 bytes of [a-z0-9-] (a DNS label's length).
+inline constexpr size_t kMaxTenantNameBytes = 63;
+inline constexpr size_t kMaxHostsPerTenant = 256;
+
 // --- Policies -------------------------------------------------------------
 inline constexpr size_t kMaxRules = 256;
 inline constexpr size_t kMaxOriginsPerPolicy = 100'000;

@@ -11,7 +11,7 @@ namespace corsd::server {
 grpc::Status AdminService::GetPolicy(grpc::ServerContext* context,
                                      const v1::GetPolicyRequest* request,
                                      v1::PolicyVersion* response) {
-  return Handle(context, "GetPolicy", request->tenant(), Access::kRead,
+  return Handle(context, "GetPolicy", request->tenant(), Permission::kRead,
                 [&](const Principal&) -> absl::Status {
                   ASSIGN_OR_RETURN(store::PolicyRevisionRecord record,
                                    store_->GetPolicy(request->tenant()));
@@ -22,7 +22,7 @@ grpc::Status AdminService::GetPolicy(grpc::ServerContext* context,
 grpc::Status AdminService::PutPolicy(grpc::ServerContext* context,
                                      const v1::PutPolicyRequest* request,
                                      v1::PolicyVersion* response) {
-  return Handle(context, "PutPolicy", request->tenant(), Access::kWrite,
+  return Handle(context, "PutPolicy", request->tenant(), Permission::kWrite,
                 [&](const Principal& who) -> absl::Status {
                   PolicyWrite write{.tenant = request->tenant(),
                                     .policy = &request->policy(),
@@ -38,7 +38,7 @@ grpc::Status AdminService::PutPolicy(grpc::ServerContext* context,
 grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
                                           const v1::ValidatePolicyRequest* request,
                                           v1::ValidatePolicyResponse* response) {
-  return Handle(context, "ValidatePolicy", "", Access::kAnyToken,
+  return Handle(context, "ValidatePolicy", "", Permission::kAnyToken,
                 [&](const Principal&) -> absl::Status {
                   engine::PolicyDiagnostics diagnostics =
                       engine::ValidatePolicy(ToPolicySpec(request->policy()));
@@ -50,7 +50,7 @@ grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
 grpc::Status AdminService::ListPolicyRevisions(grpc::ServerContext* context,
                                                const v1::ListPolicyRevisionsRequest* request,
                                                v1::ListPolicyRevisionsResponse* response) {
-  return Handle(context, "ListPolicyRevisions", request->tenant(), Access::kRead,
+  return Handle(context, "ListPolicyRevisions", request->tenant(), Permission::kRead,
                 [&](const Principal&) -> absl::Status {
                   ASSIGN_OR_RETURN(store::Page<store::PolicyRevisionRecord> page,
                                    store_->ListPolicyRevisions(
@@ -67,7 +67,7 @@ grpc::Status AdminService::ListPolicyRevisions(grpc::ServerContext* context,
 grpc::Status AdminService::RollbackPolicy(grpc::ServerContext* context,
                                           const v1::RollbackPolicyRequest* request,
                                           v1::PolicyVersion* response) {
-  return Handle(context, "RollbackPolicy", request->tenant(), Access::kWrite,
+  return Handle(context, "RollbackPolicy", request->tenant(), Permission::kWrite,
                 [&](const Principal& who) -> absl::Status {
                   RollbackWrite write{.tenant = request->tenant(),
                                       .to_revision = request->to_revision(),
@@ -85,8 +85,9 @@ grpc::Status AdminService::ListAuditEvents(grpc::ServerContext* context,
                                            v1::ListAuditEventsResponse* response) {
   // With a tenant: needs read access to it. Without: every tenant for
   // unscoped tokens, the token's own tenant otherwise.
-  const Access access = request->tenant().empty() ? Access::kAnyToken : Access::kRead;
-  return Handle(context, "ListAuditEvents", request->tenant(), access,
+  const Permission permission =
+      request->tenant().empty() ? Permission::kAnyToken : Permission::kRead;
+  return Handle(context, "ListAuditEvents", request->tenant(), permission,
                 [&](const Principal& who) -> absl::Status {
                   std::string tenant = request->tenant();
                   if (tenant.empty() && who.role != store::Role::kAdmin) tenant = who.tenant;

@@ -7,10 +7,10 @@
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/engine/diagnostics.h"
+#include "service/engine/tenant_names.h"
 #include "service/ops/log.h"
 #include "service/server/grpc_status.h"
 #include "service/server/proto_records.h"
-#include "service/store/tenant_names.h"
 
 namespace corsd::server {
 namespace {
@@ -33,7 +33,7 @@ TenantWrite ToTenantWrite(const Request& request) {
 
 absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
                                               absl::string_view method, absl::string_view tenant,
-                                              Access access) {
+                                              Permission permission) {
   absl::StatusOr<Principal> principal =
       authenticator_->Authenticate(AuthorizationMetadata(context));
   if (!principal.ok()) {
@@ -44,21 +44,8 @@ absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
   }
   // Every call that names a tenant gets a well-formed name or nothing: no
   // handler, store query or error message ever sees a caller's megabytes.
-  if (!tenant.empty()) RETURN_IF_ERROR(store::ValidateTenantName(tenant));
-  absl::Status allowed;
-  switch (access) {
-    case Access::kAnyToken:
-      break;
-    case Access::kRead:
-      allowed = Authorize(*principal, Permission::kRead, tenant);
-      break;
-    case Access::kWrite:
-      allowed = Authorize(*principal, Permission::kWrite, tenant);
-      break;
-    case Access::kAdmin:
-      allowed = Authorize(*principal, Permission::kAdmin, tenant);
-      break;
-  }
+  if (!tenant.empty()) RETURN_IF_ERROR(engine::ValidateTenantName(tenant));
+  absl::Status allowed = Authorize(*principal, permission, tenant);
   if (!allowed.ok()) {
     RecordDenied(method, tenant, principal->label, allowed);
     return allowed;
@@ -67,9 +54,9 @@ absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
 }
 
 grpc::Status AdminService::Handle(grpc::ServerContextBase* context, absl::string_view method,
-                                  absl::string_view tenant, Access access,
+                                  absl::string_view tenant, Permission permission,
                                   const std::function<absl::Status(const Principal&)>& body) {
-  absl::StatusOr<Principal> principal = Admit(context, method, tenant, access);
+  absl::StatusOr<Principal> principal = Admit(context, method, tenant, permission);
   if (!principal.ok()) return ToGrpcStatus(principal.status());
   absl::Status status = body(*principal);
   if (!status.ok() && (status.code() == absl::StatusCode::kInternal ||
@@ -90,7 +77,7 @@ void AdminService::RecordDenied(absl::string_view method, absl::string_view raw_
   metrics_->RecordAuthFailure(status.code());
   // A refused caller chooses this field: keep a name as it is, anything else
   // quoted, escaped and cut (a few dozen bytes), in the log and the audit row.
-  const std::string tenant = store::ValidateTenantName(raw_tenant).ok()
+  const std::string tenant = engine::ValidateTenantName(raw_tenant).ok()
                                  ? std::string(raw_tenant)
                                  : engine::QuoteForMessage(raw_tenant);
   ops::LogWarning("admin_call_denied")
@@ -121,7 +108,7 @@ void AdminService::RecordDenied(absl::string_view method, absl::string_view raw_
 grpc::Status AdminService::CreateTenant(grpc::ServerContext* context,
                                         const v1::CreateTenantRequest* request,
                                         v1::Tenant* response) {
-  return Handle(context, "CreateTenant", request->name(), Access::kAdmin,
+  return Handle(context, "CreateTenant", request->name(), Permission::kAdmin,
                 [&](const Principal& who) -> absl::Status {
                   ASSIGN_OR_RETURN(store::TenantRecord created,
                                    writer_->CreateTenant(ToTenantWrite(*request), {who.label}));
@@ -132,7 +119,7 @@ grpc::Status AdminService::CreateTenant(grpc::ServerContext* context,
 
 grpc::Status AdminService::GetTenant(grpc::ServerContext* context,
                                      const v1::GetTenantRequest* request, v1::Tenant* response) {
-  return Handle(context, "GetTenant", request->name(), Access::kRead,
+  return Handle(context, "GetTenant", request->name(), Permission::kRead,
                 [&](const Principal&) -> absl::Status {
                   ASSIGN_OR_RETURN(store::TenantRecord tenant, store_->GetTenant(request->name()));
                   ToTenantProto(tenant, response);
@@ -143,7 +130,7 @@ grpc::Status AdminService::GetTenant(grpc::ServerContext* context,
 grpc::Status AdminService::ListTenants(grpc::ServerContext* context,
                                        const v1::ListTenantsRequest* request,
                                        v1::ListTenantsResponse* response) {
-  return Handle(context, "ListTenants", "", Access::kAnyToken,
+  return Handle(context, "ListTenants", "", Permission::kAnyToken,
                 [&](const Principal& who) -> absl::Status {
                   if (!who.tenant.empty() && who.role != store::Role::kAdmin) {
                     // A tenant-bound token sees its own tenant only.
@@ -166,7 +153,7 @@ grpc::Status AdminService::ListTenants(grpc::ServerContext* context,
 grpc::Status AdminService::UpdateTenant(grpc::ServerContext* context,
                                         const v1::UpdateTenantRequest* request,
                                         v1::Tenant* response) {
-  return Handle(context, "UpdateTenant", request->name(), Access::kWrite,
+  return Handle(context, "UpdateTenant", request->name(), Permission::kWrite,
                 [&](const Principal& who) -> absl::Status {
                   ASSIGN_OR_RETURN(store::TenantRecord updated,
                                    writer_->UpdateTenant(ToTenantWrite(*request), {who.label}));
@@ -178,7 +165,7 @@ grpc::Status AdminService::UpdateTenant(grpc::ServerContext* context,
 grpc::Status AdminService::DeleteTenant(grpc::ServerContext* context,
                                         const v1::DeleteTenantRequest* request,
                                         google::protobuf::Empty*) {
-  return Handle(context, "DeleteTenant", request->name(), Access::kAdmin,
+  return Handle(context, "DeleteTenant", request->name(), Permission::kAdmin,
                 [&](const Principal& who) -> absl::Status {
                   return writer_->DeleteTenant(request->name(), {who.label});
                 });

@@ -69,14 +69,12 @@ class AdminService final
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) override;
 
  private:
-  enum class Access { kAnyToken, kRead, kWrite, kAdmin };
-
-  // Authenticates, authorizes `access` to `tenant`, then runs `body`.
+  // Authenticates, authorizes `permission` on `tenant`, then runs `body`.
   grpc::Status Handle(grpc::ServerContextBase* context, absl::string_view method,
-                      absl::string_view tenant, Access access,
+                      absl::string_view tenant, Permission permission,
                       const std::function<absl::Status(const Principal&)>& body);
   absl::StatusOr<Principal> Admit(grpc::ServerContextBase* context, absl::string_view method,
-                                  absl::string_view tenant, Access access);
+                                  absl::string_view tenant, Permission permission);
   void RecordDenied(absl::string_view method, absl::string_view tenant, const std::string& actor,
                     const absl::Status& status);
 

@@ -20,7 +20,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AdminService::WatchPolicies(
                                          "request is not a valid corsd.v1.WatchPoliciesRequest"));
   }
   std::vector<std::string> tenants(request.tenants().begin(), request.tenants().end());
-  absl::StatusOr<Principal> principal = Admit(context, "WatchPolicies", "", Access::kAnyToken);
+  absl::StatusOr<Principal> principal = Admit(context, "WatchPolicies", "", Permission::kAnyToken);
   if (!principal.ok()) return new WatchReactor(ToGrpcStatus(principal.status()));
   if (tenants.empty() && !principal->tenant.empty() && principal->role != store::Role::kAdmin) {
     tenants.push_back(principal->tenant);  // "everything" this token may see

@@ -39,6 +39,8 @@ absl::Status Authorize(const Principal& principal, Permission permission,
   if (principal.role == Role::kAdmin) return absl::OkStatus();
   const bool in_scope = principal.tenant.empty() || principal.tenant == tenant;
   switch (permission) {
+    case Permission::kAnyToken:
+      return absl::OkStatus();
     case Permission::kRead:
       if (in_scope) return absl::OkStatus();
       return absl::PermissionDeniedError(

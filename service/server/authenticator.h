@@ -32,10 +32,12 @@ struct Principal {
   std::string label;
 };
 
+// What an admin call needs, from least to most.
 enum class Permission {
-  kRead,   // read a tenant (or, with tenant "", anything global such as ValidatePolicy)
-  kWrite,  // change a tenant's policy or hosts
-  kAdmin,  // create/delete tenants, read across every tenant when scoped calls are not enough
+  kAnyToken,  // any valid token, whatever its role and tenant (the call scopes itself)
+  kRead,      // read a tenant (or, with tenant "", anything global such as ValidatePolicy)
+  kWrite,     // change a tenant's policy or hosts
+  kAdmin,     // create/delete tenants, read across every tenant when scoped calls are not enough
 };
 
 // OK or PERMISSION_DENIED with a message that says which token is needed.

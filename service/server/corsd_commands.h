@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "service/store/store_factory.h"
 
 namespace corsd::server {
 
@@ -22,11 +23,7 @@ Command AddMigrateCommand(CLI::App& app);
 std::vector<Command> AddBackupCommands(CLI::App& app);  // backup, restore
 
 // --db / --store with their CORSD_DB / CORSD_STORE fallbacks.
-struct StoreFlags {
-  std::string db_path;
-  std::string store_url;
-};
-void AddStoreFlags(CLI::App* command, StoreFlags* flags);
+void AddStoreFlags(CLI::App* command, store::StoreSelection* flags);
 
 }  // namespace corsd::server
 

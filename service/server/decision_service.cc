@@ -11,24 +11,21 @@
 #include "service/convert/check_convert.h"
 #include "service/engine/decision.h"
 #include "service/engine/diagnostics.h"
+#include "service/engine/limits.h"
 #include "service/ops/log.h"
 #include "service/server/grpc_status.h"
 
 namespace corsd::server {
-namespace {
-
-constexpr size_t kMaxTenantNameBytes = 63;
-constexpr size_t kMaxHostBytes = 300;
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckResponse* response,
                                      engine::Verdict* verdict, engine::Reason* reason) {
   const engine::TenantDirectory& directory = registry_->Read();
   const engine::TenantSnapshot* tenant = nullptr;
   if (!request.tenant().empty()) {
-    if (request.tenant().size() > kMaxTenantNameBytes) {
-      return absl::InvalidArgumentError("tenant is longer than 63 bytes");
+    if (request.tenant().size() > engine::kMaxTenantNameBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tenant is longer than ", engine::kMaxTenantNameBytes, " bytes"));
     }
     tenant = directory.FindByName(request.tenant());
     if (tenant == nullptr) {
@@ -37,8 +34,9 @@ absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckR
                                               " (create it with `corsctl tenant create`)"));
     }
   } else if (!request.host().empty()) {
-    if (request.host().size() > kMaxHostBytes) {
-      return absl::InvalidArgumentError("host is longer than 300 bytes");
+    if (request.host().size() > engine::kMaxRequestHostBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("host is longer than ", engine::kMaxRequestHostBytes, " bytes"));
     }
     tenant = directory.FindByHost(request.host());
     if (tenant == nullptr) {

@@ -4,18 +4,17 @@
 #include <string>
 
 #include "service/server/corsd_commands.h"
-#include "service/server/store_factory.h"
+#include "service/store/store_factory.h"
 
 namespace corsd::server {
 
 Command AddMigrateCommand(CLI::App& app) {
-  auto flags = std::make_shared<StoreFlags>();
+  auto flags = std::make_shared<store::StoreSelection>();
   CLI::App* migrate = app.add_subcommand(
       "migrate", "Apply pending schema migrations and exit (serve also applies them).");
   AddStoreFlags(migrate, flags.get());
   return {migrate, [flags] {
-            absl::StatusOr<OpenedStore> opened =
-                OpenStore({.db_path = flags->db_path, .store_url = flags->store_url}, true);
+            absl::StatusOr<store::OpenedStore> opened = store::OpenStore(*flags, true);
             if (!opened.ok()) {
               fprintf(stderr, "corsd: %s\n", std::string(opened.status().message()).c_str());
               return 1;

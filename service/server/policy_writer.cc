@@ -6,11 +6,11 @@
 #include "service/common/status_macros.h"
 #include "service/convert/policy_convert.h"
 #include "service/engine/policy_compiler.h"
+#include "service/engine/tenant_names.h"
 #include "service/ops/log.h"
 #include "service/server/grpc_status.h"
 #include "service/server/proto_records.h"
 #include "service/store/record_limits.h"
-#include "service/store/tenant_names.h"
 
 namespace corsd::server {
 namespace {
@@ -23,16 +23,16 @@ absl::Status CheckLength(absl::string_view field, const std::string& value, size
 // The record CreateTenant / UpdateTenant store: name and description
 // checked, hosts normalized.
 absl::StatusOr<store::TenantRecord> TenantToStore(const TenantWrite& tenant) {
-  RETURN_IF_ERROR(store::ValidateTenantName(tenant.name));
+  RETURN_IF_ERROR(engine::ValidateTenantName(tenant.name));
   RETURN_IF_ERROR(CheckLength("description", tenant.description, store::kMaxDescriptionBytes));
-  ASSIGN_OR_RETURN(std::vector<std::string> hosts, store::NormalizeHosts(tenant.hosts));
+  ASSIGN_OR_RETURN(std::vector<std::string> hosts, engine::NormalizeHosts(tenant.hosts));
   return store::TenantRecord{
       .name = tenant.name, .hosts = std::move(hosts), .description = tenant.description};
 }
 
 // Checks shared by both policy writes.
 absl::Status CheckPolicyWrite(const std::string& tenant, const std::string& comment) {
-  RETURN_IF_ERROR(store::ValidateTenantName(tenant));
+  RETURN_IF_ERROR(engine::ValidateTenantName(tenant));
   return CheckLength("comment", comment, store::kMaxCommentBytes);
 }
 
@@ -84,7 +84,7 @@ absl::StatusOr<store::TenantRecord> PolicyWriter::UpdateTenant(const TenantWrite
 }
 
 absl::Status PolicyWriter::DeleteTenant(absl::string_view name, const store::Actor& actor) {
-  RETURN_IF_ERROR(store::ValidateTenantName(name));
+  RETURN_IF_ERROR(engine::ValidateTenantName(name));
   RETURN_IF_ERROR(store_->DeleteTenant(name, actor));
   PublishFromFeed();
   ops::LogInfo("tenant_deleted").Field("tenant", name).Field("actor", actor.label);

@@ -14,14 +14,14 @@
 #include "service/ops/systemd_notify.h"
 #include "service/server/corsd_commands.h"
 #include "service/server/corsd_server.h"
-#include "service/server/store_factory.h"
 #include "service/store/sqlite_backup.h"
+#include "service/store/store_factory.h"
 
 namespace corsd::server {
 namespace {
 
 struct ServeFlags {
-  StoreFlags store;
+  store::StoreSelection store;
   ServerOptions server;
   std::string shutdown_grace = "10s";
   std::string poll_interval = "20ms";
@@ -57,8 +57,7 @@ int Serve(const ServeFlags& flags) {
   }
   ops::SetMinLogLevel(level);
 
-  absl::StatusOr<OpenedStore> opened =
-      OpenStore({.db_path = flags.store.db_path, .store_url = flags.store.store_url}, true);
+  absl::StatusOr<store::OpenedStore> opened = store::OpenStore(flags.store, true);
   if (!opened.ok()) {
     fprintf(stderr, "corsd: cannot open the store: %s\n",
             std::string(opened.status().message()).c_str());
@@ -113,7 +112,7 @@ int Serve(const ServeFlags& flags) {
 
 }  // namespace
 
-void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
+void AddStoreFlags(CLI::App* command, store::StoreSelection* flags) {
   command->add_option("--db", flags->db_path, "SQLite database file (created if missing)")
       ->envname("CORSD_DB");
   command

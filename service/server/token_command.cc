@@ -10,15 +10,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "service/engine/tenant_names.h"
 #include "service/server/corsd_commands.h"
-#include "service/server/store_factory.h"
-#include "service/store/tenant_names.h"
+#include "service/store/store_factory.h"
 
 namespace corsd::server {
 namespace {
 
 struct TokenFlags {
-  StoreFlags store;
+  store::StoreSelection store;
   std::string role;
   std::string tenant;
   std::string label;
@@ -26,8 +26,8 @@ struct TokenFlags {
   bool json = false;
 };
 
-absl::StatusOr<OpenedStore> Open(const TokenFlags& flags) {
-  return OpenStore({.db_path = flags.store.db_path, .store_url = flags.store.store_url}, true);
+absl::StatusOr<store::OpenedStore> Open(const TokenFlags& flags) {
+  return store::OpenStore(flags.store, true);
 }
 
 int Fail(const absl::Status& status) {
@@ -65,9 +65,9 @@ int Create(const TokenFlags& flags) {
     return 2;
   }
   if (!flags.tenant.empty()) {
-    if (absl::Status s = store::ValidateTenantName(flags.tenant); !s.ok()) return Fail(s);
+    if (absl::Status s = engine::ValidateTenantName(flags.tenant); !s.ok()) return Fail(s);
   }
-  absl::StatusOr<OpenedStore> opened = Open(flags);
+  absl::StatusOr<store::OpenedStore> opened = Open(flags);
   if (!opened.ok()) return Fail(opened.status());
   // A token binds to the tenant that exists now; deleting the tenant revokes
   // it, so it never carries over to a tenant created later under the name.
@@ -99,7 +99,7 @@ int Create(const TokenFlags& flags) {
 }
 
 int List(const TokenFlags& flags) {
-  absl::StatusOr<OpenedStore> opened = Open(flags);
+  absl::StatusOr<store::OpenedStore> opened = Open(flags);
   if (!opened.ok()) return Fail(opened.status());
   absl::StatusOr<std::vector<store::TokenRecord>> tokens = opened->store->ListTokens();
   if (!tokens.ok()) return Fail(tokens.status());
@@ -130,7 +130,7 @@ int List(const TokenFlags& flags) {
 }
 
 int Revoke(const TokenFlags& flags) {
-  absl::StatusOr<OpenedStore> opened = Open(flags);
+  absl::StatusOr<store::OpenedStore> opened = Open(flags);
   if (!opened.ok()) return Fail(opened.status());
   int64_t id = flags.id;
   if (id == 0) {

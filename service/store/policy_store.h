@@ -43,7 +43,7 @@ class PolicyStore {
 
   // --- Tenants ----------------------------------------------------------------
   // Names must satisfy ValidateTenantName; hosts are normalized by
-  // NormalizeHosts (see tenant_names.h) before these are called.
+  // NormalizeHosts (service/engine/tenant_names.h) before these are called.
   virtual absl::StatusOr<TenantRecord> CreateTenant(const TenantRecord& tenant,
                                                     const Actor& actor) = 0;
   virtual absl::StatusOr<TenantRecord> GetTenant(absl::string_view name) = 0;

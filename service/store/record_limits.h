@@ -1,6 +1,6 @@
 // Limits on what the admin API stores, in one place so that handlers,
-// validation messages, docs and tests agree. (Limits on policies themselves
-// are the engine's: service/engine/limits.h.)
+// validation messages, docs and tests agree. (Limits on policies, tenant
+// names and hosts are the engine's: service/engine/limits.h.)
 #ifndef CORSD_SERVICE_STORE_RECORD_LIMITS_H_
 #define CORSD_SERVICE_STORE_RECORD_LIMITS_H_
 
@@ -8,12 +8,9 @@
 
 namespace corsd::store {
 
-// Tenant names: 1-63 bytes of [a-z0-9-] (a DNS label's length).
-inline constexpr size_t kMaxTenantNameBytes = 63;
 // A tenant's description and a policy revision's comment.
 inline constexpr size_t kMaxDescriptionBytes = 1024;
 inline constexpr size_t kMaxCommentBytes = 1024;
-inline constexpr size_t kMaxHostsPerTenant = 256;
 // Every text field of an audit row is cut to this many bytes (at a UTF-8
 // boundary, with a note of the original size) before it is stored: audit rows
 // record refused calls too, whose fields an unauthenticated caller chooses.

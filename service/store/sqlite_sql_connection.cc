@@ -7,8 +7,8 @@ namespace corsd::store {
 
 absl::StatusOr<std::unique_ptr<SqliteSqlConnection>> SqliteSqlConnection::Open(
     const std::string& path, absl::Duration busy_timeout) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> db,
-                   SqliteConnection::Open(path, {.busy_timeout = busy_timeout}));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db,
+                   SqliteDatabase::Open(path, {.busy_timeout = busy_timeout}));
   ASSIGN_OR_RETURN(int64_t version, db->DataVersion());
   return std::unique_ptr<SqliteSqlConnection>(
       new SqliteSqlConnection(path, std::move(db), version));

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "service/store/sql_connection.h"
-#include "service/store/sqlite_connection.h"
+#include "service/store/sqlite_database.h"
 
 namespace corsd::store {
 
@@ -33,14 +33,14 @@ class SqliteSqlConnection : public SqlConnection {
   std::string Describe() const override { return "sqlite:" + path_; }
 
  private:
-  SqliteSqlConnection(std::string path, std::unique_ptr<SqliteConnection> db, int64_t version)
+  SqliteSqlConnection(std::string path, std::unique_ptr<SqliteDatabase> db, int64_t version)
       : path_(std::move(path)), db_(std::move(db)), data_version_(version) {}
   absl::Status Begin(const char* statement);
   absl::StatusOr<SqliteStatement> Bound(absl::string_view sql,
                                         std::initializer_list<SqlValue> params);
 
   const std::string path_;
-  std::unique_ptr<SqliteConnection> db_;
+  std::unique_ptr<SqliteDatabase> db_;
   int64_t data_version_;
   bool in_transaction_ = false;
 };

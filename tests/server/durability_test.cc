@@ -8,7 +8,7 @@
 #include <map>
 
 #include "gmock/gmock.h"
-#include "service/store/sqlite_connection.h"
+#include "service/store/sqlite_database.h"
 #include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
@@ -88,7 +88,7 @@ TEST(Durability, AcknowledgedWritesSurviveKillNine) {
   EXPECT_EQ(response.policy_revision(), stored.rbegin()->first);
   EXPECT_EQ(restarted->Stop(), 0);
 
-  auto connection = store::SqliteConnection::Open(db);
+  auto connection = store::SqliteDatabase::Open(db);
   ASSERT_TRUE(connection.ok());
   store::SqliteStatement integrity = (*connection)->Prepare("PRAGMA integrity_check");
   ASSERT_TRUE(integrity.Step().value_or(false));

@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
-#include "service/store/sqlite_connection.h"
+#include "service/store/sqlite_database.h"
 #include "tests/server/watcher.h"
 #include "tests/support/pki.h"
 #include "tests/support/server_fixture.h"
@@ -170,7 +170,7 @@ TEST(CorsdCommands, ServeRefusesANewerSchema) {
   TempDir dir;
   ASSERT_EQ(RunProgram({BinaryDir() + "/corsd", "migrate", "--db", dir.File("n.db")}).exit_code, 0);
   {
-    auto db = store::SqliteConnection::Open(dir.File("n.db"));
+    auto db = store::SqliteDatabase::Open(dir.File("n.db"));
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->Execute("INSERT INTO schema_migrations VALUES (42, 'future', 0)").ok());
   }

@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/store/migration.h"
-#include "service/store/sqlite_policy_store.h"
+#include "service/store/sql_policy_store.h"
 #include "service/store/sqlite_sql_connection.h"
 #include "tests/support/temp_dir.h"
 
@@ -33,7 +33,7 @@ int64_t SchemaVersion(SqlConnection* db) {
 
 TEST(SqliteMigrations, FreshDatabaseGetsEverySchemaStep) {
   testing::TempDir dir;
-  auto store = SqlitePolicyStore::Open(dir.File("a.db"));
+  auto store = OpenSqliteStore(dir.File("a.db"), {});
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->migrations().previous_version, 0);
   EXPECT_EQ((*store)->migrations().current_version, SqliteMigrations().back().version);
@@ -43,8 +43,8 @@ TEST(SqliteMigrations, FreshDatabaseGetsEverySchemaStep) {
 
 TEST(SqliteMigrations, RerunIsANoOp) {
   testing::TempDir dir;
-  ASSERT_TRUE(SqlitePolicyStore::Open(dir.File("a.db")).ok());
-  auto again = SqlitePolicyStore::Open(dir.File("a.db"));
+  ASSERT_TRUE(OpenSqliteStore(dir.File("a.db"), {}).ok());
+  auto again = OpenSqliteStore(dir.File("a.db"), {});
   ASSERT_TRUE(again.ok());
   EXPECT_THAT((*again)->migrations().applied, IsEmpty());
   EXPECT_EQ((*again)->migrations().previous_version, (*again)->migrations().current_version);
@@ -57,7 +57,7 @@ TEST(SqliteMigrations, RefusesANewerSchema) {
     ASSERT_TRUE(ApplyMigrations(db.get(), SqliteMigrations(), true).ok());
     ASSERT_TRUE(db->ExecuteScript("INSERT INTO schema_migrations VALUES (9999, 'future', 0)").ok());
   }
-  auto store = SqlitePolicyStore::Open(dir.File("a.db"));
+  auto store = OpenSqliteStore(dir.File("a.db"), {});
   ASSERT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("9999"));
   EXPECT_THAT(store.status().message(), HasSubstr("newer than this corsd knows"));
@@ -89,7 +89,7 @@ TEST(SqliteMigrations, FailedMigrationLeavesTheDatabaseAsItWas) {
 
 TEST(SqliteMigrations, OpenWithoutMigratingRequiresAMigratedDatabase) {
   testing::TempDir dir;
-  auto store = SqlitePolicyStore::Open(dir.File("a.db"), {.apply_migrations = false});
+  auto store = OpenSqliteStore(dir.File("a.db"), {.apply_migrations = false});
   ASSERT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("corsd migrate"));
 }
@@ -99,7 +99,7 @@ TEST(SqliteMigrations, NotADatabaseIsAClearError) {
   FILE* f = fopen(dir.File("junk.db").c_str(), "w");
   fputs("this is not sqlite, just some text that is long enough to have a header", f);
   fclose(f);
-  auto store = SqlitePolicyStore::Open(dir.File("junk.db"));
+  auto store = OpenSqliteStore(dir.File("junk.db"), {});
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(store.status().message(), HasSubstr("junk.db"));
 }

@@ -1,6 +1,6 @@
 #include "tests/store/store_backends.h"
 
-#include "service/store/sqlite_policy_store.h"
+#include "service/store/sql_policy_store.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -10,13 +10,13 @@ namespace {
 class SqliteFixture : public StoreFixture {
  public:
   SqliteFixture() : path_(dir_.File("corsd.db")) {
-    auto opened = store::SqlitePolicyStore::Open(path_);
+    auto opened = store::OpenSqliteStore(path_, {});
     if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
     store_ = std::move(*opened);
   }
   store::PolicyStore* store() override { return store_.get(); }
   std::unique_ptr<store::PolicyStore> OpenAnother() override {
-    auto opened = store::SqlitePolicyStore::Open(path_);
+    auto opened = store::OpenSqliteStore(path_, {});
     if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
     return std::move(*opened);
   }

@@ -1,21 +1,22 @@
-// SqliteConnection is one sqlite3 connection configured the way corsd needs
-// it (WAL, synchronous=FULL, foreign keys, busy timeout) with a cache of
-// prepared statements. It is not thread-safe: the owner serializes access.
+// SqliteDatabase is one open sqlite3 database handle configured the way corsd
+// needs it (WAL, synchronous=FULL, foreign keys, busy timeout) with a cache
+// of prepared statements. SqliteSqlConnection builds the store's
+// SqlConnection on it; tests use it directly to inspect a database. It is not
+// thread-safe: the owner serializes access.
 //
-//   ASSIGN_OR_RETURN(auto db, SqliteConnection::Open("/var/lib/corsd.db"));
-//   SqliteTransaction tx(db.get());            // BEGIN IMMEDIATE
-//   RETURN_IF_ERROR(tx.status());
-//   SqliteStatement s = db->Prepare("SELECT revision FROM ... WHERE tenant = ?");
+//   ASSIGN_OR_RETURN(auto db, SqliteDatabase::Open("/var/lib/corsd.db"));
+//   RETURN_IF_ERROR(db->Execute("BEGIN IMMEDIATE"));
+//   SqliteStatement s = db->Prepare("SELECT current_revision FROM tenants WHERE name = ?");
 //   s.Bind(tenant);
 //   while (ASSIGN_OR_RETURN(bool row, s.Step()), row) { s.Int(0); }
-//   RETURN_IF_ERROR(tx.Commit());             // durable once this returns
+//   RETURN_IF_ERROR(db->Execute("COMMIT"));  // durable once this returns
 //
 // SQLite result codes map to absl codes: BUSY/LOCKED -> UNAVAILABLE (another
 // writer holds the database longer than the busy timeout), CONSTRAINT ->
 // FAILED_PRECONDITION, CORRUPT/NOTADB -> DATA_LOSS, I/O and FULL ->
 // UNAVAILABLE, everything else -> INTERNAL.
-#ifndef CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_
-#define CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_
+#ifndef CORSD_SERVICE_STORE_SQLITE_DATABASE_H_
+#define CORSD_SERVICE_STORE_SQLITE_DATABASE_H_
 
 #include <sqlite3.h>
 
@@ -69,19 +70,19 @@ class SqliteStatement {
   int bind_error_ = SQLITE_OK;
 };
 
-class SqliteConnection {
+class SqliteDatabase {
  public:
   struct Options {
     absl::Duration busy_timeout = absl::Seconds(5);
     bool read_only = false;
   };
 
-  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                                Options options);
-  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(const std::string& path) {
+  static absl::StatusOr<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
+                                                              Options options);
+  static absl::StatusOr<std::unique_ptr<SqliteDatabase>> Open(const std::string& path) {
     return Open(path, Options{});
   }
-  ~SqliteConnection();
+  ~SqliteDatabase();
 
   // Runs one or more statements that return no rows (migrations, PRAGMAs).
   absl::Status Execute(absl::string_view sql);
@@ -99,11 +100,11 @@ class SqliteConnection {
   sqlite3* handle() const { return db_; }
 
  private:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace corsd::store
 
-#endif  // CORSD_SERVICE_STORE_SQLITE_CONNECTION_H_
+#endif  // CORSD_SERVICE_STORE_SQLITE_DATABASE_H_

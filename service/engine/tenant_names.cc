@@ -1,4 +1,4 @@
-#include "service/store/tenant_names.h"
+#include "service/engine/tenant_names.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include "service/engine/diagnostics.h"
 #include "service/engine/serialized_origin.h"
 
-namespace corsd::store {
+namespace corsd::engine {
 namespace {
 
 bool IsNameChar(char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-'; }
@@ -24,18 +24,16 @@ std::string HostProblem(absl::string_view host) {
     host_end = host.find(':');
     if (host_end == absl::string_view::npos) host_end = host.size();
   }
-  engine::HostKind kind;
-  if (engine::OriginProblem p = engine::CheckOriginBytes(host); p != engine::OriginProblem::kNone) {
-    return std::string(engine::DescribeOriginProblem(p));
+  HostKind kind;
+  if (OriginProblem p = CheckOriginBytes(host); p != OriginProblem::kNone) {
+    return std::string(DescribeOriginProblem(p));
   }
-  if (engine::OriginProblem p = engine::CheckHost(host.substr(0, host_end), &kind);
-      p != engine::OriginProblem::kNone) {
+  if (OriginProblem p = CheckHost(host.substr(0, host_end), &kind); p != OriginProblem::kNone) {
     return "is not a host name, IPv4 address or bracketed IPv6 address";
   }
   absl::string_view rest = host.substr(host_end);
   if (rest.empty()) return "";
-  if (rest.front() != ':' ||
-      engine::CheckPort("", rest.substr(1)) != engine::OriginProblem::kNone) {
+  if (rest.front() != ':' || CheckPort("", rest.substr(1)) != OriginProblem::kNone) {
     return "has an invalid port (1-65535, no leading zeros)";
   }
   return "";
@@ -49,7 +47,7 @@ absl::Status ValidateTenantName(absl::string_view name) {
             std::all_of(name.begin(), name.end(), IsNameChar);
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      "tenant name ", engine::QuoteForMessage(name), " is invalid: use 1-", kMaxTenantNameBytes,
+      "tenant name ", QuoteForMessage(name), " is invalid: use 1-", kMaxTenantNameBytes,
       " lowercase letters, digits and '-', starting with a letter or "
       "digit"));
 }
@@ -64,8 +62,7 @@ absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::s
   for (size_t i = 0; i < hosts.size(); ++i) {
     std::string host = absl::AsciiStrToLower(hosts[i]);
     if (std::string problem = HostProblem(host); !problem.empty()) {
-      problems.push_back(
-          absl::StrCat("hosts[", i, "]: ", engine::QuoteForMessage(hosts[i]), " ", problem));
+      problems.push_back(absl::StrCat("hosts[", i, "]: ", QuoteForMessage(hosts[i]), " ", problem));
       continue;
     }
     normalized.push_back(std::move(host));
@@ -76,4 +73,4 @@ absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::s
   return normalized;
 }
 
-}  // namespace corsd::store
+}  // namespace corsd::engine

@@ -1,4 +1,4 @@
-#include "service/store/sqlite_connection.h"
+#include "service/store/sqlite_database.h"
 
 #include <utility>
 
@@ -87,8 +87,8 @@ std::string SqliteStatement::Blob(int column) const {
   return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), size);
 }
 
-absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
-                                                                         Options options) {
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
+                                                                     Options options) {
   sqlite3* db = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -97,7 +97,7 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
     sqlite3_close(db);
     return status;
   }
-  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(db));
+  std::unique_ptr<SqliteDatabase> connection(new SqliteDatabase(db));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
   // WAL lets readers (other corsd processes, sqlite3 shells) run alongside
@@ -114,12 +114,12 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const s
   return connection;
 }
 
-SqliteConnection::~SqliteConnection() {
+SqliteDatabase::~SqliteDatabase() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
-absl::Status SqliteConnection::Execute(absl::string_view sql) {
+absl::Status SqliteDatabase::Execute(absl::string_view sql) {
   std::string text(sql);
   char* error = nullptr;
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
@@ -130,7 +130,7 @@ absl::Status SqliteConnection::Execute(absl::string_view sql) {
   return absl::Status(status.code(), absl::StrCat("executing SQL: ", message));
 }
 
-absl::StatusOr<SqliteStatement> SqliteConnection::TryPrepare(const std::string& sql) {
+absl::StatusOr<SqliteStatement> SqliteDatabase::TryPrepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
@@ -142,7 +142,7 @@ absl::StatusOr<SqliteStatement> SqliteConnection::TryPrepare(const std::string& 
   return SqliteStatement(it->second, db_);
 }
 
-SqliteStatement SqliteConnection::Prepare(const std::string& sql) {
+SqliteStatement SqliteDatabase::Prepare(const std::string& sql) {
   absl::StatusOr<SqliteStatement> statement = TryPrepare(sql);
   // Every statement corsd prepares is a compile-time constant exercised by
   // the tests; failing to prepare one is a programming error.
@@ -153,7 +153,7 @@ SqliteStatement SqliteConnection::Prepare(const std::string& sql) {
   return std::move(*statement);
 }
 
-absl::StatusOr<int64_t> SqliteConnection::DataVersion() {
+absl::StatusOr<int64_t> SqliteDatabase::DataVersion() {
   SqliteStatement s = Prepare("PRAGMA data_version");
   absl::StatusOr<bool> row = s.Step();
   if (!row.ok()) return row.status();
@@ -161,6 +161,6 @@ absl::StatusOr<int64_t> SqliteConnection::DataVersion() {
   return s.Int(0);
 }
 
-int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+int64_t SqliteDatabase::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
 }  // namespace corsd::store

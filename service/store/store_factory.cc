@@ -1,4 +1,4 @@
-#include "service/server/store_factory.h"
+#include "service/store/store_factory.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -6,24 +6,24 @@
 #include "service/store/postgres_sql_connection.h"
 #include "service/store/sql_policy_store.h"
 
-namespace corsd::server {
+namespace corsd::store {
 
 absl::StatusOr<OpenedStore> OpenStore(const StoreSelection& selection, bool migrate) {
   if (!selection.db_path.empty() && !selection.store_url.empty()) {
     return absl::InvalidArgumentError("use either --db (SQLite) or --store (PostgreSQL), not both");
   }
-  store::StoreOpenOptions options{.apply_migrations = migrate};
-  absl::StatusOr<std::unique_ptr<store::SqlPolicyStore>> store;
+  StoreOpenOptions options{.apply_migrations = migrate};
+  absl::StatusOr<std::unique_ptr<SqlPolicyStore>> store;
   if (!selection.store_url.empty()) {
     if (!absl::StartsWith(selection.store_url, "postgres://") &&
         !absl::StartsWith(selection.store_url, "postgresql://")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--store ", store::PostgresSqlConnection::WithoutPassword(selection.store_url),
-          ": only postgres:// or postgresql:// URLs are supported"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--store ", PostgresSqlConnection::WithoutPassword(selection.store_url),
+                       ": only postgres:// or postgresql:// URLs are supported"));
     }
-    store = store::OpenPostgresStore(selection.store_url, options);
+    store = OpenPostgresStore(selection.store_url, options);
   } else if (!selection.db_path.empty()) {
-    store = store::OpenSqliteStore(selection.db_path, options);
+    store = OpenSqliteStore(selection.db_path, options);
   } else {
     return absl::InvalidArgumentError(
         "no store selected: pass --db PATH (SQLite) or --store postgres://... (or set CORSD_DB / "
@@ -36,4 +36,4 @@ absl::StatusOr<OpenedStore> OpenStore(const StoreSelection& selection, bool migr
   return opened;
 }
 
-}  // namespace corsd::server
+}  // namespace corsd::store

@@ -1,11 +1,12 @@
-// Naming rules for tenants and the request hosts that map to them.
+// Naming rules for tenants and the request hosts that map to them: the
+// admin API applies them before anything is stored.
 //
 //   ValidateTenantName("shop-eu")                     // OK
 //   ValidateTenantName("Shop")                        // INVALID_ARGUMENT
 //   NormalizeHosts({"Shop.Example.com", "shop.example.com:8443"})
 //     // {"shop.example.com", "shop.example.com:8443"}
-#ifndef CORSD_SERVICE_STORE_TENANT_NAMES_H_
-#define CORSD_SERVICE_STORE_TENANT_NAMES_H_
+#ifndef CORSD_SERVICE_ENGINE_TENANT_NAMES_H_
+#define CORSD_SERVICE_ENGINE_TENANT_NAMES_H_
 
 #include <string>
 #include <vector>
@@ -13,11 +14,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "service/store/record_limits.h"
+#include "service/engine/limits.h"
 
-namespace corsd::store {
+namespace corsd::engine {
 
-// [a-z0-9][a-z0-9-]{0,62}: at most kMaxTenantNameBytes (record_limits.h).
+// [a-z0-9][a-z0-9-]{0,62}: at most kMaxTenantNameBytes (limits.h).
 absl::Status ValidateTenantName(absl::string_view name);
 
 // Lowercases, checks and sorts hosts: a domain name, an IPv4 address or a
@@ -25,6 +26,6 @@ absl::Status ValidateTenantName(absl::string_view name);
 // dropped. Every bad entry is named in the error.
 absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::string>& hosts);
 
-}  // namespace corsd::store
+}  // namespace corsd::engine
 
-#endif  // CORSD_SERVICE_STORE_TENANT_NAMES_H_
+#endif  // CORSD_SERVICE_ENGINE_TENANT_NAMES_H_
