@@ -38,7 +38,7 @@ absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
       authenticator_->Authenticate(AuthorizationMetadata(context));
   if (!principal.ok()) {
     if (principal.status().code() == absl::StatusCode::kUnauthenticated) {
-      RecordDenied(method, tenant, "", principal.status());
+      RecordDenied(context, method, tenant, "", principal.status());
     }
     return principal.status();
   }
@@ -47,7 +47,7 @@ absl::StatusOr<Principal> AdminService::Admit(grpc::ServerContextBase* context,
   if (!tenant.empty()) RETURN_IF_ERROR(engine::ValidateTenantName(tenant));
   absl::Status allowed = Authorize(*principal, permission, tenant);
   if (!allowed.ok()) {
-    RecordDenied(method, tenant, principal->label, allowed);
+    RecordDenied(context, method, tenant, principal->label, allowed);
     return allowed;
   }
   return principal;
@@ -72,8 +72,9 @@ grpc::Status AdminService::Handle(grpc::ServerContextBase* context, absl::string
   return ToGrpcStatus(status);
 }
 
-void AdminService::RecordDenied(absl::string_view method, absl::string_view raw_tenant,
-                                const std::string& actor, const absl::Status& status) {
+void AdminService::RecordDenied(grpc::ServerContextBase* context, absl::string_view method,
+                                absl::string_view raw_tenant, const std::string& actor,
+                                const absl::Status& status) {
   metrics_->RecordAuthFailure(status.code());
   // A refused caller chooses this field: keep a name as it is, anything else
   // quoted, escaped and cut (a few dozen bytes), in the log and the audit row.
@@ -85,15 +86,8 @@ void AdminService::RecordDenied(absl::string_view method, absl::string_view raw_
       .Field("tenant", tenant)
       .Field("actor", actor)
       .Field("code", absl::StatusCodeToString(status.code()));
-  {
-    absl::MutexLock lock(&denied_mu_);
-    const absl::Time now = absl::Now();
-    if (now - denied_window_ >= absl::Seconds(1)) {
-      denied_window_ = now;
-      denied_in_window_ = 0;
-    }
-    if (++denied_in_window_ > kDeniedAuditsPerSecond) return;  // logged and counted above
-  }
+  const std::string peer = context->peer();
+  if (!denied_audits_.Admit(PeerAddress(peer), absl::Now())) return;  // logged and counted above
   absl::Status recorded = store_->RecordAudit(
       {.time = absl::Now(),
        .actor = actor,

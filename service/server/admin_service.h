@@ -19,6 +19,7 @@
 #include "corsd/v1/corsd.grpc.pb.h"
 #include "service/server/authenticator.h"
 #include "service/server/policy_writer.h"
+#include "service/server/refusal_audit_limiter.h"
 #include "service/server/server_metrics.h"
 #include "service/server/watch_hub.h"
 #include "service/store/policy_store.h"
@@ -75,8 +76,8 @@ class AdminService final
                       const std::function<absl::Status(const Principal&)>& body);
   absl::StatusOr<Principal> Admit(grpc::ServerContextBase* context, absl::string_view method,
                                   absl::string_view tenant, Permission permission);
-  void RecordDenied(absl::string_view method, absl::string_view tenant, const std::string& actor,
-                    const absl::Status& status);
+  void RecordDenied(grpc::ServerContextBase* context, absl::string_view method,
+                    absl::string_view tenant, const std::string& actor, const absl::Status& status);
 
   store::PolicyStore* const store_;
   Authenticator* const authenticator_;
@@ -84,12 +85,9 @@ class AdminService final
   WatchHub* const hub_;
   ServerMetrics* const metrics_;
 
-  // Denied calls are audited, but a flood of unauthenticated calls must not
-  // become a flood of durable writes: at most this many per second.
-  static constexpr int kDeniedAuditsPerSecond = 20;
-  absl::Mutex denied_mu_;
-  absl::Time denied_window_ ABSL_GUARDED_BY(denied_mu_) = absl::InfinitePast();
-  int denied_in_window_ ABSL_GUARDED_BY(denied_mu_) = 0;
+  // Denied calls are audited, but a flood of them must not become a flood
+  // of durable writes.
+  RefusalAuditLimiter denied_audits_;
 };
 
 }  // namespace corsd::server

@@ -27,7 +27,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AdminService::WatchPolicies(
   }
   for (const std::string& tenant : tenants) {
     if (absl::Status s = Authorize(*principal, Permission::kRead, tenant); !s.ok()) {
-      RecordDenied("WatchPolicies", tenant, principal->label, s);
+      RecordDenied(context, "WatchPolicies", tenant, principal->label, s);
       return new WatchReactor(ToGrpcStatus(s));
     }
   }

@@ -5,6 +5,7 @@
 #include "service/common/status_macros.h"
 #include "service/store/api_token.h"
 #include "service/store/page_token.h"
+#include "service/store/record_limits.h"
 #include "service/store/sql_policy_store.h"
 
 namespace corsd::store {
@@ -41,22 +42,27 @@ absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ListAuditEvents(absl::string_v
     return absl::InvalidArgumentError("page_token is corrupt; omit it to start again");
   }
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      SqlRows rows,
-      db_->Query("SELECT id, time_us, actor, action, tenant, revision, detail "
-                 "FROM audit_events WHERE (? = '' OR tenant = ?) AND id < ? "
-                 "ORDER BY id DESC LIMIT ?",
-                 {std::string(tenant), std::string(tenant), below, int64_t{size} + 1}));
+  // Rows are bounded when written (BoundedAuditValue); rows written before
+  // that bound existed are cut when read, in the query, so a page never
+  // holds more than kMaxPageSize x 4 x kMaxAuditFieldBytes of text.
+  static const std::string query = absl::StrCat(
+      "SELECT id, time_us, substr(actor, 1, ", kMaxAuditFieldBytes, "), substr(action, 1, ",
+      kMaxAuditFieldBytes, "), substr(tenant, 1, ", kMaxAuditFieldBytes,
+      "), revision, substr(detail, 1, ", kMaxAuditFieldBytes,
+      ") FROM audit_events WHERE (? = '' OR tenant = ?) AND id < ? ORDER BY id DESC LIMIT ?");
+  ASSIGN_OR_RETURN(SqlRows rows, db_->Query(query, {std::string(tenant), std::string(tenant), below,
+                                                    int64_t{size} + 1}));
   Page<AuditRecord> result;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size); ++i) {
     const SqlRow& row = rows[i];
+    // substr() counts characters; BoundedAuditValue makes it bytes.
     result.items.push_back({.id = row.Int(0),
                             .time = absl::FromUnixMicros(row.Int(1)),
-                            .actor = row.Text(2),
-                            .action = row.Text(3),
-                            .tenant = row.Text(4),
+                            .actor = BoundedAuditValue(row.Text(2)),
+                            .action = BoundedAuditValue(row.Text(3)),
+                            .tenant = BoundedAuditValue(row.Text(4)),
                             .revision = row.Int(5),
-                            .detail = row.Text(6)});
+                            .detail = BoundedAuditValue(row.Text(6))});
   }
   if (rows.size() > static_cast<size_t>(size)) {
     result.next_page_token = EncodePageToken(list, absl::StrCat(result.items.back().id));
