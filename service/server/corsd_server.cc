@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/ops/log.h"
+#include "service/server/unparsable_request_interceptor.h"
 
 namespace corsd::server {
 namespace {
@@ -153,6 +154,7 @@ absl::Status CorsdServer::StartServers() {
   admin.AddListeningPort(options_.admin_listen, grpc::InsecureServerCredentials(), &admin_port_);
   admin.RegisterService(admin_service_.get());
   ConfigureTransport(&admin, kMaxAdminMessageBytes);
+  admin.experimental().SetInterceptorCreators(UnparsableRequestInterceptors());
   admin_server_ = admin.BuildAndStart();
   if (admin_server_ == nullptr || admin_port_ == 0) {
     data_server_->Shutdown();

@@ -1,8 +1,7 @@
 // CorsDecision.Check end to end: the answer shapes of the API contract, host
 // resolution, path rules, visibility of policy changes, and bad input.
-#include <grpcpp/generic/generic_stub.h>
-
 #include "gmock/gmock.h"
+#include "tests/support/raw_call.h"
 #include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
@@ -174,34 +173,9 @@ TEST_F(CheckTest, MalformedInputIsDeniedNeverEchoed) {
 }
 
 TEST_F(CheckTest, InvalidUtf8IsACleanInvalidArgument) {
-  // Serialize by hand: the C++ API would refuse to build this message.
-  v1::CheckRequest request = Request("shop", "x", "GET");
-  std::string bytes = request.SerializeAsString();
-  size_t at = bytes.find('x');
-  ASSERT_NE(at, std::string::npos);
-  bytes[at] = '\xff';
-  grpc::ByteBuffer in;
-  grpc::Slice slice(bytes);
-  in = grpc::ByteBuffer(&slice, 1);
-
-  grpc::GenericStub generic(
-      grpc::CreateChannel(corsd_->data_address(), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::ByteBuffer out;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  generic.UnaryCall(&context, "/corsd.v1.CorsDecision/Check", grpc::StubOptions(), &in, &out,
-                    [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_one();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
+  grpc::Status status =
+      RawUnaryCall(grpc::CreateChannel(corsd_->data_address(), grpc::InsecureChannelCredentials()),
+                   "/corsd.v1.CorsDecision/Check", WithInvalidUtf8(Request("shop", "x", "GET")));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("UTF-8"));
 }

@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "service/store/store_types.h"
 #include "tests/server/watcher.h"
+#include "tests/support/raw_call.h"
 #include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
@@ -95,6 +96,40 @@ TEST_F(HostileCallersTest, RefusedCallsWithHugeFieldsCostLittle) {
     EXPECT_LE(event.tenant().size(), store::kMaxAuditFieldBytes);
     EXPECT_LE(event.detail().size(), store::kMaxAuditFieldBytes);
   }
+}
+
+// A request that does not parse (a string that is not UTF-8) gets a clean
+// INVALID_ARGUMENT naming the method, on every admin method, with or without
+// a token; gRPC's own answer is INTERNAL with an empty message.
+TEST_F(HostileCallersTest, UnparsableAdminRequestsAreInvalidArgument) {
+  auto channel = grpc::CreateChannel(corsd_->admin_address(), grpc::InsecureChannelCredentials());
+  v1::PutPolicyRequest put;
+  put.set_tenant("x");
+  v1::GetTenantRequest get;
+  get.set_name("x");
+  v1::CreateTenantRequest create;
+  create.set_name("shop");
+  create.add_hosts("x.example");
+  v1::ValidatePolicyRequest validate;
+  validate.mutable_policy()->add_rules()->add_allowed_origins("https://x.example");
+  const std::vector<std::pair<std::string, std::string>> calls = {
+      {"PutPolicy", WithInvalidUtf8(put)},
+      {"GetTenant", WithInvalidUtf8(get)},
+      {"CreateTenant", WithInvalidUtf8(create)},
+      {"ValidatePolicy", WithInvalidUtf8(validate)},
+  };
+  for (const auto& [method, bytes] : calls) {
+    for (const std::string& token : {admin_token_, std::string()}) {
+      grpc::Status status = RawUnaryCall(channel, "/corsd.v1.CorsAdmin/" + method, bytes, token);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+          << method << ": " << status.error_message();
+      EXPECT_THAT(status.error_message(), HasSubstr(method));
+      EXPECT_THAT(status.error_message(), HasSubstr("UTF-8"));
+    }
+  }
+  // Well-formed calls are untouched: an INTERNAL-free refusal stays what it was.
+  EXPECT_EQ(GetTenantAs("", "shop").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(GetTenantAs(admin_token_, "nope").error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(HostileCallersTest, ValidationFloodIsBoundedInTimeAndMemory) {
