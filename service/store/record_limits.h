@@ -11,6 +11,13 @@ namespace corsd::store {
 // A tenant's description and a policy revision's comment.
 inline constexpr size_t kMaxDescriptionBytes = 1024;
 inline constexpr size_t kMaxCommentBytes = 1024;
+// A stored policy (its deterministic serialization). Every reply that carries
+// a policy must fit the admin port's 16 MiB message limit: a PutPolicy or
+// GetPolicy answer, a watch event (plus up to 256 hosts), and a page of
+// revisions, which holds at most kMaxRevisionPageBytes of policies or a
+// single revision. 8 MiB holds 100,000 origins of 80 bytes.
+inline constexpr size_t kMaxStoredPolicyBytes = 8 << 20;
+inline constexpr size_t kMaxRevisionPageBytes = 8 << 20;
 // Every text field of an audit row is cut to this many bytes (at a UTF-8
 // boundary, with a note of the original size) before it is stored: audit rows
 // record refused calls too, whose fields an unauthenticated caller chooses.

@@ -4,17 +4,10 @@
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/store/page_token.h"
+#include "service/store/record_limits.h"
 #include "service/store/sql_policy_store.h"
 
 namespace corsd::store {
-namespace {
-
-// A page of revisions stops early past this many policy bytes, so a page of
-// large policies stays well inside the admin port's 16 MiB message limit.
-constexpr size_t kMaxRevisionPageBytes = 8 << 20;
-
-}  // namespace
-
 absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::GetPolicy(absl::string_view tenant) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
@@ -37,6 +30,12 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::GetPolicyRevision(absl::str
 absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::AppendRevision(
     absl::string_view tenant, const std::string& policy, std::optional<int64_t> expected_revision,
     absl::string_view comment, absl::string_view action, const Actor& actor) {
+  if (policy.size() > kMaxStoredPolicyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the policy is ", policy.size(), " bytes serialized; at most ", kMaxStoredPolicyBytes,
+        " are stored, so that every reply carrying it fits the admin port's message limit: "
+        "use wildcards or fewer, shorter origins"));
+  }
   ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
   const int64_t current = record.policy_revision;
   if (expected_revision.has_value() && *expected_revision != current) {
@@ -112,29 +111,45 @@ absl::StatusOr<Page<PolicyRevisionRecord>> SqlPolicyStore::ListPolicyRevisions(
     return absl::InvalidArgumentError("page_token is corrupt; omit it to start again");
   }
   absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
+  RETURN_IF_ERROR(tx.status());
   RETURN_IF_ERROR(ReadTenant(tenant).status());
-  ASSIGN_OR_RETURN(SqlRows rows,
-                   db_->Query("SELECT revision, policy, updated_at_us, updated_by, comment "
-                              "FROM policy_revisions WHERE tenant = ? AND revision < ? "
-                              "ORDER BY revision DESC LIMIT ?",
+  // Sizes first, policies second: a page of a thousand large revisions must
+  // not be read into memory only to be cut to the byte budget.
+  ASSIGN_OR_RETURN(SqlRows sizes,
+                   db_->Query("SELECT revision, length(policy) FROM policy_revisions "
+                              "WHERE tenant = ? AND revision < ? ORDER BY revision DESC LIMIT ?",
                               {std::string(tenant), below, int64_t{size} + 1}));
-  Page<PolicyRevisionRecord> result;
+  size_t count = 0;
   size_t bytes = 0;
-  bool more = false;
-  for (const SqlRow& row : rows) {
-    if (result.items.size() == static_cast<size_t>(size) ||
-        (!result.items.empty() && bytes + row.Bytes(1).size() > kMaxRevisionPageBytes)) {
-      more = true;
+  for (const SqlRow& row : sizes) {
+    const size_t policy_bytes = static_cast<size_t>(row.Int(1));
+    if (count == static_cast<size_t>(size) ||
+        (count > 0 && bytes + policy_bytes > kMaxRevisionPageBytes)) {
       break;
     }
-    bytes += row.Bytes(1).size();
-    result.items.push_back({.tenant = std::string(tenant),
-                            .revision = row.Int(0),
-                            .policy = row.Bytes(1),
-                            .updated_at = absl::FromUnixMicros(row.Int(2)),
-                            .updated_by = row.Text(3),
-                            .comment = row.Text(4)});
+    bytes += policy_bytes;
+    ++count;
   }
+  const bool more = count < sizes.size();
+  Page<PolicyRevisionRecord> result;
+  if (count > 0) {
+    ASSIGN_OR_RETURN(
+        SqlRows rows,
+        db_->Query("SELECT revision, policy, updated_at_us, updated_by, comment "
+                   "FROM policy_revisions WHERE tenant = ? AND revision <= ? AND revision >= ? "
+                   "ORDER BY revision DESC",
+                   {std::string(tenant), sizes[0].Int(0), sizes[count - 1].Int(0)}));
+    for (const SqlRow& row : rows) {
+      result.items.push_back({.tenant = std::string(tenant),
+                              .revision = row.Int(0),
+                              .policy = row.Bytes(1),
+                              .updated_at = absl::FromUnixMicros(row.Int(2)),
+                              .updated_by = row.Text(3),
+                              .comment = row.Text(4)});
+    }
+  }
+  RETURN_IF_ERROR(tx.Commit());
   if (more) {
     result.next_page_token = EncodePageToken(list, absl::StrCat(result.items.back().revision));
   }

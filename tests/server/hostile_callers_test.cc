@@ -8,9 +8,11 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
+#include "service/store/record_limits.h"
 #include "service/store/store_types.h"
 #include "tests/server/watcher.h"
 #include "tests/support/raw_call.h"
@@ -182,6 +184,76 @@ TEST_F(HostileCallersTest, ViolationsAreCappedButCounted) {
   ASSERT_EQ(response.violations_size(), 1001) << "1,000 listed, then one entry for the rest";
   EXPECT_EQ(response.violations(1000).field(), "policy");
   EXPECT_EQ(response.violations(1000).description(), "4000 more violations not listed");
+}
+
+// Origin i of a policy of long origins (about 200 bytes each).
+std::string LongOrigin(int i) {
+  return absl::StrCat("https://", std::string(60, 'a'), ".", std::string(60, 'b'), ".",
+                      std::string(60, 'c'), ".n", i, ".example");
+}
+
+v1::Policy LongOriginsPolicy(int n) {
+  v1::Policy policy;
+  v1::CorsRule* rule = policy.add_rules();
+  for (int i = 0; i < n; ++i) rule->add_allowed_origins(LongOrigin(i));
+  return policy;
+}
+
+// The most long origins whose policy serializes to at most `cap` bytes.
+int MostOriginsWithin(size_t cap) {
+  int n = static_cast<int>(cap / 250);
+  size_t size = LongOriginsPolicy(n).ByteSizeLong();
+  // Each further origin costs its bytes, a tag and a 2-byte length.
+  while (size + 3 + LongOrigin(n).size() <= cap - 8) size += 3 + LongOrigin(n++).size();
+  while (LongOriginsPolicy(n + 1).ByteSizeLong() <= cap) ++n;  // the last few bytes exactly
+  return n;
+}
+
+// The largest policy corsd stores is readable through every RPC that carries
+// it, and watchers receive it; one origin more is refused with nothing stored.
+TEST_F(HostileCallersTest, APolicyAtTheSizeCapIsReadableEverywhere) {
+  ASSERT_TRUE(CreateTenant("big").ok());
+  const int n = MostOriginsWithin(store::kMaxStoredPolicyBytes);
+  const v1::Policy at_cap = LongOriginsPolicy(n);
+  ASSERT_LE(at_cap.ByteSizeLong(), store::kMaxStoredPolicyBytes);
+  ASSERT_GT(at_cap.ByteSizeLong(), store::kMaxStoredPolicyBytes - 256);
+
+  grpc::Status over = PutPolicyProto("big", LongOriginsPolicy(n + 1));
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(over.error_message(), HasSubstr("bytes serialized"));
+
+  Watcher watcher(admin_.get(), admin_token_, {"big"});
+  ASSERT_TRUE(PutPolicyProto("big", at_cap).ok());
+  ASSERT_TRUE(PutPolicyProto("big", at_cap).ok()) << "the reply must fit too";
+  std::vector<v1::PolicyEvent> events = watcher.WaitFor(2, absl::Seconds(30));
+  ASSERT_EQ(events.size(), 2u) << "a watcher missed a policy at the cap";
+  EXPECT_EQ(events[1].version().policy().rules(0).allowed_origins_size(), n);
+
+  grpc::ClientContext get_context;
+  Authorize(&get_context, admin_token_);
+  v1::GetPolicyRequest get;
+  get.set_tenant("big");
+  v1::PolicyVersion current;
+  ASSERT_TRUE(admin_->GetPolicy(&get_context, get, &current).ok());
+  EXPECT_EQ(current.revision(), 2);
+
+  v1::ListPolicyRevisionsRequest list;
+  list.set_tenant("big");
+  int revisions = 0;
+  do {
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    v1::ListPolicyRevisionsResponse page;
+    grpc::Status status = admin_->ListPolicyRevisions(&context, list, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    revisions += page.revisions_size();
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(revisions, 2);
+
+  // A watcher that connects now gets it as initial state.
+  Watcher late(admin_.get(), admin_token_, {"big"});
+  EXPECT_EQ(late.WaitFor(1, absl::Seconds(30)).size(), 1u);
 }
 
 TEST_F(HostileCallersTest, ARevokedTokensWatchEnds) {

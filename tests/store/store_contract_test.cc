@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/store/api_token.h"
+#include "service/store/record_limits.h"
 #include "tests/store/store_backends.h"
 
 namespace corsd::store {
@@ -170,6 +171,40 @@ TEST_P(StoreContract, HistoryIsNewestFirstAndPaged) {
   auto first = store_->ListPolicyRevisions("shop", {.page_size = 3});
   EXPECT_EQ(store_->ListTenants({.page_token = first->next_page_token}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Every reply carrying a policy must fit the admin port's message limit: a
+// policy over the cap is refused, and a page of revisions stays within its
+// byte budget (or holds a single revision).
+TEST_P(StoreContract, PolicySizeIsCappedAndPagesStayWithinTheirByteBudget) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  const std::string at_cap(kMaxStoredPolicyBytes, 'p');
+  auto over = store_->PutPolicy("shop", at_cap + "p", std::nullopt, "", kAlice);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(over.status().message()), HasSubstr("bytes serialized"));
+  EXPECT_EQ(store_->GetPolicy("shop").status().code(), absl::StatusCode::kNotFound);
+
+  const std::string third(kMaxRevisionPageBytes / 3, 't');
+  ASSERT_TRUE(store_->PutPolicy("shop", at_cap, std::nullopt, "", kAlice).ok());  // 1
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store_->PutPolicy("shop", third, std::nullopt, "", kAlice).ok());  // 2, 3, 4
+  }
+  std::vector<std::vector<int64_t>> pages;
+  PageRequest page{.page_size = 100};
+  do {
+    auto result = store_->ListPolicyRevisions("shop", page);
+    ASSERT_TRUE(result.ok()) << result.status();
+    size_t bytes = 0;
+    pages.emplace_back();
+    for (const auto& r : result->items) {
+      pages.back().push_back(r.revision);
+      bytes += r.policy.size();
+    }
+    EXPECT_TRUE(bytes <= kMaxRevisionPageBytes || result->items.size() == 1) << bytes;
+    page.page_token = result->next_page_token;
+  } while (!page.page_token.empty());
+  EXPECT_THAT(pages, ElementsAre(ElementsAre(4, 3, 2), ElementsAre(1)));
+  EXPECT_EQ(store_->GetPolicyRevision("shop", 1)->policy.size(), kMaxStoredPolicyBytes);
 }
 
 TEST_P(StoreContract, DeleteRemovesTenantHostsAndHistoryButKeepsAudit) {
