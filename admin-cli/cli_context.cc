@@ -55,7 +55,20 @@ void CliContext::AddGlobalFlags(CLI::App& app) {
   app.add_option("--token", token_, "bearer token (prefer CORSD_TOKEN or --token-file)");
   app.add_option("--token-file", token_file_,
                  "read the token from this file (default: var/admin.token if present)");
-  app.add_option("--tls-ca", tls_ca_file_, "connect with TLS, trusting this CA (PEM)");
+  app.add_option("--tls-ca", tls_ca_file_, "connect with TLS, trusting this CA (PEM)")
+      ->envname("CORSCTL_TLS_CA")
+      ->check(CLI::ExistingFile);
+  auto* cert = app.add_option("--tls-cert", tls_cert_file_,
+                              "client certificate (PEM) for servers that require one (mTLS)")
+                   ->envname("CORSCTL_TLS_CERT")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key", tls_key_file_, "private key of --tls-cert (PEM)")
+                  ->envname("CORSCTL_TLS_KEY")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  app.add_option("--tls-server-name", tls_server_name_,
+                 "name to check in the server certificate, when it differs from --server's host");
   app.add_option("--timeout", timeout_seconds_, "seconds to wait for the server")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -83,6 +96,11 @@ std::shared_ptr<grpc::Channel> CliContext::Channel(const std::string& address) {
   }
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ReadFile(tls_ca_file_);
+  if (!tls_cert_file_.empty()) {
+    ssl.pem_cert_chain = ReadFile(tls_cert_file_);
+    ssl.pem_private_key = ReadFile(tls_key_file_);
+  }
+  if (!tls_server_name_.empty()) args.SetSslTargetNameOverride(tls_server_name_);
   return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
 }
 

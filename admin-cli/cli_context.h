@@ -51,6 +51,9 @@ class CliContext {
   std::string token_;
   std::string token_file_;
   std::string tls_ca_file_;
+  std::string tls_cert_file_;
+  std::string tls_key_file_;
+  std::string tls_server_name_;
   std::string output_ = "text";
   double timeout_seconds_ = 5;
   bool json_ = false;

@@ -21,8 +21,23 @@ using client_internal::DecisionViewAccess;
 using client_internal::PolicyWatcher;
 using client_internal::RemoteChecker;
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const ClientOptions& options,
-                                           bool tls) {
+// What one channel's TLS needs; an empty CA means plaintext.
+struct ChannelTls {
+  const std::string& ca_pem;
+  const std::string& cert_pem;
+  const std::string& key_pem;
+  const std::string& server_name;
+};
+
+ChannelTls DataPortTls(const ClientOptions& o) {
+  return {o.tls_ca_pem, o.tls_cert_pem, o.tls_key_pem, o.tls_server_name};
+}
+
+ChannelTls AdminPortTls(const ClientOptions& o) {
+  return {o.admin_tls_ca_pem, o.admin_tls_cert_pem, o.admin_tls_key_pem, o.admin_tls_server_name};
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const ChannelTls& tls) {
   grpc::ChannelArguments args;
   // Gateways hold this channel for their lifetime: keep it warm and notice
   // dead connections without waiting for a request to time out.
@@ -32,13 +47,28 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const Clie
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
   args.SetMaxReceiveMessageSize(64 << 20);
-  if (!tls) return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  if (tls.ca_pem.empty()) {
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  }
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = options.tls_ca_pem;
-  ssl.pem_cert_chain = options.tls_cert_pem;
-  ssl.pem_private_key = options.tls_key_pem;
-  if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+  ssl.pem_root_certs = tls.ca_pem;
+  ssl.pem_cert_chain = tls.cert_pem;
+  ssl.pem_private_key = tls.key_pem;
+  if (!tls.server_name.empty()) args.SetSslTargetNameOverride(tls.server_name);
   return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args);
+}
+
+// A client certificate needs its key and the reverse; either needs a CA.
+absl::Status CheckTls(const ChannelTls& tls, absl::string_view prefix) {
+  if (tls.cert_pem.empty() != tls.key_pem.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, "cert_pem and ", prefix, "key_pem go together"));
+  }
+  if (!tls.cert_pem.empty() && tls.ca_pem.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a client certificate is sent over TLS only: set ", prefix, "ca_pem too"));
+  }
+  return absl::OkStatus();
 }
 
 // Statuses that mean "corsd refused this request", as opposed to "corsd
@@ -50,13 +80,13 @@ bool IsRequestError(grpc::StatusCode code) {
 class ClientImpl final : public Client {
  public:
   explicit ClientImpl(const ClientOptions& options) : options_(options) {
-    const bool tls = !options.tls_ca_pem.empty();
-    remote_ = std::make_unique<RemoteChecker>(MakeChannel(options.target, options, tls), options);
+    remote_ =
+        std::make_unique<RemoteChecker>(MakeChannel(options.target, DataPortTls(options)), options);
     const bool needs_watch = options.local_evaluation ||
                              options.failure_mode == ClientOptions::FailureMode::kFailOpenCached;
     if (needs_watch && !options.admin_target.empty()) {
       watcher_ = std::make_unique<PolicyWatcher>(
-          MakeChannel(options.admin_target, options, /*tls=*/false), options);
+          MakeChannel(options.admin_target, AdminPortTls(options)), options);
     }
   }
 
@@ -205,9 +235,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& opti
         "local evaluation watches policies on the admin port: set ClientOptions.admin_target "
         "(and admin_token)");
   }
-  if (!options.tls_cert_pem.empty() != !options.tls_key_pem.empty()) {
-    return absl::InvalidArgumentError("tls_cert_pem and tls_key_pem go together");
-  }
+  if (absl::Status s = CheckTls(DataPortTls(options), "tls_"); !s.ok()) return s;
+  if (absl::Status s = CheckTls(AdminPortTls(options), "admin_tls_"); !s.ok()) return s;
   return std::unique_ptr<Client>(new ClientImpl(options));
 }
 

@@ -82,16 +82,20 @@ void PolicyWatcher::WatchOnce() {
   std::unique_ptr<grpc::ClientReader<v1::PolicyEvent>> reader =
       admin_->WatchPolicies(&context, request);
   reader->WaitForInitialMetadata();
-  if (std::optional<size_t> initial = AnnouncedInitialEvents(context); !initial.has_value()) {
-    // A server that does not announce its initial state: apply everything
-    // as it comes (tenants deleted while disconnected then linger).
-    SetConnected(true);
-  } else if (!ReadInitialState(reader.get(), *initial)) {
+  // No announcement: the call failed before it started (refused, TLS
+  // handshake, unreachable), or a server that does not announce its initial
+  // state; then events apply as they come and the first one proves the
+  // stream is up.
+  const std::optional<size_t> initial = AnnouncedInitialEvents(context);
+  if (initial.has_value() && !ReadInitialState(reader.get(), *initial)) {
     reader->Finish().IgnoreError();
     return Finished();
   }
   v1::PolicyEvent event;
-  while (reader->Read(&event)) ApplyLiveEvent(event);
+  while (reader->Read(&event)) {
+    if (!initial.has_value()) SetConnected(true);
+    ApplyLiveEvent(event);
+  }
   reader->Finish().IgnoreError();
   Finished();
 }

@@ -32,27 +32,35 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) 
   return contents.str();
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> DataPortCredentials(
-    const ServerOptions& options) {
-  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) {
-    if (!options.tls_client_ca_file.empty()) {
-      return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PortCredentials(const PortTls& tls) {
+  const std::string cert_flag = absl::StrCat(tls.flag_prefix, "-cert");
+  const std::string key_flag = absl::StrCat(tls.flag_prefix, "-key");
+  const std::string ca_flag = absl::StrCat(tls.flag_prefix, "-client-ca");
+  if (!tls.enabled()) {
+    if (tls.mutual()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ca_flag, " needs ", cert_flag, " and ", key_flag));
     }
     return grpc::InsecureServerCredentials();
   }
-  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
-    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  if (tls.cert_file.empty() || tls.key_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(cert_flag, " and ", key_flag, " go together"));
   }
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(options.tls_cert_file, "--tls-cert"));
-  ASSIGN_OR_RETURN(pair.private_key, ReadFile(options.tls_key_file, "--tls-key"));
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(tls.cert_file, cert_flag.c_str()));
+  ASSIGN_OR_RETURN(pair.private_key, ReadFile(tls.key_file, key_flag.c_str()));
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
-  if (!options.tls_client_ca_file.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_client_ca_file, "--tls-client-ca"));
+  if (tls.mutual()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(tls.client_ca_file, ca_flag.c_str()));
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);
+}
+
+// "plaintext", "tls" or "mtls", for the start-up log line.
+absl::string_view Describe(const PortTls& tls) {
+  return !tls.enabled() ? "plaintext" : tls.mutual() ? "mtls" : "tls";
 }
 
 constexpr int kMaxConcurrentStreams = 1000;  // per connection
@@ -125,8 +133,8 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
       .Field("data", absl::StrCat(options.listen, " -> port ", server->data_port_))
       .Field("admin", absl::StrCat(options.admin_listen, " -> port ", server->admin_port_))
       .Field("metrics_port", static_cast<int64_t>(server->metrics_port()))
-      .Field("tls", !options.tls_cert_file.empty())
-      .Field("mtls", !options.tls_client_ca_file.empty())
+      .Field("data_transport", Describe(options.data_tls))
+      .Field("admin_transport", Describe(options.admin_tls))
       .Field("store", server->store_->Describe());
   return server;
 }
@@ -138,7 +146,9 @@ absl::Status CorsdServer::StartServers() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> data_credentials,
-                   DataPortCredentials(options_));
+                   PortCredentials(options_.data_tls));
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> admin_credentials,
+                   PortCredentials(options_.admin_tls));
   grpc::ServerBuilder data;
   data.AddListeningPort(options_.listen, data_credentials, &data_port_);
   data.RegisterService(decision_service_.get());
@@ -151,7 +161,7 @@ absl::Status CorsdServer::StartServers() {
   }
 
   grpc::ServerBuilder admin;
-  admin.AddListeningPort(options_.admin_listen, grpc::InsecureServerCredentials(), &admin_port_);
+  admin.AddListeningPort(options_.admin_listen, admin_credentials, &admin_port_);
   admin.RegisterService(admin_service_.get());
   ConfigureTransport(&admin, kMaxAdminMessageBytes);
   admin.experimental().SetInterceptorCreators(UnparsableRequestInterceptors());

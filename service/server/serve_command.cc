@@ -110,6 +110,25 @@ int Serve(const ServeFlags& flags) {
   return 0;
 }
 
+// --tls-cert / --tls-key / --tls-client-ca for the data port, and the same
+// with --admin- for the admin port (flag_prefix says which).
+void AddTlsFlags(CLI::App* serve, absl::string_view port, PortTls* tls,
+                 absl::string_view env_prefix) {
+  serve
+      ->add_option(absl::StrCat(tls->flag_prefix, "-cert"), tls->cert_file,
+                   absl::StrCat(port, " port TLS certificate chain (PEM)"))
+      ->envname(absl::StrCat(env_prefix, "_CERT"));
+  serve
+      ->add_option(absl::StrCat(tls->flag_prefix, "-key"), tls->key_file,
+                   absl::StrCat(port, " port TLS private key (PEM)"))
+      ->envname(absl::StrCat(env_prefix, "_KEY"));
+  serve
+      ->add_option(absl::StrCat(tls->flag_prefix, "-client-ca"), tls->client_ca_file,
+                   absl::StrCat("require ", port,
+                                " port clients to present a certificate signed by this CA (mTLS)"))
+      ->envname(absl::StrCat(env_prefix, "_CLIENT_CA"));
+}
+
 }  // namespace
 
 void AddStoreFlags(CLI::App* command, store::StoreSelection* flags) {
@@ -143,14 +162,8 @@ Command AddServeCommand(CLI::App& app) {
       ->add_option("--metrics-listen", flags->server.metrics_listen,
                    "serve GET /metrics (Prometheus) and /healthz on HOST:PORT")
       ->envname("CORSD_METRICS_LISTEN");
-  serve->add_option("--tls-cert", flags->server.tls_cert_file, "data port TLS certificate (PEM)")
-      ->envname("CORSD_TLS_CERT");
-  serve->add_option("--tls-key", flags->server.tls_key_file, "data port TLS private key (PEM)")
-      ->envname("CORSD_TLS_KEY");
-  serve
-      ->add_option("--tls-client-ca", flags->server.tls_client_ca_file,
-                   "require client certificates signed by this CA (mTLS)")
-      ->envname("CORSD_TLS_CLIENT_CA");
+  AddTlsFlags(serve, "data", &flags->server.data_tls, "CORSD_TLS");
+  AddTlsFlags(serve, "admin", &flags->server.admin_tls, "CORSD_ADMIN_TLS");
   serve
       ->add_option("--shutdown-grace", flags->shutdown_grace,
                    "how long in-flight calls may take to finish after SIGTERM")

@@ -9,15 +9,27 @@
 
 namespace corsd::server {
 
+// TLS for one port: certificate and key (PEM files); with a client CA,
+// clients must present a certificate it signed (mTLS). All empty = plaintext.
+struct PortTls {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  // The flag that sets each, for error messages ("--admin-tls-cert", ...).
+  std::string flag_prefix;
+
+  bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
+  bool mutual() const { return !client_ca_file.empty(); }
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";        // data port: CorsDecision
   std::string admin_listen = "127.0.0.1:50052";  // admin port: CorsAdmin
   std::string metrics_listen;                    // "" = no metrics endpoint
-  // Data-port TLS; with a client CA, clients must present a certificate it
-  // signed (mTLS).
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  std::string tls_client_ca_file;
+  PortTls data_tls{.flag_prefix = "--tls"};
+  // The admin port carries bearer tokens and every policy: give it TLS
+  // (ideally mTLS) whenever it is reachable beyond the host.
+  PortTls admin_tls{.flag_prefix = "--admin-tls"};
   // SIGTERM: in-flight calls get this long to finish.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // How often to look for commits by other processes, and how often to

@@ -4,8 +4,10 @@
 
 #include <fstream>
 
+#include "admin-cli/exit_codes.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/pki.h"
 #include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
@@ -343,6 +345,49 @@ TEST_F(CorsctlTest, WrongTokenIsAuthError) {
       Ctl({"--token-file", token_file, "tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}})
           .exit_code,
       0);
+}
+
+TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
+  TempDir dir;
+  Pki pki = MakePki(dir);
+  const std::string db = dir.File("tls.db");
+  const std::string token = CreateToken(db, "admin");
+  auto corsd = CorsdProcess::Start({.db = db, .dir = dir.path(), .extra_args = AdminTlsFlags(pki)});
+  ASSERT_NE(corsd, nullptr);
+  auto ctl = [&](std::vector<std::string> tls, std::vector<std::string> args) {
+    std::vector<std::string> argv = {BinaryDir() + "/corsctl",
+                                     "--server",
+                                     corsd->admin_address(),
+                                     "--token",
+                                     token,
+                                     "--timeout",
+                                     "3"};
+    argv.insert(argv.end(), tls.begin(), tls.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProgram(argv, "", {}, absl::Seconds(30));
+  };
+  const std::vector<std::string> mtls = {"--tls-ca",          pki.ca_cert, "--tls-cert",
+                                         pki.client_cert,     "--tls-key", pki.client_key,
+                                         "--tls-server-name", "localhost"};
+  ProgramResult created = ctl(mtls, {"tenant", "create", "shop"});
+  EXPECT_EQ(created.exit_code, 0) << created.err;
+
+  // Without the client certificate, or in plaintext, nothing gets through.
+  ProgramResult anonymous = ctl({"--tls-ca", pki.ca_cert, "--tls-server-name", "localhost"},
+                                {"tenant", "create", "anonymous"});
+  EXPECT_EQ(anonymous.exit_code, cli::kExitUnavailable) << anonymous.err;
+  ProgramResult plaintext = ctl({}, {"tenant", "create", "plaintext"});
+  EXPECT_EQ(plaintext.exit_code, cli::kExitUnavailable) << plaintext.err;
+  ProgramResult half =
+      ctl({"--tls-ca", pki.ca_cert, "--tls-cert", pki.client_cert}, {"tenant", "list"});
+  EXPECT_EQ(half.exit_code, cli::kExitUsage) << "a certificate without its key is a usage error";
+
+  ProgramResult listed = ctl(mtls, {"tenant", "list", "-o", "json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("shop"));
+  EXPECT_THAT(listed.out, Not(HasSubstr("anonymous")));
+  EXPECT_THAT(listed.out, Not(HasSubstr("plaintext")));
+  EXPECT_EQ(corsd->Stop(), 0);
 }
 
 TEST_F(CorsctlTest, WatchStreamsUntilInterrupted) {

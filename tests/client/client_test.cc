@@ -338,6 +338,76 @@ TEST(ClientOptionsValidation, RejectsIncompleteOptions) {
   EXPECT_EQ(Client::Create(half_mtls).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// The watch carries the gateway's token and every policy: with the admin
+// port on mTLS, local evaluation syncs only over a verified connection that
+// presents the client certificate.
+TEST(ClientTls, WatchesPoliciesOverAnMtlsAdminPort) {
+  TempDir dir;
+  Pki pki = MakePki(dir);
+  const std::string db = dir.File("tls.db");
+  const std::string token = CreateToken(db, "admin");
+  auto corsd = CorsdProcess::Start({.db = db, .dir = dir.path(), .extra_args = AdminTlsFlags(pki)});
+  ASSERT_NE(corsd, nullptr);
+  auto admin = v1::CorsAdmin::NewStub(TlsChannel(corsd->admin_address(), pki, true));
+  {
+    grpc::ClientContext context;
+    Authorize(&context, token);
+    v1::CreateTenantRequest request;
+    request.set_name("shop");
+    v1::Tenant tenant;
+    ASSERT_TRUE(admin->CreateTenant(&context, request, &tenant).ok());
+  }
+  {
+    grpc::ClientContext context;
+    Authorize(&context, token);
+    v1::PutPolicyRequest request;
+    request.set_tenant("shop");
+    request.mutable_policy()->add_rules()->add_allowed_origins("https://a.example");
+    v1::PolicyVersion version;
+    ASSERT_TRUE(admin->PutPolicy(&context, request, &version).ok());
+  }
+
+  ClientOptions options;
+  options.target = corsd->data_address();
+  options.local_evaluation = true;
+  options.admin_target = corsd->admin_address();
+  options.admin_token = token;
+  options.admin_tls_ca_pem = ReadFileOrEmpty(pki.ca_cert);
+  options.admin_tls_cert_pem = ReadFileOrEmpty(pki.client_cert);
+  options.admin_tls_key_pem = ReadFileOrEmpty(pki.client_key);
+  options.admin_tls_server_name = "localhost";
+  auto client = Client::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->WaitUntilSynced(absl::Seconds(10))) << corsd->log();
+  absl::StatusOr<Decision> decision =
+      (*client)->Check({.tenant = "shop", .origin = "https://a.example", .method = "GET"});
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->source, Decision::Source::kLocal);
+  EXPECT_EQ(decision->verdict, Verdict::kAllow);
+
+  // No client certificate, or no TLS at all: the watch never connects.
+  ClientOptions anonymous = options;
+  anonymous.admin_tls_cert_pem.clear();
+  anonymous.admin_tls_key_pem.clear();
+  ClientOptions plaintext = options;
+  plaintext.admin_tls_ca_pem.clear();
+  plaintext.admin_tls_cert_pem.clear();
+  plaintext.admin_tls_key_pem.clear();
+  for (const ClientOptions& refused : {anonymous, plaintext}) {
+    auto other = Client::Create(refused);
+    ASSERT_TRUE(other.ok()) << other.status();
+    EXPECT_FALSE((*other)->WaitUntilSynced(absl::Seconds(2)));
+    EXPECT_FALSE((*other)->local_status().connected);
+  }
+
+  ClientOptions half = options;
+  half.admin_tls_key_pem.clear();
+  EXPECT_EQ(Client::Create(half).status().code(), absl::StatusCode::kInvalidArgument);
+  client->reset();
+  admin.reset();
+  EXPECT_EQ(corsd->Stop(), 0);
+}
+
 TEST(ClientTls, TalksToATlsDataPortWithAClientCertificate) {
   TempDir dir;
   Pki pki = MakePki(dir);

@@ -31,4 +31,23 @@ Pki MakePki(const TempDir& dir) {
           dir.File("client.crt"), dir.File("client.key")};
 }
 
+std::vector<std::string> AdminTlsFlags(const Pki& pki) {
+  return {"--admin-tls-cert", pki.server_cert,         "--admin-tls-key",
+          pki.server_key,     "--admin-tls-client-ca", pki.ca_cert};
+}
+
+std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, const Pki& pki,
+                                          bool client_certificate) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFileOrEmpty(pki.ca_cert);
+  if (client_certificate) {
+    ssl.pem_cert_chain = ReadFileOrEmpty(pki.client_cert);
+    ssl.pem_private_key = ReadFileOrEmpty(pki.client_key);
+  }
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+}
+
 }  // namespace corsd::testing

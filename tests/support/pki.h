@@ -3,7 +3,11 @@
 #ifndef CORSD_TESTS_SUPPORT_PKI_H_
 #define CORSD_TESTS_SUPPORT_PKI_H_
 
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/temp_dir.h"
 
@@ -16,6 +20,14 @@ struct Pki {
 
 // EC P-256 keys; the CA is valid for a day.
 Pki MakePki(const TempDir& dir);
+
+// `corsd serve` flags that put the admin port on mTLS with `pki`.
+std::vector<std::string> AdminTlsFlags(const Pki& pki);
+
+// A channel to a TLS port of a corsd using `pki` (server name "localhost"),
+// presenting the client certificate when `client_certificate` is set.
+std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, const Pki& pki,
+                                          bool client_certificate);
 
 }  // namespace corsd::testing
 

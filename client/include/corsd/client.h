@@ -227,6 +227,13 @@ struct ClientOptions {
   bool local_evaluation = false;
   std::string admin_target;
   std::string admin_token;
+  // TLS for admin_target, as the tls_* fields above are for the data port:
+  // the token and every policy cross this connection, so use it whenever the
+  // admin port is reachable beyond the host. Empty CA = plaintext.
+  std::string admin_tls_ca_pem;
+  std::string admin_tls_cert_pem;
+  std::string admin_tls_key_pem;
+  std::string admin_tls_server_name;
   std::vector<std::string> tenants;  // empty = every tenant the token may read
   absl::Duration reconnect_backoff_max = absl::Seconds(5);
 };
