@@ -4,11 +4,14 @@
 #ifndef CORSD_SERVICE_SERVER_CORSD_COMMANDS_H_
 #define CORSD_SERVICE_SERVER_CORSD_COMMANDS_H_
 
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "service/store/store_factory.h"
+#include "service/store/store_types.h"
 
 namespace corsd::server {
 
@@ -22,8 +25,21 @@ std::vector<Command> AddTokenCommands(CLI::App& app);
 Command AddMigrateCommand(CLI::App& app);
 std::vector<Command> AddBackupCommands(CLI::App& app);  // backup, restore
 
+Command AddCompactCommand(CLI::App& app);
+
 // --db / --store with their CORSD_DB / CORSD_STORE fallbacks.
 void AddStoreFlags(CLI::App* command, store::StoreSelection* flags);
+
+// --keep-revisions, --keep-audit, --keep-changes (serve and compact share
+// them, and their defaults).
+struct RetentionFlags {
+  int64_t keep_revisions = 1000;
+  std::string keep_audit = "90d";
+  std::string keep_changes = "7d";
+};
+void AddRetentionFlags(CLI::App* command, RetentionFlags* flags);
+// False (after saying why on stderr) when a flag does not parse.
+bool ParseRetentionFlags(const RetentionFlags& flags, store::Retention* out);
 
 }  // namespace corsd::server
 

@@ -128,6 +128,10 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
         ops::MetricsHttpServer::Start(options.metrics_listen, &server->registry_metrics_));
   }
   server->sync_->StartPolling(options.poll_interval, options.resync_interval);
+  if (RetentionLimitsAnything(options.retention)) {
+    server->compactor_ = std::make_unique<Compactor>(
+        server->store_.get(), options.retention, options.compact_interval, server->metrics_.get());
+  }
   RETURN_IF_ERROR(server->WriteReadyFile());
   ops::LogInfo("serving")
       .Field("data", absl::StrCat(options.listen, " -> port ", server->data_port_))
@@ -246,6 +250,7 @@ void CorsdServer::Shutdown() {
   });
   if (data_server_) data_server_->Shutdown(deadline);
   admin_drain.join();
+  compactor_.reset();
   sync_->Stop();
   if (metrics_http_) metrics_http_->Stop();
   ops::LogInfo("stopped").Field("took", absl::Now() - start);

@@ -22,6 +22,7 @@
 #include "service/ops/metrics_http_server.h"
 #include "service/server/admin_service.h"
 #include "service/server/authenticator.h"
+#include "service/server/compactor.h"
 #include "service/server/decision_service.h"
 #include "service/server/policy_sync.h"
 #include "service/server/policy_writer.h"
@@ -65,6 +66,7 @@ class CorsdServer {
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<PolicySync> sync_;
   std::unique_ptr<PolicyWriter> writer_;
+  std::unique_ptr<Compactor> compactor_;  // only when retention limits anything
   std::unique_ptr<DecisionService> decision_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> data_server_;

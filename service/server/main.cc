@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   std::vector<corsd::server::Command> commands = corsd::server::AddTokenCommands(app);
   commands.push_back(corsd::server::AddServeCommand(app));
   commands.push_back(corsd::server::AddMigrateCommand(app));
+  commands.push_back(corsd::server::AddCompactCommand(app));
   for (corsd::server::Command& command : corsd::server::AddBackupCommands(app)) {
     commands.push_back(std::move(command));
   }

@@ -115,36 +115,50 @@ absl::Status PolicySync::PublishCommitted(const v1::PolicyVersion& version,
 
 absl::Status PolicySync::LoadAll() {
   absl::MutexLock lock(&mu_);
+  if (absl::Status s = ReloadAll(); !s.ok()) {
+    SetStoreUp(false, s);
+    return s;
+  }
+  MarkSynced();
+  return absl::OkStatus();
+}
+
+absl::Status PolicySync::ReloadAll() {
   // Read the feed position first: anything committed while loading shows up
   // again in the feed and is deduplicated by revision.
-  absl::StatusOr<int64_t> seq = store_->LatestChangeSeq();
-  absl::StatusOr<std::vector<store::TenantState>> states =
-      seq.ok() ? store_->LoadAllTenantStates() : seq.status();
-  if (!states.ok()) {
-    SetStoreUp(false, states.status());
-    return states.status();
-  }
+  ASSIGN_OR_RETURN(const int64_t seq, store_->LatestChangeSeq());
+  ASSIGN_OR_RETURN(std::vector<store::TenantState> states, store_->LoadAllTenantStates());
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> snapshots;
   std::vector<WatchEventPtr> events;
-  snapshots.reserve(states->size());
-  for (const store::TenantState& state : *states) {
+  absl::flat_hash_map<std::string, int64_t> published;
+  snapshots.reserve(states.size());
+  for (const store::TenantState& state : states) {
+    // Nothing compiled before is reused: after a gap in the feed, a tenant
+    // may be a new one under an old name.
     snapshots.push_back(BuildSnapshot(state, nullptr));
-    if (state.policy.has_value()) {
-      if (WatchEventPtr event = PolicyEvent(*state.policy, state.tenant.hosts)) {
-        events.push_back(event);
-      }
-      published_[state.tenant.name] = state.policy->revision;
+    if (!state.policy.has_value()) continue;
+    if (WatchEventPtr event = PolicyEvent(*state.policy, state.tenant.hosts)) {
+      events.push_back(event);
     }
+    published[state.tenant.name] = state.policy->revision;
+  }
+  // Watched tenants that are gone (deleted while the feed was out of reach).
+  for (const auto& [tenant, revision] : published_) {
+    if (!published.contains(tenant)) events.push_back(DeletedEvent(tenant));
   }
   registry_->Replace(snapshots);
   hub_->Publish(events);
-  last_seq_ = *seq;
+  published_ = std::move(published);
+  last_seq_ = seq;
+  return absl::OkStatus();
+}
+
+void PolicySync::MarkSynced() {
   {
     absl::MutexLock time_lock(&time_mu_);
     last_synced_ = absl::Now();
   }
   SetStoreUp(true, absl::OkStatus());
-  return absl::OkStatus();
 }
 
 absl::Status PolicySync::CatchUp() {
@@ -152,7 +166,19 @@ absl::Status PolicySync::CatchUp() {
   while (true) {
     absl::StatusOr<std::vector<store::ChangeRecord>> changes =
         store_->ListChanges(last_seq_, kChangeBatch);
-    absl::Status status = changes.ok() ? ApplyChanges(*changes) : changes.status();
+    absl::Status status;
+    if (changes.status().code() == absl::StatusCode::kOutOfRange) {
+      // Compaction pruned changes this process had not read (it was down or
+      // cut off for longer than the feed's retention): start over.
+      metrics_->feed_reloads.Increment();
+      ops::LogWarning("change_feed_gap")
+          .Field("error", changes.status().message())
+          .Field("action", "reloading every tenant");
+      status = ReloadAll();
+      if (status.ok()) continue;
+    } else {
+      status = changes.ok() ? ApplyChanges(*changes) : changes.status();
+    }
     if (!status.ok()) {
       metrics_->sync_errors.Increment();
       SetStoreUp(false, status);
@@ -160,11 +186,7 @@ absl::Status PolicySync::CatchUp() {
     }
     if (changes->size() < static_cast<size_t>(kChangeBatch)) break;
   }
-  {
-    absl::MutexLock time_lock(&time_mu_);
-    last_synced_ = absl::Now();
-  }
-  SetStoreUp(true, absl::OkStatus());
+  MarkSynced();
   return absl::OkStatus();
 }
 

@@ -82,6 +82,11 @@ class PolicySync {
 
  private:
   struct Batch;
+  // Every tenant from the store, published at once; watchers get every
+  // current version and a deletion for each tenant that is gone. Start-up,
+  // and recovery when compaction pruned changes this process had not read.
+  absl::Status ReloadAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MarkSynced();
   // One batch of the feed: sort, load the touched tenants, build the events,
   // publish registry and events together.
   absl::Status ApplyChanges(const std::vector<store::ChangeRecord>& changes)

@@ -26,6 +26,8 @@ struct ServeFlags {
   std::string shutdown_grace = "10s";
   std::string poll_interval = "20ms";
   std::string log_level = "info";
+  RetentionFlags retention;
+  std::string compact_interval = "1h";
 };
 
 bool ParseDurationFlag(const std::string& text, const char* flag, absl::Duration* out) {
@@ -47,7 +49,13 @@ int WaitForSignal() {
 int Serve(const ServeFlags& flags) {
   ServerOptions options = flags.server;
   if (!ParseDurationFlag(flags.shutdown_grace, "--shutdown-grace", &options.shutdown_grace) ||
-      !ParseDurationFlag(flags.poll_interval, "--poll-interval", &options.poll_interval)) {
+      !ParseDurationFlag(flags.poll_interval, "--poll-interval", &options.poll_interval) ||
+      !ParseDurationFlag(flags.compact_interval, "--compact-interval", &options.compact_interval) ||
+      !ParseRetentionFlags(flags.retention, &options.retention)) {
+    return 2;
+  }
+  if (options.compact_interval <= absl::ZeroDuration()) {
+    fprintf(stderr, "corsd: --compact-interval must be positive\n");
     return 2;
   }
   ops::LogLevel level;
@@ -173,6 +181,12 @@ Command AddServeCommand(CLI::App& app) {
       ->add_option("--poll-interval", flags->poll_interval,
                    "how often to look for commits made by other corsd processes")
       ->envname("CORSD_POLL_INTERVAL")
+      ->capture_default_str();
+  AddRetentionFlags(serve, &flags->retention);
+  serve
+      ->add_option("--compact-interval", flags->compact_interval,
+                   "how often to apply the --keep-* limits")
+      ->envname("CORSD_COMPACT_INTERVAL")
       ->capture_default_str();
   serve
       ->add_option("--decision-log-sample", flags->server.decision_log_sample_every,

@@ -14,6 +14,15 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
                                "Stored policies that failed to compile and are served deny-all.")),
       sync_errors(registry->AddCounter("corsd_sync_errors_total",
                                        "Failed reads of the store's change feed.")),
+      feed_reloads(registry->AddCounter(
+          "corsd_feed_reloads_total",
+          "Full reloads because retention pruned changes this process had not read.")),
+      compacted_revisions(registry->AddCounter("corsd_compacted_total",
+                                               "Rows deleted by retention (--keep-*).",
+                                               {{"what", "policy_revisions"}})),
+      compacted_audit_events(
+          registry->AddCounter("corsd_compacted_total", "", {{"what", "audit_events"}})),
+      compacted_changes(registry->AddCounter("corsd_compacted_total", "", {{"what", "changes"}})),
       registry_(registry),
       check_duration_(registry->AddHistogram("corsd_check_duration_seconds",
                                              "Check handling time inside corsd.",

@@ -9,6 +9,8 @@
 //   corsd_store_up                           1 when the store answers
 //   corsd_policy_compile_errors_total        stored policies that failed to compile
 //   corsd_sync_errors_total                  failed change-feed reads
+//   corsd_feed_reloads_total                 full reloads after the feed was compacted past us
+//   corsd_compacted_total{what}              rows deleted by retention
 // plus, computed per scrape by CorsdServer: corsd_policy_revision{tenant},
 // corsd_snapshot_age_seconds, corsd_tenants, corsd_watchers.
 #ifndef CORSD_SERVICE_SERVER_SERVER_METRICS_H_
@@ -36,6 +38,10 @@ class ServerMetrics {
   ops::Gauge& store_up;
   ops::Counter& policy_compile_errors;
   ops::Counter& sync_errors;
+  ops::Counter& feed_reloads;
+  ops::Counter& compacted_revisions;
+  ops::Counter& compacted_audit_events;
+  ops::Counter& compacted_changes;
 
  private:
   ops::MetricsRegistry* registry_;

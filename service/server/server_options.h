@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "service/store/store_types.h"
 
 namespace corsd::server {
 
@@ -37,6 +38,10 @@ struct ServerOptions {
   absl::Duration poll_interval = absl::Milliseconds(20);
   absl::Duration resync_interval = absl::Seconds(5);
   int decision_log_sample_every = 0;  // log one Check in N; 0 = off
+  // What to keep of history, audit and change feed, applied every
+  // compact_interval (nothing is deleted when every limit is 0).
+  store::Retention retention;
+  absl::Duration compact_interval = absl::Hours(1);
   // Written (atomically) once serving: {"data_port":..,"admin_port":..,...}.
   std::string ready_file;
 };

@@ -95,7 +95,9 @@ class PolicyStore {
   virtual absl::Status MarkTokenUsed(int64_t id, absl::Time when) = 0;
 
   // --- Change feed ------------------------------------------------------------
-  // Changes with seq > `after`, oldest first, at most `limit`.
+  // Changes with seq > `after`, oldest first, at most `limit`. OUT_OF_RANGE
+  // when compaction pruned changes after `after`: the caller missed them and
+  // must reload every tenant (LatestChangeSeq, then LoadAllTenantStates).
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after, int limit) = 0;
   virtual absl::StatusOr<int64_t> LatestChangeSeq() = 0;
   virtual absl::StatusOr<TenantState> LoadTenantState(absl::string_view tenant) = 0;
@@ -104,6 +106,14 @@ class PolicyStore {
   // call (SQLite: PRAGMA data_version; PostgreSQL: a NOTIFY arrived). A
   // periodic full ListChanges covers anything this misses.
   virtual absl::StatusOr<bool> HasExternalChanges() = 0;
+
+  // --- Retention --------------------------------------------------------------
+  // Deletes what `keep` does not keep, as of `now`, in one write transaction,
+  // and audits it ("Compact", by `actor`). Change-feed rows go only once
+  // they are older than keep.changes: processes that fell further behind
+  // reload everything (see ListChanges).
+  virtual absl::StatusOr<CompactionReport> Compact(const Retention& keep, absl::Time now,
+                                                   const Actor& actor) = 0;
 
   // OK when the database answers.
   virtual absl::Status Ping() = 0;

@@ -1,4 +1,6 @@
 // SqlPolicyStore: the change feed other processes follow, and full loads.
+#include <algorithm>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "service/common/status_macros.h"
@@ -6,8 +8,23 @@
 
 namespace corsd::store {
 
+absl::StatusOr<int64_t> SqlPolicyStore::ReadFeedFloor() {
+  ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT pruned_through FROM change_feed_floor", {}));
+  return rows.empty() ? 0 : rows[0].Int(0);
+}
+
 absl::StatusOr<std::vector<ChangeRecord>> SqlPolicyStore::ListChanges(int64_t after, int limit) {
   absl::MutexLock lock(&mu_);
+  // The floor and the rows from one snapshot, so a compaction in between
+  // cannot remove rows unnoticed.
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
+  RETURN_IF_ERROR(tx.status());
+  ASSIGN_OR_RETURN(int64_t floor, ReadFeedFloor());
+  if (after < floor) {
+    return absl::OutOfRangeError(absl::StrCat("the change feed was compacted through change ",
+                                              floor, " and this process read only to ", after,
+                                              ": reload every tenant"));
+  }
   ASSIGN_OR_RETURN(SqlRows rows,
                    db_->Query("SELECT seq, tenant, kind, revision FROM changes WHERE seq > ? "
                               "ORDER BY seq LIMIT ?",
@@ -20,13 +37,19 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlPolicyStore::ListChanges(int64_t af
     changes.push_back(
         {.seq = row.Int(0), .tenant = row.Text(1), .kind = *kind, .revision = row.Int(3)});
   }
+  RETURN_IF_ERROR(tx.Commit());
   return changes;
 }
 
 absl::StatusOr<int64_t> SqlPolicyStore::LatestChangeSeq() {
   absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
+  RETURN_IF_ERROR(tx.status());
   ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT COALESCE(MAX(seq), 0) FROM changes", {}));
-  return rows.empty() ? 0 : rows[0].Int(0);
+  // Compaction may have emptied the feed: the position is then its floor.
+  ASSIGN_OR_RETURN(int64_t floor, ReadFeedFloor());
+  RETURN_IF_ERROR(tx.Commit());
+  return std::max(rows.empty() ? 0 : rows[0].Int(0), floor);
 }
 
 absl::StatusOr<TenantState> SqlPolicyStore::LoadTenantState(absl::string_view tenant) {

@@ -101,8 +101,10 @@ absl::StatusOr<TenantState> SqlPolicyStore::ReadTenantState(absl::string_view te
 
 absl::Status SqlPolicyStore::AppendChange(absl::string_view tenant, ChangeKind kind,
                                           int64_t revision) {
-  RETURN_IF_ERROR(db_->Execute("INSERT INTO changes (tenant, kind, revision) VALUES (?, ?, ?)",
-                               {std::string(tenant), std::string(ChangeKindName(kind)), revision})
+  RETURN_IF_ERROR(db_->Execute("INSERT INTO changes (tenant, kind, revision, committed_at_us) "
+                               "VALUES (?, ?, ?, ?)",
+                               {std::string(tenant), std::string(ChangeKindName(kind)), revision,
+                                absl::ToUnixMicros(absl::Now())})
                       .status());
   return db_->AnnounceChange(tenant, revision);
 }

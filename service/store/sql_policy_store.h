@@ -78,6 +78,9 @@ class SqlPolicyStore : public PolicyStore {
   absl::StatusOr<std::vector<TenantState>> LoadAllTenantStates() override;
   absl::StatusOr<bool> HasExternalChanges() override;
 
+  absl::StatusOr<CompactionReport> Compact(const Retention& keep, absl::Time now,
+                                           const Actor& actor) override;
+
   absl::Status Ping() override;
   std::string Describe() const override { return description_; }
 
@@ -108,6 +111,8 @@ class SqlPolicyStore : public PolicyStore {
   absl::Status AppendChange(absl::string_view tenant, ChangeKind kind, int64_t revision)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AppendAudit(const AuditRecord& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every change with seq <= this was pruned.
+  absl::StatusOr<int64_t> ReadFeedFloor() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string description_;
   absl::Mutex mu_;

@@ -80,6 +80,23 @@ struct ChangeRecord {
   int64_t revision = 0;
 };
 
+// What compaction keeps; everything older goes. Zero keeps everything of
+// that kind.
+struct Retention {
+  // Per tenant, the newest policy revisions (the current one is always kept).
+  int64_t policy_revisions = 0;
+  // Audit events, and change-feed rows, younger than this.
+  absl::Duration audit_events = absl::ZeroDuration();
+  absl::Duration changes = absl::ZeroDuration();
+};
+
+// What one compaction deleted.
+struct CompactionReport {
+  int64_t policy_revisions = 0;
+  int64_t audit_events = 0;
+  int64_t changes = 0;
+};
+
 // Everything a process needs to serve one tenant.
 struct TenantState {
   TenantRecord tenant;

@@ -153,7 +153,7 @@ TEST_F(ClientTest, LocalDecisionsFollowAHostMovingBetweenTenants) {
   ASSERT_TRUE(UpdateTenant("old-home", {}).ok());
   ASSERT_TRUE(UpdateTenant("new-home", {"api.example.com"}).ok());
   absl::StatusOr<Decision> after = client->Check(by_host);
-  for (int i = 0; i < 200 && !(after.ok() && after->tenant == "new-home"); ++i) {
+  for (int i = 0; i < 1000 && !(after.ok() && after->tenant == "new-home"); ++i) {
     absl::SleepFor(absl::Milliseconds(10));
     after = client->Check(by_host);
   }

@@ -256,6 +256,60 @@ TEST_F(HostileCallersTest, APolicyAtTheSizeCapIsReadableEverywhere) {
   EXPECT_EQ(late.WaitFor(1, absl::Seconds(30)).size(), 1u);
 }
 
+// One editor looping PutPolicy must not fill the disk: corsd serve applies
+// its --keep-* limits on its own, and `corsd compact` does it on demand; the
+// current revision always stays and Check keeps deciding with it.
+class RetentionTest : public HostileCallersTest {
+ protected:
+  std::vector<std::string> ExtraArgs() override {
+    return {"--keep-revisions", "3", "--compact-interval", "100ms"};
+  }
+
+  std::vector<int64_t> Revisions(const std::string& tenant) {
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    v1::ListPolicyRevisionsRequest request;
+    request.set_tenant(tenant);
+    v1::ListPolicyRevisionsResponse response;
+    EXPECT_TRUE(admin_->ListPolicyRevisions(&context, request, &response).ok());
+    std::vector<int64_t> revisions;
+    for (const v1::PolicyVersion& v : response.revisions()) revisions.push_back(v.revision());
+    return revisions;
+  }
+};
+
+TEST_F(RetentionTest, OldRevisionsArePrunedAndTheCurrentOneServes) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(PutPolicy("shop", absl::StrCat(R"({"rules":[{"allowedOrigins":["https://v)", i,
+                                               R"(.example"]}]})"))
+                    .ok());
+  }
+  std::vector<int64_t> revisions = Revisions("shop");
+  for (int i = 0; i < 100 && revisions.size() > 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    revisions = Revisions("shop");
+  }
+  EXPECT_THAT(revisions, ::testing::ElementsAre(10, 9, 8));
+  v1::CheckResponse response;
+  ASSERT_TRUE(Check(Request("shop", "https://v9.example", "GET"), &response).ok());
+  EXPECT_EQ(response.verdict(), v1::ALLOW);
+  EXPECT_EQ(response.policy_revision(), 10);
+
+  // corsd compact, with its own limits, while corsd serves.
+  std::vector<std::string> argv = {BinaryDir() + "/corsd", "compact", "--keep-revisions", "1",
+                                   "--keep-audit",         "0",       "--keep-changes",   "0"};
+  for (const std::string& flag : store_->Flags()) argv.push_back(flag);
+  ProgramResult compacted = RunProgram(argv);
+  ASSERT_EQ(compacted.exit_code, 0) << compacted.err;
+  EXPECT_THAT(compacted.out, HasSubstr("deleted 2 policy revisions"));
+  EXPECT_THAT(Revisions("shop"), ::testing::ElementsAre(10));
+  EXPECT_THAT(corsd_->log(), HasSubstr("\"event\":\"compacted\""));
+
+  argv[3] = "-1";
+  EXPECT_NE(RunProgram(argv).exit_code, 0) << "a negative limit is refused";
+}
+
 TEST_F(HostileCallersTest, ARevokedTokensWatchEnds) {
   ASSERT_TRUE(CreateTenant("shop").ok());
   ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());

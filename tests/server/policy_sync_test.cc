@@ -83,6 +83,59 @@ TEST(PolicySync, ATransientErrorWhilePublishingLosesNothing) {
   hub.Unsubscribe(late);
 }
 
+// A process cut off from the feed for longer than its retention finds the
+// changes it missed pruned: it reloads every tenant, and its watchers get
+// every current version and a deletion for each tenant that went meanwhile.
+TEST(PolicySync, AFeedCompactedPastItsPositionMeansAFullReload) {
+  corsd::testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<store::SqlPolicyStore>> opened =
+      store::OpenSqliteStore(dir.File("corsd.db"), {});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  store::SqlPolicyStore& store = **opened;
+  for (const char* tenant : {"stays", "goes"}) {
+    ASSERT_TRUE(store.CreateTenant({.name = tenant}, {"test"}).ok());
+    ASSERT_TRUE(
+        store.PutPolicy(tenant, StoredPolicy("https://a.example"), std::nullopt, "", {"t"}).ok());
+  }
+  ops::MetricsRegistry metrics_registry;
+  ServerMetrics metrics(&metrics_registry);
+  engine::TenantRegistry registry;
+  WatchHub hub;
+  PolicySync sync(&store, &registry, &hub, &metrics, {});
+  ASSERT_TRUE(sync.LoadAll().ok());
+  std::shared_ptr<WatchQueue> watcher = hub.Subscribe({}, 0, [] {});
+  ASSERT_EQ(watcher->initial_events(), 2u);
+  while (watcher->Pop().has_value()) {
+  }
+
+  // Meanwhile, elsewhere: one tenant deleted, the other changed, and the
+  // feed compacted past all of it.
+  ASSERT_TRUE(store.DeleteTenant("goes", {"other"}).ok());
+  ASSERT_TRUE(
+      store.PutPolicy("stays", StoredPolicy("https://b.example"), std::nullopt, "", {"t"}).ok());
+  ASSERT_TRUE(
+      store.Compact({.changes = absl::Hours(1)}, absl::Now() + absl::Hours(24), {"ops"}).ok());
+
+  ASSERT_TRUE(sync.CatchUp().ok());
+  EXPECT_EQ(metrics.feed_reloads.value(), 1u);
+  EXPECT_EQ(registry.Read().FindByName("goes"), nullptr);
+  ASSERT_NE(registry.Read().FindByName("stays"), nullptr);
+  EXPECT_EQ(registry.Read().FindByName("stays")->policy->revision(), 2);
+  std::vector<std::pair<std::string, bool>> events;  // tenant, deleted
+  while (std::optional<WatchEventPtr> event = watcher->Pop()) {
+    events.emplace_back((*event)->tenant, (*event)->deleted);
+  }
+  EXPECT_THAT(events, ::testing::UnorderedElementsAre(std::pair<std::string, bool>{"stays", false},
+                                                      std::pair<std::string, bool>{"goes", true}));
+  // Back on the feed: the next change arrives as usual.
+  ASSERT_TRUE(
+      store.PutPolicy("stays", StoredPolicy("https://c.example"), std::nullopt, "", {"t"}).ok());
+  ASSERT_TRUE(sync.CatchUp().ok());
+  EXPECT_EQ(registry.Read().FindByName("stays")->policy->revision(), 3);
+  EXPECT_EQ(metrics.feed_reloads.value(), 1u);
+  hub.Unsubscribe(watcher);
+}
+
 // A watcher that does not read is cut off once its backlog passes the byte
 // allowance, long before the event count would: events carry whole policies.
 TEST(WatchHub, ASlowWatchersBacklogIsBoundedInBytes) {

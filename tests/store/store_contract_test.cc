@@ -324,6 +324,71 @@ TEST_P(StoreContract, ChangeFeedFollowsEveryCommitInOrder) {
   EXPECT_EQ(store_->ListChanges(*start, 2)->size(), 2u);
 }
 
+TEST_P(StoreContract, CompactionKeepsTheNewestRevisionsAndTheCurrentOne) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  ASSERT_TRUE(store_->CreateTenant(Tenant("blog"), kAlice).ok());
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_TRUE(store_->PutPolicy("shop", absl::StrCat("p", i), std::nullopt, "", kAlice).ok());
+  }
+  ASSERT_TRUE(store_->PutPolicy("blog", "only", std::nullopt, "", kAlice).ok());
+  auto report = store_->Compact({.policy_revisions = 3}, absl::Now(), {"ops"});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->policy_revisions, 7);
+  auto history = store_->ListPolicyRevisions("shop", {});
+  ASSERT_TRUE(history.ok());
+  std::vector<int64_t> kept;
+  for (const auto& r : history->items) kept.push_back(r.revision);
+  EXPECT_THAT(kept, ElementsAre(10, 9, 8));
+  EXPECT_EQ(store_->GetPolicy("shop")->policy, "p10");
+  EXPECT_EQ(store_->GetPolicy("blog")->policy, "only") << "a tenant's only revision stays";
+  EXPECT_EQ(store_->GetPolicyRevision("shop", 7).status().code(), absl::StatusCode::kNotFound);
+  // Revisions keep counting from the current one.
+  EXPECT_EQ(store_->PutPolicy("shop", "p11", 10, "", kAlice)->revision, 11);
+  // Zero keeps everything.
+  EXPECT_EQ(store_->Compact({}, absl::Now(), {"ops"})->policy_revisions, 0);
+  auto audit = store_->ListAuditEvents("", {.page_size = 1});
+  ASSERT_TRUE(audit.ok());
+  EXPECT_EQ(audit->items[0].action, "Compact");
+  EXPECT_EQ(audit->items[0].actor, "ops");
+}
+
+TEST_P(StoreContract, CompactionPrunesOldAuditEventsAndChanges) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  ASSERT_TRUE(store_->PutPolicy("shop", "p", std::nullopt, "", kAlice).ok());
+  const auto behind = store_->LatestChangeSeq();  // a process that read this far
+  ASSERT_TRUE(behind.ok());
+  ASSERT_TRUE(store_->PutPolicy("shop", "q", std::nullopt, "", kAlice).ok());
+
+  // As seen a day later: everything is older than an hour.
+  const absl::Time later = absl::Now() + absl::Hours(24);
+  auto report =
+      store_->Compact({.audit_events = absl::Hours(1), .changes = absl::Hours(1)}, later, {"ops"});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_GE(report->audit_events, 3);
+  EXPECT_EQ(report->changes, 3);
+  auto audit = store_->ListAuditEvents("", {});
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->items.size(), 1u) << "only the compaction's own event is left";
+  EXPECT_EQ(audit->items[0].action, "Compact");
+
+  // A reader that had not read the pruned changes is told to reload; one
+  // that starts now is not.
+  auto missed = store_->ListChanges(*behind, 100);
+  EXPECT_EQ(missed.status().code(), absl::StatusCode::kOutOfRange);
+  auto latest = store_->LatestChangeSeq();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_GT(*latest, *behind) << "the position survives an empty feed";
+  auto fresh = store_->ListChanges(*latest, 100);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_TRUE(fresh->empty());
+  ASSERT_TRUE(store_->PutPolicy("shop", "r", std::nullopt, "", kAlice).ok());
+  EXPECT_EQ(store_->ListChanges(*latest, 100)->size(), 1u);
+  EXPECT_EQ(store_->GetPolicy("shop")->revision, 3) << "policies are not the feed's to prune";
+
+  EXPECT_EQ(store_->Compact({.policy_revisions = -1}, later, {"ops"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(StoreContract, LoadsTenantStates) {
   ASSERT_TRUE(store_->CreateTenant(Tenant("shop", {"shop.example"}), kAlice).ok());
   ASSERT_TRUE(store_->CreateTenant(Tenant("blog"), kAlice).ok());

@@ -92,6 +92,10 @@ class ForwardingStore : public store::PolicyStore {
     return real_->LoadAllTenantStates();
   }
   absl::StatusOr<bool> HasExternalChanges() override { return real_->HasExternalChanges(); }
+  absl::StatusOr<store::CompactionReport> Compact(const store::Retention& k, absl::Time n,
+                                                  const store::Actor& a) override {
+    return real_->Compact(k, n, a);
+  }
   absl::Status Ping() override { return real_->Ping(); }
   std::string Describe() const override { return real_->Describe(); }
 
