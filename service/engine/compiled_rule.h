@@ -40,7 +40,6 @@ struct CompiledRule {
   int preflight_status = 204;
   std::string max_age_value;          // "" = omit Access-Control-Max-Age
   std::string exposed_headers_value;  // "" = omit Access-Control-Expose-Headers
-  std::string preflight_vary_value;   // Vary on preflight answers
   // "*" without credentials: every well-formed origin gets the same answer
   // (Access-Control-Allow-Origin: *), so responses need no Vary: Origin.
   bool origin_independent = false;

@@ -64,8 +64,16 @@ class DecisionWriter {
 namespace {
 
 constexpr absl::string_view kVaryOrigin = "Origin";
+// A preflight that no rule covers is denied whatever it asks for, except
+// that a malformed method or header list is its own denial.
 constexpr absl::string_view kVaryPreflight =
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+// Under a rule, the answer also depends on whether the preflight asks for
+// private network access: allowed only where the rule allows it, denied
+// everywhere else. A cache must not hand one answer to the other.
+constexpr absl::string_view kVaryRulePreflight =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network";
 
 absl::string_view PathWithoutQuery(absl::string_view path) {
   return path.substr(0, FindQueryOrFragment(path));
@@ -181,7 +189,7 @@ void AllowActual(const CompiledRule& rule, absl::string_view origin, DecisionWri
 void DecidePreflight(const CompiledRule& rule, absl::string_view origin,
                      const CorsRequestHeaders& cors, const RequestedHeaders& requested,
                      DecisionWriter* out) {
-  const absl::string_view vary = rule.preflight_vary_value;
+  const absl::string_view vary = kVaryRulePreflight;
   const absl::string_view method = cors.request_method;
   if (!rule.AllowsMethod(method)) {
     out->Trace("method ", method, " not allowed");
@@ -284,8 +292,7 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
   // A denial depends on the origin too, so it varies at least by Origin; a
   // preflight answer also depends on what the preflight asked for.
   absl::string_view vary =
-      preflight ? (rule ? absl::string_view(rule->preflight_vary_value) : kVaryPreflight)
-                : kVaryOrigin;
+      preflight ? (rule != nullptr ? kVaryRulePreflight : kVaryPreflight) : kVaryOrigin;
 
   // Most allowed requests come from an origin the rule lists exactly: one
   // hash lookup then both validates and matches it, and the full parse

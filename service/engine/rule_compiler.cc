@@ -15,9 +15,6 @@
 namespace corsd::engine {
 namespace {
 
-constexpr absl::string_view kVaryPreflight =
-    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
-
 std::string Element(absl::string_view field, absl::string_view list, size_t index) {
   return absl::StrCat(field, ".", list, "[", index, "]");
 }
@@ -316,10 +313,6 @@ void CompileScalars(const RuleSpec& spec, absl::string_view field, CompiledRule*
                             "being replaced by a permission prompt; keep it only for old "
                             "Chromium clients");
   }
-  rule->preflight_vary_value =
-      spec.allow_private_network
-          ? absl::StrCat(kVaryPreflight, ", Access-Control-Request-Private-Network")
-          : std::string(kVaryPreflight);
 }
 
 }  // namespace

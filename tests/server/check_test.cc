@@ -42,7 +42,8 @@ TEST_F(CheckTest, PreflightAllowed) {
   EXPECT_EQ(HeaderValue(response, "Access-Control-Allow-Headers"), "content-type");
   EXPECT_EQ(HeaderValue(response, "Access-Control-Max-Age"), "600");
   EXPECT_EQ(HeaderValue(response, "Vary"),
-            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+            "Access-Control-Request-Private-Network");
   EXPECT_TRUE(response.explanation().empty());
 }
 

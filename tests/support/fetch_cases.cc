@@ -40,8 +40,11 @@ std::pair<std::string, std::string> ACAM(std::string v) {
 }
 std::pair<std::string, std::string> VARY(std::string v) { return {"Vary", std::move(v)}; }
 const std::pair<std::string, std::string> kAcacTrue = {"Access-Control-Allow-Credentials", "true"};
+// A preflight no rule covers; and one under a rule, whose answer also
+// depends on whether it asks for private network access.
 const std::string kPreflightVary =
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const std::string kRulePreflightVary = kPreflightVary + ", Access-Control-Request-Private-Network";
 
 std::string Names(size_t n) {
   std::vector<std::string> names;
@@ -168,7 +171,7 @@ std::vector<DecisionCase> FetchDecisionCases() {
       {"acrm header name is case-insensitive", "basic", kApp, "OPTIONS", "/",
        {{"access-control-request-method", "PUT"}}, ALLOW, ALLOWED, {ACAM("PUT")}},
       {"preflight allowed", "basic", kApp, "OPTIONS", "/", {ACRM("PUT")}, ALLOW, ALLOWED,
-       {ACAO(kApp), ACAM("PUT"), VARY(kPreflightVary), {"Access-Control-Max-Age", "600"}},
+       {ACAO(kApp), ACAM("PUT"), VARY(kRulePreflightVary), {"Access-Control-Max-Age", "600"}},
        {"Access-Control-Allow-Headers", "Access-Control-Allow-Credentials"}},
       {"empty acrm is malformed", "basic", kApp, "OPTIONS", "/", {ACRM("")}, DENY, MALFORMED},
       {"whitespace-only acrm is malformed", "basic", kApp, "OPTIONS", "/", {ACRM("  ")}, DENY,
@@ -280,7 +283,7 @@ std::vector<DecisionCase> FetchDecisionCases() {
       {"unlisted origin denied", "basic", "https://evil.example", "GET", "/", {}, DENY, ORIGIN,
        {VARY("Origin")}},
       {"denied origin preflight", "basic", "https://evil.example", "OPTIONS", "/", {ACRM("PUT")},
-       DENY, ORIGIN, {VARY(kPreflightVary)}},
+       DENY, ORIGIN, {VARY(kRulePreflightVary)}},
 
       // Subdomain wildcards -----------------------------------------------------
       {"wildcard matches one label", "subdomains", "https://a.example.com", "GET", "/", {}, ALLOW,
@@ -338,7 +341,7 @@ std::vector<DecisionCase> FetchDecisionCases() {
       {"star allows null origin", "any", "null", "GET", "/", {}, ALLOW, ALLOWED, {ACAO("*")}},
       {"star preflight echoes method and headers", "any", "https://x.example", "OPTIONS", "/",
        {ACRM("PURGE"), ACRH("x-a,x-b")}, ALLOW, ALLOWED,
-       {ACAO("*"), ACAM("PURGE"), ACAH("x-a,x-b"), VARY(kPreflightVary)}},
+       {ACAO("*"), ACAM("PURGE"), ACAH("x-a,x-b"), VARY(kRulePreflightVary)}},
       {"star headers never cover authorization", "any", "https://x.example", "OPTIONS", "/",
        {ACRM("GET"), ACRH("authorization")}, DENY, HEADERS},
       {"star methods never cover TRACE", "any", "https://x.example", "OPTIONS", "/",
@@ -554,9 +557,12 @@ std::vector<DecisionCase> FetchDecisionCases() {
       {"pna allowed when enabled", "pna", kApp, "OPTIONS", "/",
        {ACRM("GET"), {"Access-Control-Request-Private-Network", "true"}}, ALLOW, ALLOWED,
        {{"Access-Control-Allow-Private-Network", "true"},
-        VARY(kPreflightVary + ", Access-Control-Request-Private-Network")}},
+        VARY(kRulePreflightVary)}},
       {"pna denied when not enabled", "basic", kApp, "OPTIONS", "/",
-       {ACRM("PUT"), {"Access-Control-Request-Private-Network", "true"}}, DENY, PNA},
+       {ACRM("PUT"), {"Access-Control-Request-Private-Network", "true"}}, DENY, PNA,
+       {VARY(kRulePreflightVary)}, {"Access-Control-Allow-Private-Network"}},
+      {"pna not requested still varies on it", "basic", kApp, "OPTIONS", "/", {ACRM("PUT")}, ALLOW,
+       ALLOWED, {VARY(kRulePreflightVary)}},
       {"pna not requested not answered", "pna", kApp, "OPTIONS", "/", {ACRM("GET")}, ALLOW,
        ALLOWED, {}, {"Access-Control-Allow-Private-Network"}},
       {"pna other value is not a request", "basic", kApp, "OPTIONS", "/",
