@@ -2,37 +2,21 @@
 // origins (plus 100 subdomain wildcards; the largest case is the policy
 // limit: 99,900 exact + 100 wildcards), for the four answers that
 // matter (actual allowed/denied, preflight allowed/denied). Each case also
-// reports heap allocations per decision, counted by a replaced operator new.
+// reports heap allocations per decision (bench/allocation_counter.h).
 //
 //   build/bin/corsd-engine-bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <map>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/allocation_counter.h"
 #include "service/engine/decision.h"
 #include "service/engine/limits.h"
 #include "service/engine/policy_compiler.h"
-
-namespace {
-
-std::atomic<uint64_t> allocations{0};
-
-}  // namespace
-
-void* operator new(size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace corsd::engine {
 namespace {
@@ -77,13 +61,13 @@ void Run(benchmark::State& state, const Request& request, Verdict expected) {
     state.SkipWithError("unexpected verdict");
     return;
   }
-  const uint64_t before = allocations.load();
+  const uint64_t before = bench::ThreadAllocations();
   for (auto _ : state) {
     Decide(policy, request, {}, &decision);
     benchmark::DoNotOptimize(decision.response_headers().data());
   }
   state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(allocations.load() - before), benchmark::Counter::kAvgIterations);
+      static_cast<double>(bench::ThreadAllocations() - before), benchmark::Counter::kAvgIterations);
 }
 
 void BM_ActualAllowed(benchmark::State& state) {

@@ -12,7 +12,7 @@
 // counted on the measuring thread (allocation_counter.h).
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "bench/client_bench/allocation_counter.h"
+#include "bench/allocation_counter.h"
 #include "bench/client_bench/modes.h"
 #include "bench/load/latency_histogram.h"
 #include "bench/load/latency_report.h"
