@@ -256,6 +256,60 @@ TEST_F(HostileCallersTest, APolicyAtTheSizeCapIsReadableEverywhere) {
   EXPECT_EQ(late.WaitFor(1, absl::Seconds(30)).size(), 1u);
 }
 
+// Fields corsd does not define (a newer client's, or padding an attacker
+// uses to grow every stored revision) are neither stored nor sent on: not in
+// the PutPolicy reply, GetPolicy, the history or a watch event.
+TEST_F(HostileCallersTest, UnknownPolicyFieldsAreDropped) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  v1::Policy known;
+  known.add_rules()->add_allowed_origins("https://a.example");
+  const std::string padding = "\x9a\x06\x05junk!";  // field 99 of CorsRule, 5 bytes
+  v1::CorsRule padded_rule;
+  ASSERT_TRUE(padded_rule.ParseFromString(known.rules(0).SerializeAsString() + padding));
+  v1::Policy padded;
+  *padded.add_rules() = padded_rule;
+  ASSERT_GT(padded.ByteSizeLong(), known.ByteSizeLong());
+  auto has_unknown = [](const v1::Policy& policy) {
+    for (const v1::CorsRule& rule : policy.rules()) {
+      if (!rule.GetReflection()->GetUnknownFields(rule).empty()) return true;
+    }
+    return !policy.GetReflection()->GetUnknownFields(policy).empty();
+  };
+  ASSERT_TRUE(has_unknown(padded));
+
+  Watcher watcher(admin_.get(), admin_token_, {"shop"});
+  grpc::ClientContext put_context;
+  Authorize(&put_context, admin_token_);
+  v1::PutPolicyRequest put;
+  put.set_tenant("shop");
+  *put.mutable_policy() = padded;
+  v1::PolicyVersion written;
+  ASSERT_TRUE(admin_->PutPolicy(&put_context, put, &written).ok());
+  EXPECT_FALSE(has_unknown(written.policy())) << "PutPolicy reply";
+
+  grpc::ClientContext get_context;
+  Authorize(&get_context, admin_token_);
+  v1::GetPolicyRequest get;
+  get.set_tenant("shop");
+  v1::PolicyVersion current;
+  ASSERT_TRUE(admin_->GetPolicy(&get_context, get, &current).ok());
+  EXPECT_FALSE(has_unknown(current.policy())) << "GetPolicy";
+  EXPECT_EQ(current.policy().SerializeAsString(), known.SerializeAsString());
+
+  grpc::ClientContext list_context;
+  Authorize(&list_context, admin_token_);
+  v1::ListPolicyRevisionsRequest list;
+  list.set_tenant("shop");
+  v1::ListPolicyRevisionsResponse history;
+  ASSERT_TRUE(admin_->ListPolicyRevisions(&list_context, list, &history).ok());
+  ASSERT_EQ(history.revisions_size(), 1);
+  EXPECT_FALSE(has_unknown(history.revisions(0).policy())) << "ListPolicyRevisions";
+
+  std::vector<v1::PolicyEvent> events = watcher.WaitFor(1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(has_unknown(events[0].version().policy())) << "watch event";
+}
+
 // One editor looping PutPolicy must not fill the disk: corsd serve applies
 // its --keep-* limits on its own, and `corsd compact` does it on demand; the
 // current revision always stays and Check keeps deciding with it.
