@@ -65,22 +65,28 @@ v1::PolicyVersion PolicyWriter::PublishPolicyWrite(
   return version;
 }
 
+absl::StatusOr<store::TenantRecord> PolicyWriter::WriteTenant(
+    const TenantWrite& tenant, const store::Actor& actor, absl::string_view event,
+    absl::FunctionRef<absl::StatusOr<store::TenantRecord>(const store::TenantRecord&)> store) {
+  ASSIGN_OR_RETURN(store::TenantRecord record, TenantToStore(tenant));
+  ASSIGN_OR_RETURN(store::TenantRecord written, store(record));
+  PublishFromFeed();
+  LogTenantWrite(event, written, actor);
+  return written;
+}
+
 absl::StatusOr<store::TenantRecord> PolicyWriter::CreateTenant(const TenantWrite& tenant,
                                                                const store::Actor& actor) {
-  ASSIGN_OR_RETURN(store::TenantRecord record, TenantToStore(tenant));
-  ASSIGN_OR_RETURN(store::TenantRecord created, store_->CreateTenant(record, actor));
-  PublishFromFeed();
-  LogTenantWrite("tenant_created", created, actor);
-  return created;
+  return WriteTenant(tenant, actor, "tenant_created", [&](const store::TenantRecord& record) {
+    return store_->CreateTenant(record, actor);
+  });
 }
 
 absl::StatusOr<store::TenantRecord> PolicyWriter::UpdateTenant(const TenantWrite& tenant,
                                                                const store::Actor& actor) {
-  ASSIGN_OR_RETURN(store::TenantRecord record, TenantToStore(tenant));
-  ASSIGN_OR_RETURN(store::TenantRecord updated, store_->UpdateTenant(record, actor));
-  PublishFromFeed();
-  LogTenantWrite("tenant_updated", updated, actor);
-  return updated;
+  return WriteTenant(tenant, actor, "tenant_updated", [&](const store::TenantRecord& record) {
+    return store_->UpdateTenant(record, actor);
+  });
 }
 
 absl::Status PolicyWriter::DeleteTenant(absl::string_view name, const store::Actor& actor) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -77,6 +78,11 @@ class PolicyWriter {
  private:
   // Publishes what this process just committed by reading the change feed.
   void PublishFromFeed();
+  // Create and update: check `tenant`, store it with `store`, publish, log
+  // `event`.
+  absl::StatusOr<store::TenantRecord> WriteTenant(
+      const TenantWrite& tenant, const store::Actor& actor, absl::string_view event,
+      absl::FunctionRef<absl::StatusOr<store::TenantRecord>(const store::TenantRecord&)> store);
   // The committed revision as watchers and the caller see it, published with
   // its compiled policy.
   v1::PolicyVersion PublishPolicyWrite(const store::PolicyRevisionRecord& written,

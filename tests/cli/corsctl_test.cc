@@ -349,11 +349,11 @@ TEST_F(CorsctlTest, WrongTokenIsAuthError) {
 
 TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
   TempDir dir;
-  Pki pki = MakePki(dir);
-  const std::string db = dir.File("tls.db");
-  const std::string token = CreateToken(db, "admin");
-  auto corsd = CorsdProcess::Start({.db = db, .dir = dir.path(), .extra_args = AdminTlsFlags(pki)});
-  ASSERT_NE(corsd, nullptr);
+  AdminMtlsCorsd server = StartCorsdWithAdminMtls(dir);
+  ASSERT_NE(server.corsd, nullptr);
+  const Pki& pki = server.pki;
+  const std::string& token = server.admin_token;
+  CorsdProcess* corsd = server.corsd.get();
   auto ctl = [&](std::vector<std::string> tls, std::vector<std::string> args) {
     std::vector<std::string> argv = {BinaryDir() + "/corsctl",
                                      "--server",

@@ -343,11 +343,11 @@ TEST(ClientOptionsValidation, RejectsIncompleteOptions) {
 // presents the client certificate.
 TEST(ClientTls, WatchesPoliciesOverAnMtlsAdminPort) {
   TempDir dir;
-  Pki pki = MakePki(dir);
-  const std::string db = dir.File("tls.db");
-  const std::string token = CreateToken(db, "admin");
-  auto corsd = CorsdProcess::Start({.db = db, .dir = dir.path(), .extra_args = AdminTlsFlags(pki)});
-  ASSERT_NE(corsd, nullptr);
+  AdminMtlsCorsd server = StartCorsdWithAdminMtls(dir);
+  ASSERT_NE(server.corsd, nullptr);
+  const Pki& pki = server.pki;
+  const std::string& token = server.admin_token;
+  CorsdProcess* corsd = server.corsd.get();
   auto admin = v1::CorsAdmin::NewStub(TlsChannel(corsd->admin_address(), pki, true));
   {
     grpc::ClientContext context;

@@ -12,6 +12,7 @@
 #include "service/server/server_metrics.h"
 #include "service/server/watch_hub.h"
 #include "service/store/sql_policy_store.h"
+#include "tests/server/in_process_publication.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -50,11 +51,10 @@ TEST(PolicySync, ATransientErrorWhilePublishingLosesNothing) {
   FlakyStore store(std::move(*opened));
   ASSERT_TRUE(store.CreateTenant({.name = "shop"}, {"test"}).ok());
 
-  ops::MetricsRegistry metrics_registry;
-  ServerMetrics metrics(&metrics_registry);
-  engine::TenantRegistry registry;
-  WatchHub hub;
-  PolicySync sync(&store, &registry, &hub, &metrics, {});
+  InProcessPublication published(&store);
+  engine::TenantRegistry& registry = published.tenants;
+  WatchHub& hub = published.hub;
+  PolicySync& sync = published.sync;
   ASSERT_TRUE(sync.LoadAll().ok());
   std::atomic<int> wakes{0};
   std::shared_ptr<WatchQueue> watcher = hub.Subscribe({}, 0, [&] { ++wakes; });
@@ -97,11 +97,10 @@ TEST(PolicySync, AFeedCompactedPastItsPositionMeansAFullReload) {
     ASSERT_TRUE(
         store.PutPolicy(tenant, StoredPolicy("https://a.example"), std::nullopt, "", {"t"}).ok());
   }
-  ops::MetricsRegistry metrics_registry;
-  ServerMetrics metrics(&metrics_registry);
-  engine::TenantRegistry registry;
-  WatchHub hub;
-  PolicySync sync(&store, &registry, &hub, &metrics, {});
+  InProcessPublication published(&store);
+  engine::TenantRegistry& registry = published.tenants;
+  WatchHub& hub = published.hub;
+  PolicySync& sync = published.sync;
   ASSERT_TRUE(sync.LoadAll().ok());
   std::shared_ptr<WatchQueue> watcher = hub.Subscribe({}, 0, [] {});
   ASSERT_EQ(watcher->initial_events(), 2u);
@@ -117,7 +116,7 @@ TEST(PolicySync, AFeedCompactedPastItsPositionMeansAFullReload) {
       store.Compact({.changes = absl::Hours(1)}, absl::Now() + absl::Hours(24), {"ops"}).ok());
 
   ASSERT_TRUE(sync.CatchUp().ok());
-  EXPECT_EQ(metrics.feed_reloads.value(), 1u);
+  EXPECT_EQ(published.metrics.feed_reloads.value(), 1u);
   EXPECT_EQ(registry.Read().FindByName("goes"), nullptr);
   ASSERT_NE(registry.Read().FindByName("stays"), nullptr);
   EXPECT_EQ(registry.Read().FindByName("stays")->policy->revision(), 2);
@@ -132,7 +131,7 @@ TEST(PolicySync, AFeedCompactedPastItsPositionMeansAFullReload) {
       store.PutPolicy("stays", StoredPolicy("https://c.example"), std::nullopt, "", {"t"}).ok());
   ASSERT_TRUE(sync.CatchUp().ok());
   EXPECT_EQ(registry.Read().FindByName("stays")->policy->revision(), 3);
-  EXPECT_EQ(metrics.feed_reloads.value(), 1u);
+  EXPECT_EQ(published.metrics.feed_reloads.value(), 1u);
   hub.Unsubscribe(watcher);
 }
 

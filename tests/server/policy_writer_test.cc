@@ -9,8 +9,8 @@
 
 #include "gmock/gmock.h"
 #include "service/convert/policy_convert.h"
-#include "service/ops/metrics.h"
 #include "service/store/sql_policy_store.h"
+#include "tests/server/in_process_publication.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -68,14 +68,17 @@ class PolicyWriterTest : public ::testing::Test {
         store::OpenSqliteStore(dir_.File("corsd.db"), {});
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::make_unique<CountingStore>(std::move(*opened));
-    sync_ =
-        std::make_unique<PolicySync>(store_.get(), &registry_, &hub_, &metrics_, PolicySyncHooks{});
-    ASSERT_TRUE(sync_->LoadAll().ok());
-    writer_ = std::make_unique<PolicyWriter>(store_.get(), sync_.get(), &metrics_);
-    watcher_ = hub_.Subscribe({}, 0, [] {});
+    published_ = std::make_unique<InProcessPublication>(store_.get());
+    ASSERT_TRUE(sync().LoadAll().ok());
+    writer_ = std::make_unique<PolicyWriter>(store_.get(), &sync(), &published_->metrics);
+    watcher_ = hub().Subscribe({}, 0, [] {});
     ASSERT_NE(watcher_, nullptr);
   }
-  void TearDown() override { hub_.Unsubscribe(watcher_); }
+  void TearDown() override { hub().Unsubscribe(watcher_); }
+
+  PolicySync& sync() { return published_->sync; }
+  WatchHub& hub() { return published_->hub; }
+  engine::TenantRegistry& registry() { return published_->tenants; }
 
   std::vector<v1::PolicyEvent> Events() {
     std::vector<v1::PolicyEvent> events;
@@ -91,16 +94,12 @@ class PolicyWriterTest : public ::testing::Test {
   }
 
   const engine::TenantSnapshot* Serving(const std::string& host) {
-    return registry_.Read().FindByHost(host);
+    return registry().Read().FindByHost(host);
   }
 
   corsd::testing::TempDir dir_;
   std::unique_ptr<CountingStore> store_;
-  ops::MetricsRegistry metrics_registry_;
-  ServerMetrics metrics_{&metrics_registry_};
-  engine::TenantRegistry registry_;
-  WatchHub hub_;
-  std::unique_ptr<PolicySync> sync_;
+  std::unique_ptr<InProcessPublication> published_;
   std::unique_ptr<PolicyWriter> writer_;
   std::shared_ptr<WatchQueue> watcher_;
 };
@@ -133,7 +132,7 @@ TEST_F(PolicyWriterTest, APolicyWriteIsPublishedAsCompiledWithoutReadingItBack) 
   // Following the feed afterwards finds the revision published: no second
   // event, no reload, no recompilation.
   const engine::CompiledPolicy* compiled = shop->policy.get();
-  ASSERT_TRUE(sync_->CatchUp().ok());
+  ASSERT_TRUE(sync().CatchUp().ok());
   EXPECT_TRUE(Events().empty()) << "the writer's revision was sent twice";
   EXPECT_EQ(store_->reads, 0);
   EXPECT_EQ(Serving("shop.example.com")->policy.get(), compiled);
@@ -150,7 +149,7 @@ TEST_F(PolicyWriterTest, AnInvalidPolicyListsEveryViolationAndStoresNothing) {
   EXPECT_THAT(std::string(written.status().message()), HasSubstr("2 violations"));
   EXPECT_EQ(store_->GetPolicy("shop").status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(Events().empty());
-  EXPECT_EQ(registry_.Read().FindByName("shop")->policy->revision(), 0);
+  EXPECT_EQ(registry().Read().FindByName("shop")->policy->revision(), 0);
 }
 
 TEST_F(PolicyWriterTest, AStaleExpectedRevisionIsAbortedAndPublishesNothing) {
@@ -160,7 +159,7 @@ TEST_F(PolicyWriterTest, AStaleExpectedRevisionIsAbortedAndPublishesNothing) {
   absl::StatusOr<v1::PolicyVersion> stale = Put("shop", AllowOrigin("https://b.example"), 0);
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_TRUE(Events().empty());
-  EXPECT_EQ(registry_.Read().FindByName("shop")->policy->revision(), 1);
+  EXPECT_EQ(registry().Read().FindByName("shop")->policy->revision(), 1);
 }
 
 TEST_F(PolicyWriterTest, ARollbackPublishesTheOldContentAsANewRevision) {
@@ -178,7 +177,7 @@ TEST_F(PolicyWriterTest, ARollbackPublishesTheOldContentAsANewRevision) {
   std::vector<v1::PolicyEvent> events = Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].version().revision(), 3);
-  EXPECT_EQ(registry_.Read().FindByName("shop")->policy->revision(), 3);
+  EXPECT_EQ(registry().Read().FindByName("shop")->policy->revision(), 3);
 
   EXPECT_EQ(writer_->RollbackPolicy({.tenant = "shop", .to_revision = 0}, {"bob"}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -201,11 +200,11 @@ TEST_F(PolicyWriterTest, ATenantUpdateSendsTheNewHostsWithoutRecompiling) {
   EXPECT_EQ(Serving("new.example")->policy.get(), compiled) << "hosts changed, policy did not";
 
   // A late watcher's initial state has the new hosts too.
-  std::shared_ptr<WatchQueue> late = hub_.Subscribe({}, 0, [] {});
+  std::shared_ptr<WatchQueue> late = hub().Subscribe({}, 0, [] {});
   std::optional<WatchEventPtr> initial = late->Pop();
   ASSERT_TRUE(initial.has_value());
   EXPECT_THAT(Decode(*initial).hosts(), ElementsAre("new.example"));
-  hub_.Unsubscribe(late);
+  hub().Unsubscribe(late);
 
   ASSERT_TRUE(writer_->DeleteTenant("shop", {"alice"}).ok());
   events = Events();
@@ -220,7 +219,7 @@ TEST_F(PolicyWriterTest, AnotherProcesssTenantUpdateReachesWatchersThroughTheFee
   Events();
   // Written straight to the store, as another corsd sharing it would.
   ASSERT_TRUE(store_->UpdateTenant({.name = "shop", .hosts = {"new.example"}}, {"other"}).ok());
-  ASSERT_TRUE(sync_->CatchUp().ok());
+  ASSERT_TRUE(sync().CatchUp().ok());
   std::vector<v1::PolicyEvent> events = Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].version().revision(), 1);

@@ -31,9 +31,17 @@ Pki MakePki(const TempDir& dir) {
           dir.File("client.crt"), dir.File("client.key")};
 }
 
-std::vector<std::string> AdminTlsFlags(const Pki& pki) {
-  return {"--admin-tls-cert", pki.server_cert,         "--admin-tls-key",
-          pki.server_key,     "--admin-tls-client-ca", pki.ca_cert};
+AdminMtlsCorsd StartCorsdWithAdminMtls(const TempDir& dir) {
+  AdminMtlsCorsd started;
+  started.pki = MakePki(dir);
+  const std::string db = dir.File("tls.db");
+  started.admin_token = CreateToken(db, "admin");
+  started.corsd = CorsdProcess::Start(
+      {.db = db,
+       .dir = dir.path(),
+       .extra_args = {"--admin-tls-cert", started.pki.server_cert, "--admin-tls-key",
+                      started.pki.server_key, "--admin-tls-client-ca", started.pki.ca_cert}});
+  return started;
 }
 
 std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, const Pki& pki,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/corsd_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
@@ -21,8 +22,14 @@ struct Pki {
 // EC P-256 keys; the CA is valid for a day.
 Pki MakePki(const TempDir& dir);
 
-// `corsd serve` flags that put the admin port on mTLS with `pki`.
-std::vector<std::string> AdminTlsFlags(const Pki& pki);
+// A corsd (SQLite in `dir`) whose admin port requires mTLS with a fresh
+// PKI, and an admin token for it.
+struct AdminMtlsCorsd {
+  Pki pki;
+  std::string admin_token;
+  std::unique_ptr<CorsdProcess> corsd;  // null if it did not start
+};
+AdminMtlsCorsd StartCorsdWithAdminMtls(const TempDir& dir);
 
 // A channel to a TLS port of a corsd using `pki` (server name "localhost"),
 // presenting the client certificate when `client_certificate` is set.
