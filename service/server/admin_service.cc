@@ -81,12 +81,13 @@ void AdminService::RecordDenied(grpc::ServerContextBase* context, absl::string_v
   const std::string tenant = engine::ValidateTenantName(raw_tenant).ok()
                                  ? std::string(raw_tenant)
                                  : engine::QuoteForMessage(raw_tenant);
+  const std::string peer = context->peer();
   ops::LogWarning("admin_call_denied")
       .Field("method", method)
       .Field("tenant", tenant)
       .Field("actor", actor)
+      .Field("peer", peer)
       .Field("code", absl::StatusCodeToString(status.code()));
-  const std::string peer = context->peer();
   if (!denied_audits_.Admit(PeerAddress(peer), absl::Now())) return;  // logged and counted above
   absl::Status recorded = store_->RecordAudit(
       {.time = absl::Now(),

@@ -15,7 +15,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "corsd/v1/corsd.grpc.pb.h"
 #include "service/server/authenticator.h"
 #include "service/server/policy_writer.h"
