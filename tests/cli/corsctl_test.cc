@@ -351,35 +351,32 @@ TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
   TempDir dir;
   AdminMtlsCorsd server = StartCorsdWithAdminMtls(dir);
   ASSERT_NE(server.corsd, nullptr);
-  const Pki& pki = server.pki;
-  const std::string& token = server.admin_token;
-  CorsdProcess* corsd = server.corsd.get();
   auto ctl = [&](std::vector<std::string> tls, std::vector<std::string> args) {
     std::vector<std::string> argv = {BinaryDir() + "/corsctl",
                                      "--server",
-                                     corsd->admin_address(),
+                                     server.corsd->admin_address(),
                                      "--token",
-                                     token,
+                                     server.admin_token,
                                      "--timeout",
                                      "3"};
     argv.insert(argv.end(), tls.begin(), tls.end());
     argv.insert(argv.end(), args.begin(), args.end());
     return RunProgram(argv, "", {}, absl::Seconds(30));
   };
-  const std::vector<std::string> mtls = {"--tls-ca",          pki.ca_cert, "--tls-cert",
-                                         pki.client_cert,     "--tls-key", pki.client_key,
-                                         "--tls-server-name", "localhost"};
+  const std::vector<std::string> mtls = {
+      "--tls-ca",  server.pki.ca_cert,    "--tls-cert",        server.pki.client_cert,
+      "--tls-key", server.pki.client_key, "--tls-server-name", "localhost"};
   ProgramResult created = ctl(mtls, {"tenant", "create", "shop"});
   EXPECT_EQ(created.exit_code, 0) << created.err;
 
   // Without the client certificate, or in plaintext, nothing gets through.
-  ProgramResult anonymous = ctl({"--tls-ca", pki.ca_cert, "--tls-server-name", "localhost"},
+  ProgramResult anonymous = ctl({"--tls-ca", server.pki.ca_cert, "--tls-server-name", "localhost"},
                                 {"tenant", "create", "anonymous"});
   EXPECT_EQ(anonymous.exit_code, cli::kExitUnavailable) << anonymous.err;
   ProgramResult plaintext = ctl({}, {"tenant", "create", "plaintext"});
   EXPECT_EQ(plaintext.exit_code, cli::kExitUnavailable) << plaintext.err;
-  ProgramResult half =
-      ctl({"--tls-ca", pki.ca_cert, "--tls-cert", pki.client_cert}, {"tenant", "list"});
+  ProgramResult half = ctl({"--tls-ca", server.pki.ca_cert, "--tls-cert", server.pki.client_cert},
+                           {"tenant", "list"});
   EXPECT_EQ(half.exit_code, cli::kExitUsage) << "a certificate without its key is a usage error";
 
   ProgramResult listed = ctl(mtls, {"tenant", "list", "-o", "json"});
@@ -387,7 +384,7 @@ TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
   EXPECT_THAT(listed.out, HasSubstr("shop"));
   EXPECT_THAT(listed.out, Not(HasSubstr("anonymous")));
   EXPECT_THAT(listed.out, Not(HasSubstr("plaintext")));
-  EXPECT_EQ(corsd->Stop(), 0);
+  EXPECT_EQ(server.corsd->Stop(), 0);
 }
 
 TEST_F(CorsctlTest, WatchStreamsUntilInterrupted) {

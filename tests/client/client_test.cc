@@ -345,13 +345,10 @@ TEST(ClientTls, WatchesPoliciesOverAnMtlsAdminPort) {
   TempDir dir;
   AdminMtlsCorsd server = StartCorsdWithAdminMtls(dir);
   ASSERT_NE(server.corsd, nullptr);
-  const Pki& pki = server.pki;
-  const std::string& token = server.admin_token;
-  CorsdProcess* corsd = server.corsd.get();
-  auto admin = v1::CorsAdmin::NewStub(TlsChannel(corsd->admin_address(), pki, true));
+  auto admin = v1::CorsAdmin::NewStub(TlsChannel(server.corsd->admin_address(), server.pki, true));
   {
     grpc::ClientContext context;
-    Authorize(&context, token);
+    Authorize(&context, server.admin_token);
     v1::CreateTenantRequest request;
     request.set_name("shop");
     v1::Tenant tenant;
@@ -359,7 +356,7 @@ TEST(ClientTls, WatchesPoliciesOverAnMtlsAdminPort) {
   }
   {
     grpc::ClientContext context;
-    Authorize(&context, token);
+    Authorize(&context, server.admin_token);
     v1::PutPolicyRequest request;
     request.set_tenant("shop");
     request.mutable_policy()->add_rules()->add_allowed_origins("https://a.example");
@@ -368,17 +365,17 @@ TEST(ClientTls, WatchesPoliciesOverAnMtlsAdminPort) {
   }
 
   ClientOptions options;
-  options.target = corsd->data_address();
+  options.target = server.corsd->data_address();
   options.local_evaluation = true;
-  options.admin_target = corsd->admin_address();
-  options.admin_token = token;
-  options.admin_tls_ca_pem = ReadFileOrEmpty(pki.ca_cert);
-  options.admin_tls_cert_pem = ReadFileOrEmpty(pki.client_cert);
-  options.admin_tls_key_pem = ReadFileOrEmpty(pki.client_key);
+  options.admin_target = server.corsd->admin_address();
+  options.admin_token = server.admin_token;
+  options.admin_tls_ca_pem = ReadFileOrEmpty(server.pki.ca_cert);
+  options.admin_tls_cert_pem = ReadFileOrEmpty(server.pki.client_cert);
+  options.admin_tls_key_pem = ReadFileOrEmpty(server.pki.client_key);
   options.admin_tls_server_name = "localhost";
   auto client = Client::Create(options);
   ASSERT_TRUE(client.ok()) << client.status();
-  ASSERT_TRUE((*client)->WaitUntilSynced(absl::Seconds(10))) << corsd->log();
+  ASSERT_TRUE((*client)->WaitUntilSynced(absl::Seconds(10))) << server.corsd->log();
   absl::StatusOr<Decision> decision =
       (*client)->Check({.tenant = "shop", .origin = "https://a.example", .method = "GET"});
   ASSERT_TRUE(decision.ok()) << decision.status();
@@ -405,7 +402,7 @@ TEST(ClientTls, WatchesPoliciesOverAnMtlsAdminPort) {
   EXPECT_EQ(Client::Create(half).status().code(), absl::StatusCode::kInvalidArgument);
   client->reset();
   admin.reset();
-  EXPECT_EQ(corsd->Stop(), 0);
+  EXPECT_EQ(server.corsd->Stop(), 0);
 }
 
 TEST(ClientTls, TalksToATlsDataPortWithAClientCertificate) {
