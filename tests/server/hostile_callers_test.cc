@@ -229,26 +229,19 @@ TEST_F(HostileCallersTest, APolicyAtTheSizeCapIsReadableEverywhere) {
   ASSERT_EQ(events.size(), 2u) << "a watcher missed a policy at the cap";
   EXPECT_EQ(events[1].version().policy().rules(0).allowed_origins_size(), n);
 
-  grpc::ClientContext get_context;
-  Authorize(&get_context, admin_token_);
-  v1::GetPolicyRequest get;
-  get.set_tenant("big");
   v1::PolicyVersion current;
-  ASSERT_TRUE(admin_->GetPolicy(&get_context, get, &current).ok());
+  ASSERT_TRUE(GetPolicy("big", &current).ok());
   EXPECT_EQ(current.revision(), 2);
 
-  v1::ListPolicyRevisionsRequest list;
-  list.set_tenant("big");
   int revisions = 0;
+  std::string page_token;
   do {
-    grpc::ClientContext context;
-    Authorize(&context, admin_token_);
     v1::ListPolicyRevisionsResponse page;
-    grpc::Status status = admin_->ListPolicyRevisions(&context, list, &page);
+    grpc::Status status = ListPolicyRevisions("big", page_token, &page);
     ASSERT_TRUE(status.ok()) << status.error_message();
     revisions += page.revisions_size();
-    list.set_page_token(page.next_page_token());
-  } while (!list.page_token().empty());
+    page_token = page.next_page_token();
+  } while (!page_token.empty());
   EXPECT_EQ(revisions, 2);
 
   // A watcher that connects now gets it as initial state.
@@ -278,30 +271,17 @@ TEST_F(HostileCallersTest, UnknownPolicyFieldsAreDropped) {
   ASSERT_TRUE(has_unknown(padded));
 
   Watcher watcher(admin_.get(), admin_token_, {"shop"});
-  grpc::ClientContext put_context;
-  Authorize(&put_context, admin_token_);
-  v1::PutPolicyRequest put;
-  put.set_tenant("shop");
-  *put.mutable_policy() = padded;
   v1::PolicyVersion written;
-  ASSERT_TRUE(admin_->PutPolicy(&put_context, put, &written).ok());
+  ASSERT_TRUE(PutPolicyProto("shop", padded, &written).ok());
   EXPECT_FALSE(has_unknown(written.policy())) << "PutPolicy reply";
 
-  grpc::ClientContext get_context;
-  Authorize(&get_context, admin_token_);
-  v1::GetPolicyRequest get;
-  get.set_tenant("shop");
   v1::PolicyVersion current;
-  ASSERT_TRUE(admin_->GetPolicy(&get_context, get, &current).ok());
+  ASSERT_TRUE(GetPolicy("shop", &current).ok());
   EXPECT_FALSE(has_unknown(current.policy())) << "GetPolicy";
   EXPECT_EQ(current.policy().SerializeAsString(), known.SerializeAsString());
 
-  grpc::ClientContext list_context;
-  Authorize(&list_context, admin_token_);
-  v1::ListPolicyRevisionsRequest list;
-  list.set_tenant("shop");
   v1::ListPolicyRevisionsResponse history;
-  ASSERT_TRUE(admin_->ListPolicyRevisions(&list_context, list, &history).ok());
+  ASSERT_TRUE(ListPolicyRevisions("shop", "", &history).ok());
   ASSERT_EQ(history.revisions_size(), 1);
   EXPECT_FALSE(has_unknown(history.revisions(0).policy())) << "ListPolicyRevisions";
 
@@ -320,12 +300,8 @@ class RetentionTest : public HostileCallersTest {
   }
 
   std::vector<int64_t> Revisions(const std::string& tenant) {
-    grpc::ClientContext context;
-    Authorize(&context, admin_token_);
-    v1::ListPolicyRevisionsRequest request;
-    request.set_tenant(tenant);
     v1::ListPolicyRevisionsResponse response;
-    EXPECT_TRUE(admin_->ListPolicyRevisions(&context, request, &response).ok());
+    EXPECT_TRUE(ListPolicyRevisions(tenant, "", &response).ok());
     std::vector<int64_t> revisions;
     for (const v1::PolicyVersion& v : response.revisions()) revisions.push_back(v.revision());
     return revisions;

@@ -78,14 +78,34 @@ class ServerTest : public ::testing::Test {
     return admin_->PutPolicy(&context, request, out != nullptr ? out : &ignored);
   }
 
-  grpc::Status PutPolicyProto(const std::string& tenant, const v1::Policy& policy) {
+  grpc::Status PutPolicyProto(const std::string& tenant, const v1::Policy& policy,
+                              v1::PolicyVersion* out = nullptr) {
     v1::PutPolicyRequest request;
     request.set_tenant(tenant);
     *request.mutable_policy() = policy;
-    v1::PolicyVersion version;
+    v1::PolicyVersion ignored;
     grpc::ClientContext context;
     Authorize(&context, admin_token_);
-    return admin_->PutPolicy(&context, request, &version);
+    return admin_->PutPolicy(&context, request, out != nullptr ? out : &ignored);
+  }
+
+  grpc::Status GetPolicy(const std::string& tenant, v1::PolicyVersion* out) {
+    v1::GetPolicyRequest request;
+    request.set_tenant(tenant);
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    return admin_->GetPolicy(&context, request, out);
+  }
+
+  // One page of a tenant's history, newest first.
+  grpc::Status ListPolicyRevisions(const std::string& tenant, const std::string& page_token,
+                                   v1::ListPolicyRevisionsResponse* out) {
+    v1::ListPolicyRevisionsRequest request;
+    request.set_tenant(tenant);
+    request.set_page_token(page_token);
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    return admin_->ListPolicyRevisions(&context, request, out);
   }
 
   grpc::Status DeleteTenant(const std::string& name) {
