@@ -47,25 +47,33 @@ void PolicyWatcher::Run() {
   }
 }
 
-std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(const v1::PolicyEvent& event,
-                                                                      bool reuse) {
+std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
+    const v1::PolicyEvent& event) {
   const v1::PolicyVersion& version = event.version();
   auto snapshot = std::make_shared<engine::TenantSnapshot>();
   snapshot->name = event.tenant();
   snapshot->hosts.assign(event.hosts().begin(), event.hosts().end());
-  if (reuse) {
-    std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
-    const engine::TenantSnapshot* serving = directory->FindByName(event.tenant());
-    if (serving != nullptr && serving->policy->revision() == version.revision()) {
-      snapshot->policy = serving->policy;
-      return snapshot;
-    }
+  // The same revision written at the same moment is the same policy (a
+  // tenant update repeats it with new hosts): keep what was compiled for it.
+  // A tenant deleted and re-created under the same name, even at the same
+  // revision number, was written at another time.
+  const VersionStamp stamp{version.revision(),
+                           absl::FromUnixSeconds(version.updated_at().seconds()) +
+                               absl::Nanoseconds(version.updated_at().nanos())};
+  std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
+  const engine::TenantSnapshot* serving = directory->FindByName(event.tenant());
+  auto compiled_from = compiled_from_.find(event.tenant());
+  if (serving != nullptr && compiled_from != compiled_from_.end() &&
+      compiled_from->second == stamp && serving->policy->revision() == stamp.revision) {
+    snapshot->policy = serving->policy;
+    return snapshot;
   }
   engine::PolicyCompilation compiled = engine::CompilePolicy(
       ToPolicySpec(version.policy()), version.revision(), engine::PolicySource::kStored);
   // corsd validated it; if this build's rules disagree, deny rather than guess.
   snapshot->policy = compiled.policy != nullptr ? compiled.policy
                                                 : engine::CompiledPolicy::Empty(version.revision());
+  compiled_from_[event.tenant()] = stamp;
   return snapshot;
 }
 
@@ -116,8 +124,11 @@ bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader
   v1::PolicyEvent event;
   for (size_t received = 0; received < count; ++received) {
     if (!reader->Read(&event)) return false;  // keep serving what we had
-    if (!event.deleted()) state.push_back(Snapshot(event, /*reuse=*/false));
+    if (!event.deleted()) state.push_back(Snapshot(event));
   }
+  absl::flat_hash_map<std::string, VersionStamp> kept;
+  for (const auto& tenant : state) kept[tenant->name] = compiled_from_[tenant->name];
+  compiled_from_ = std::move(kept);
   registry_.Replace(state);
   SetConnected(true);
   return true;
@@ -125,9 +136,10 @@ bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader
 
 void PolicyWatcher::ApplyLiveEvent(const v1::PolicyEvent& event) {
   if (event.deleted()) {
+    compiled_from_.erase(event.tenant());
     registry_.Apply({engine::TenantUpdate::Remove(event.tenant())});
   } else {
-    registry_.Apply({engine::TenantUpdate::Upsert(Snapshot(event, /*reuse=*/true))});
+    registry_.Apply({engine::TenantUpdate::Upsert(Snapshot(event))});
   }
 }
 

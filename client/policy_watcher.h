@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "corsd/client.h"
 #include "corsd/v1/corsd.grpc.pb.h"
@@ -48,16 +49,23 @@ class PolicyWatcher {
   void ApplyLiveEvent(const v1::PolicyEvent& event);
   // The stream is over: nothing is left to cancel.
   void Finished();
-  // The tenant as `event` describes it. A live event that repeats the
-  // revision being served (a tenant update: new hosts) keeps its compiled
-  // policy; `reuse` is false for a connection's initial state, which may
-  // describe a tenant deleted and re-created while disconnected.
-  std::shared_ptr<const engine::TenantSnapshot> Snapshot(const v1::PolicyEvent& event, bool reuse);
+  // The tenant as `event` describes it. An event that repeats the version
+  // being served (a tenant update with new hosts, or a reconnection's
+  // initial state) keeps its compiled policy. Watcher thread only.
+  std::shared_ptr<const engine::TenantSnapshot> Snapshot(const v1::PolicyEvent& event);
   void SetConnected(bool connected);
 
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;
   const ClientOptions options_;
   engine::TenantRegistry registry_;
+  // Which version each served tenant's policy was compiled from. Watcher
+  // thread only.
+  struct VersionStamp {
+    int64_t revision = 0;
+    absl::Time updated_at;
+    bool operator==(const VersionStamp&) const = default;
+  };
+  absl::flat_hash_map<std::string, VersionStamp> compiled_from_;
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

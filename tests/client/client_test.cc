@@ -261,12 +261,19 @@ TEST_F(ClientTest, LocalModeSurvivesAnOutageAndResyncs) {
   EXPECT_EQ(decision->source, Decision::Source::kLocal);
   EXPECT_EQ(decision->verdict, Verdict::kAllow);
 
-  // Meanwhile "gone" is deleted (straight in the database) and corsd comes
-  // back on the same ports: the client resyncs and forgets "gone".
+  // Meanwhile "gone" is deleted and "shop" re-created at the same revision
+  // number with another policy (straight in the database), and corsd comes
+  // back on the same ports: the client resyncs, forgets "gone", and does not
+  // mistake the new "shop" revision 1 for the one it compiled before.
   {
     std::unique_ptr<store::PolicyStore> direct = store_->OpenDirect();
     ASSERT_NE(direct, nullptr);
     ASSERT_TRUE(direct->DeleteTenant("gone", {"test"}).ok());
+    ASSERT_TRUE(direct->DeleteTenant("shop", {"test"}).ok());
+    ASSERT_TRUE(direct->CreateTenant({.name = "shop"}, {"test"}).ok());
+    v1::Policy other;
+    other.add_rules()->add_allowed_origins("https://other.example");
+    ASSERT_EQ(direct->PutPolicy("shop", SerializePolicy(other), 0, "", {"test"})->revision, 1);
   }
   CorsdOptions restarted = store_->Options(dir_.path(), {}, "restarted");
   restarted.data_listen = "127.0.0.1:" + std::to_string(data_port);
@@ -281,6 +288,10 @@ TEST_F(ClientTest, LocalModeSurvivesAnOutageAndResyncs) {
   }
   EXPECT_TRUE(resynced);
   EXPECT_EQ(client->local_status().revisions.count("gone"), 0u);
+  decision = client->Check(request);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->source, Decision::Source::kLocal);
+  EXPECT_EQ(decision->verdict, Verdict::kDeny) << "decided with the deleted tenant's policy";
 }
 
 TEST_F(ClientTest, CheckAsyncFromManyThreads) {
