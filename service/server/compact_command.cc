@@ -1,5 +1,5 @@
-// corsd compact: apply the retention policy once and exit; and the
-// retention flags `corsd serve` shares with it.
+// corsd compact: apply the retention policy once and exit; the retention
+// flags `corsd serve` shares with it; and the duration flags of both.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,20 +11,19 @@
 #include "service/store/store_factory.h"
 
 namespace corsd::server {
-namespace {
 
-// "90d" (days), any absl duration ("36h", "90m"), or "0" for no limit.
-bool ParseAge(absl::string_view text, absl::Duration* out) {
+bool ParseDurationFlag(const std::string& text, const char* flag, absl::Duration* out) {
   int64_t days = 0;
   absl::string_view number = text;
   if (absl::ConsumeSuffix(&number, "d") && absl::SimpleAtoi(number, &days) && days >= 0) {
-    *out = absl::Hours(24 * days);
+    *out = absl::Hours(24) * days;  // saturates instead of overflowing
     return true;
   }
-  return absl::ParseDuration(text, out) && *out >= absl::ZeroDuration();
+  if (absl::ParseDuration(text, out) && *out >= absl::ZeroDuration()) return true;
+  fprintf(stderr, "corsd: %s \"%s\" is not a duration (e.g. 250ms, 10s, 36h, 90d)\n", flag,
+          text.c_str());
+  return false;
 }
-
-}  // namespace
 
 void AddRetentionFlags(CLI::App* command, RetentionFlags* flags) {
   command
@@ -49,17 +48,8 @@ void AddRetentionFlags(CLI::App* command, RetentionFlags* flags) {
 
 bool ParseRetentionFlags(const RetentionFlags& flags, store::Retention* out) {
   out->policy_revisions = flags.keep_revisions;
-  if (!ParseAge(flags.keep_audit, &out->audit_events)) {
-    fprintf(stderr, "corsd: --keep-audit \"%s\" is not an age (e.g. 90d, 36h, 0)\n",
-            flags.keep_audit.c_str());
-    return false;
-  }
-  if (!ParseAge(flags.keep_changes, &out->changes)) {
-    fprintf(stderr, "corsd: --keep-changes \"%s\" is not an age (e.g. 7d, 12h, 0)\n",
-            flags.keep_changes.c_str());
-    return false;
-  }
-  return true;
+  return ParseDurationFlag(flags.keep_audit, "--keep-audit", &out->audit_events) &&
+         ParseDurationFlag(flags.keep_changes, "--keep-changes", &out->changes);
 }
 
 Command AddCompactCommand(CLI::App& app) {

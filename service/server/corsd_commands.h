@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/time/time.h"
 #include "service/store/store_factory.h"
 #include "service/store/store_types.h"
 
@@ -40,6 +41,10 @@ struct RetentionFlags {
 void AddRetentionFlags(CLI::App* command, RetentionFlags* flags);
 // False (after saying why on stderr) when a flag does not parse.
 bool ParseRetentionFlags(const RetentionFlags& flags, store::Retention* out);
+
+// A non-negative duration flag: "250ms", "10s", "36h" (absl::ParseDuration),
+// or whole days, "90d". False (after saying why on stderr) otherwise.
+bool ParseDurationFlag(const std::string& text, const char* flag, absl::Duration* out);
 
 }  // namespace corsd::server
 

@@ -30,12 +30,6 @@ struct ServeFlags {
   std::string compact_interval = "1h";
 };
 
-bool ParseDurationFlag(const std::string& text, const char* flag, absl::Duration* out) {
-  if (absl::ParseDuration(text, out) && *out >= absl::ZeroDuration()) return true;
-  fprintf(stderr, "corsd: %s \"%s\" is not a duration (e.g. 10s, 250ms)\n", flag, text.c_str());
-  return false;
-}
-
 int WaitForSignal() {
   sigset_t signals;
   sigemptyset(&signals);
