@@ -147,6 +147,28 @@ int OpenLocked(const std::string& path, int operation) {
   return fd;
 }
 
+// Copies `source` into `destination` the crash-safe way: into
+// `destination` + `partial_suffix` first, then renamed over it, with the
+// directory synced. A -wal or -shm file left beside `destination` describes
+// the old content and would be replayed onto the new one, so it goes.
+absl::Status InstallCopy(sqlite3* source, const std::string& destination,
+                         absl::string_view partial_suffix, BackupReport* report) {
+  const std::string partial = absl::StrCat(destination, partial_suffix);
+  if (absl::Status copied = CopyInto(source, partial, report); !copied.ok()) {
+    std::filesystem::remove(partial);
+    return copied;
+  }
+  std::error_code error;
+  std::filesystem::remove(destination + "-wal", error);
+  std::filesystem::remove(destination + "-shm", error);
+  std::filesystem::rename(partial, destination, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", partial, " to ", destination, ": ", error.message()));
+  }
+  return SyncDirectoryOf(destination);
+}
+
 }  // namespace
 
 absl::StatusOr<ServingLock> ServingLock::Acquire(const std::string& db_path) {
@@ -176,19 +198,11 @@ absl::StatusOr<BackupReport> BackupSqliteDatabase(const std::string& db_path,
   }
   absl::StatusOr<SqliteHandle> source = Open(db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   if (!source.ok()) return source.status();
-  const std::string partial = backup_path + ".partial";
   BackupReport report;
-  if (absl::Status copied = CopyInto(source->get(), partial, &report); !copied.ok()) {
-    std::filesystem::remove(partial);
-    return copied;
+  if (absl::Status installed = InstallCopy(source->get(), backup_path, ".partial", &report);
+      !installed.ok()) {
+    return installed;
   }
-  std::error_code error;
-  std::filesystem::rename(partial, backup_path, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot rename ", partial, " to ", backup_path, ": ", error.message()));
-  }
-  if (absl::Status synced = SyncDirectoryOf(backup_path); !synced.ok()) return synced;
   report.took = absl::Now() - start;
   return report;
 }
@@ -224,22 +238,10 @@ absl::StatusOr<BackupReport> RestoreSqliteDatabase(const std::string& backup_pat
   if (absl::Status checked = Verify(source->get(), backup_path, &report); !checked.ok()) {
     return checked;
   }
-  const std::string partial = db_path + ".restoring";
-  if (absl::Status copied = CopyInto(source->get(), partial, &report); !copied.ok()) {
-    std::filesystem::remove(partial);
-    return copied;
+  if (absl::Status installed = InstallCopy(source->get(), db_path, ".restoring", &report);
+      !installed.ok()) {
+    return installed;
   }
-  // The old file's WAL and shared-memory index describe the old content;
-  // left in place they would be replayed onto the restored one.
-  std::error_code error;
-  std::filesystem::remove(db_path + "-wal", error);
-  std::filesystem::remove(db_path + "-shm", error);
-  std::filesystem::rename(partial, db_path, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot rename ", partial, " to ", db_path, ": ", error.message()));
-  }
-  if (absl::Status synced = SyncDirectoryOf(db_path); !synced.ok()) return synced;
   report.took = absl::Now() - start;
   return report;
 }
