@@ -57,14 +57,12 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
   // tenant update repeats it with new hosts): keep what was compiled for it.
   // A tenant deleted and re-created under the same name, even at the same
   // revision number, was written at another time.
-  const VersionStamp stamp{version.revision(),
-                           absl::FromUnixSeconds(version.updated_at().seconds()) +
-                               absl::Nanoseconds(version.updated_at().nanos())};
   std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
   const engine::TenantSnapshot* serving = directory->FindByName(event.tenant());
   auto compiled_from = compiled_from_.find(event.tenant());
   if (serving != nullptr && compiled_from != compiled_from_.end() &&
-      compiled_from->second == stamp && serving->policy->revision() == stamp.revision) {
+      compiled_from->second == StampOf(version) &&
+      serving->policy->revision() == version.revision()) {
     snapshot->policy = serving->policy;
     return snapshot;
   }
@@ -73,8 +71,12 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
   // corsd validated it; if this build's rules disagree, deny rather than guess.
   snapshot->policy = compiled.policy != nullptr ? compiled.policy
                                                 : engine::CompiledPolicy::Empty(version.revision());
-  compiled_from_[event.tenant()] = stamp;
   return snapshot;
+}
+
+PolicyWatcher::VersionStamp PolicyWatcher::StampOf(const v1::PolicyVersion& version) {
+  return {version.revision(), absl::FromUnixSeconds(version.updated_at().seconds()) +
+                                  absl::Nanoseconds(version.updated_at().nanos())};
 }
 
 void PolicyWatcher::WatchOnce() {
@@ -121,15 +123,16 @@ std::optional<size_t> PolicyWatcher::AnnouncedInitialEvents(const grpc::ClientCo
 
 bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader, size_t count) {
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> state;
+  absl::flat_hash_map<std::string, VersionStamp> compiled_from;
   v1::PolicyEvent event;
   for (size_t received = 0; received < count; ++received) {
     if (!reader->Read(&event)) return false;  // keep serving what we had
-    if (!event.deleted()) state.push_back(Snapshot(event));
+    if (event.deleted()) continue;
+    state.push_back(Snapshot(event));
+    compiled_from[event.tenant()] = StampOf(event.version());
   }
-  absl::flat_hash_map<std::string, VersionStamp> kept;
-  for (const auto& tenant : state) kept[tenant->name] = compiled_from_[tenant->name];
-  compiled_from_ = std::move(kept);
   registry_.Replace(state);
+  compiled_from_ = std::move(compiled_from);
   SetConnected(true);
   return true;
 }
@@ -140,6 +143,7 @@ void PolicyWatcher::ApplyLiveEvent(const v1::PolicyEvent& event) {
     registry_.Apply({engine::TenantUpdate::Remove(event.tenant())});
   } else {
     registry_.Apply({engine::TenantUpdate::Upsert(Snapshot(event))});
+    compiled_from_[event.tenant()] = StampOf(event.version());
   }
 }
 

@@ -58,13 +58,14 @@ class PolicyWatcher {
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;
   const ClientOptions options_;
   engine::TenantRegistry registry_;
-  // Which version each served tenant's policy was compiled from. Watcher
-  // thread only.
+  // Which version each served tenant's policy was compiled from, recorded
+  // when the registry is given that policy. Watcher thread only.
   struct VersionStamp {
     int64_t revision = 0;
     absl::Time updated_at;
     bool operator==(const VersionStamp&) const = default;
   };
+  static VersionStamp StampOf(const v1::PolicyVersion& version);
   absl::flat_hash_map<std::string, VersionStamp> compiled_from_;
 
   mutable absl::Mutex mu_;
