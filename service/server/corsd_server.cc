@@ -112,15 +112,20 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   // back to the system instead of carrying it as RSS for the process's life.
   malloc_trim(0);
 
-  server->decision_service_ = std::make_unique<DecisionService>(
+  server->decision_path_ = std::make_unique<DecisionPath>(
       &server->tenants_, server->metrics_.get(),
       DecisionLogOptions{.sample_every = options.decision_log_sample_every});
+  server->decision_service_ = std::make_unique<DecisionService>(server->decision_path_.get());
+  server->ext_authz_service_ = std::make_unique<ExtAuthzService>(server->decision_path_.get());
+  server->http_adapter_ =
+      std::make_unique<HttpCheckAdapter>(server->decision_path_.get(), &server->data_serving_);
   server->writer_ = std::make_unique<PolicyWriter>(server->store_.get(), server->sync_.get(),
                                                    server->metrics_.get());
   server->admin_service_ =
       std::make_unique<AdminService>(server->store_.get(), server->authenticator_.get(),
                                      server->writer_.get(), &server->hub_, server->metrics_.get());
   RETURN_IF_ERROR(server->StartServers());
+  RETURN_IF_ERROR(server->StartHttpEndpoint());
   server->RegisterCollectors();
   if (!options.metrics_listen.empty()) {
     ASSIGN_OR_RETURN(
@@ -137,6 +142,7 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
       .Field("data", absl::StrCat(options.listen, " -> port ", server->data_port_))
       .Field("admin", absl::StrCat(options.admin_listen, " -> port ", server->admin_port_))
       .Field("metrics_port", static_cast<int64_t>(server->metrics_port()))
+      .Field("http_port", static_cast<int64_t>(server->http_port()))
       .Field("data_transport", Describe(options.data_tls))
       .Field("admin_transport", Describe(options.admin_tls))
       .Field("store", server->store_->Describe());
@@ -156,6 +162,7 @@ absl::Status CorsdServer::StartServers() {
   grpc::ServerBuilder data;
   data.AddListeningPort(options_.listen, data_credentials, &data_port_);
   data.RegisterService(decision_service_.get());
+  data.RegisterService(ext_authz_service_.get());
   ConfigureTransport(&data, kMaxDataMessageBytes);
   data_server_ = data.BuildAndStart();
   if (data_server_ == nullptr || data_port_ == 0) {
@@ -178,7 +185,34 @@ absl::Status CorsdServer::StartServers() {
   }
 
   data_server_->GetHealthCheckService()->SetServingStatus(kDecisionServiceName, true);
+  data_server_->GetHealthCheckService()->SetServingStatus(ExtAuthzService::kServiceName, true);
+  data_serving_.store(true, std::memory_order_release);
   SetAdminHealth(sync_->store_up());
+  return absl::OkStatus();
+}
+
+absl::Status CorsdServer::StartHttpEndpoint() {
+  if (options_.http_listen.empty()) return absl::OkStatus();
+  // The HTTP endpoint is part of the data side: it takes the data port's
+  // TLS settings.
+  http::HttpServerOptions http_options{.address = options_.http_listen};
+  const PortTls& tls = options_.data_tls;
+  if (tls.enabled()) {
+    ASSIGN_OR_RETURN(http_options.tls_cert_pem, ReadFile(tls.cert_file, "--tls-cert"));
+    ASSIGN_OR_RETURN(http_options.tls_key_pem, ReadFile(tls.key_file, "--tls-key"));
+    if (tls.mutual()) {
+      ASSIGN_OR_RETURN(http_options.tls_client_ca_pem,
+                       ReadFile(tls.client_ca_file, "--tls-client-ca"));
+    }
+  }
+  const HttpCheckAdapter* adapter = http_adapter_.get();
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> server = http::HttpServer::Start(
+      http_options, [adapter](http::HttpRequest& request) { return adapter->Handle(request); });
+  if (!server.ok()) {
+    return absl::Status(server.status().code(),
+                        absl::StrCat("--http-listen: ", server.status().message()));
+  }
+  http_server_ = *std::move(server);
   return absl::OkStatus();
 }
 
@@ -220,8 +254,10 @@ absl::Status CorsdServer::WriteReadyFile() const {
   if (f == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("cannot write --ready-file ", tmp));
   }
-  fprintf(f, "{\"data_port\": %d, \"admin_port\": %d, \"metrics_port\": %d, \"pid\": %d}\n",
-          data_port_, admin_port_, metrics_port(), static_cast<int>(getpid()));
+  fprintf(f,
+          "{\"data_port\": %d, \"admin_port\": %d, \"metrics_port\": %d, \"http_port\": %d, "
+          "\"pid\": %d}\n",
+          data_port_, admin_port_, metrics_port(), http_port(), static_cast<int>(getpid()));
   fclose(f);
   if (rename(tmp.c_str(), options_.ready_file.c_str()) != 0) {
     return absl::InvalidArgumentError(
@@ -239,6 +275,7 @@ void CorsdServer::Shutdown() {
   const absl::Time start = absl::Now();
   ops::LogInfo("shutting_down").Field("grace", options_.shutdown_grace);
   // Load balancers stop sending new calls once health says so.
+  data_serving_.store(false, std::memory_order_release);
   if (data_server_) data_server_->GetHealthCheckService()->Shutdown();
   if (admin_server_) admin_server_->GetHealthCheckService()->Shutdown();
   hub_.Shutdown();  // watch streams end with UNAVAILABLE; clients reconnect elsewhere
@@ -248,8 +285,12 @@ void CorsdServer::Shutdown() {
   std::thread admin_drain([&] {
     if (admin_server_) admin_server_->Shutdown(deadline);
   });
+  std::thread http_drain([&] {
+    if (http_server_) http_server_->Shutdown(absl::Now() + options_.shutdown_grace);
+  });
   if (data_server_) data_server_->Shutdown(deadline);
   admin_drain.join();
+  http_drain.join();
   compactor_.reset();
   sync_->Stop();
   if (metrics_http_) metrics_http_->Stop();

@@ -18,12 +18,16 @@
 
 #include "absl/status/statusor.h"
 #include "service/engine/tenant_directory.h"
+#include "service/http/http_server.h"
 #include "service/ops/metrics.h"
 #include "service/ops/metrics_http_server.h"
 #include "service/server/admin_service.h"
 #include "service/server/authenticator.h"
 #include "service/server/compactor.h"
+#include "service/server/decision_path.h"
 #include "service/server/decision_service.h"
+#include "service/server/ext_authz_service.h"
+#include "service/server/http_check_adapter.h"
 #include "service/server/policy_sync.h"
 #include "service/server/policy_writer.h"
 #include "service/server/server_metrics.h"
@@ -46,10 +50,12 @@ class CorsdServer {
   int data_port() const { return data_port_; }
   int admin_port() const { return admin_port_; }
   int metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
+  int http_port() const { return http_server_ ? http_server_->port() : 0; }
 
  private:
   explicit CorsdServer(const ServerOptions& options) : options_(options) {}
   absl::Status StartServers();
+  absl::Status StartHttpEndpoint();
   void RegisterCollectors();
   void SetAdminHealth(bool serving);
   // A token was created or revoked somewhere: forget cached tokens and end
@@ -67,7 +73,13 @@ class CorsdServer {
   std::unique_ptr<PolicySync> sync_;
   std::unique_ptr<PolicyWriter> writer_;
   std::unique_ptr<Compactor> compactor_;  // only when retention limits anything
+  std::unique_ptr<DecisionPath> decision_path_;
   std::unique_ptr<DecisionService> decision_service_;
+  std::unique_ptr<ExtAuthzService> ext_authz_service_;
+  // The data port's health, read by the HTTP endpoint's /healthz.
+  std::atomic<bool> data_serving_{false};
+  std::unique_ptr<HttpCheckAdapter> http_adapter_;
+  std::unique_ptr<http::HttpServer> http_server_;  // only with --http-listen
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<grpc::Server> data_server_;
   std::unique_ptr<grpc::Server> admin_server_;

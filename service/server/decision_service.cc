@@ -5,63 +5,31 @@
 
 #include <array>
 
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
 #include "service/convert/check_convert.h"
 #include "service/engine/decision.h"
-#include "service/engine/diagnostics.h"
-#include "service/engine/limits.h"
-#include "service/ops/log.h"
 #include "service/server/grpc_status.h"
 
 namespace corsd::server {
-namespace {}  // namespace
 
-absl::Status DecisionService::Decide(const v1::CheckRequest& request, v1::CheckResponse* response,
-                                     engine::Verdict* verdict, engine::Reason* reason) {
-  const engine::TenantDirectory& directory = registry_->Read();
-  const engine::TenantSnapshot* tenant = nullptr;
-  if (!request.tenant().empty()) {
-    if (request.tenant().size() > engine::kMaxTenantNameBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("tenant is longer than ", engine::kMaxTenantNameBytes, " bytes"));
-    }
-    tenant = directory.FindByName(request.tenant());
-    if (tenant == nullptr) {
-      return absl::NotFoundError(absl::StrCat("no tenant named ",
-                                              engine::QuoteForMessage(request.tenant()),
-                                              " (create it with `corsctl tenant create`)"));
-    }
-  } else if (!request.host().empty()) {
-    if (request.host().size() > engine::kMaxRequestHostBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("host is longer than ", engine::kMaxRequestHostBytes, " bytes"));
-    }
-    tenant = directory.FindByHost(request.host());
-    if (tenant == nullptr) {
-      return absl::NotFoundError(absl::StrCat("no tenant serves host ",
-                                              engine::QuoteForMessage(request.host()),
-                                              " (add it with `corsctl tenant update --host`)"));
-    }
-  } else {
-    return absl::InvalidArgumentError("set tenant, or host so corsd can find the tenant");
-  }
-
+absl::Status DecideCheckRequest(const DecisionPath& path, Api api, const v1::CheckRequest& request,
+                                v1::CheckResponse* response) {
   CheckRequestView views(request);
   engine::Decision decision;
-  engine::Decide(*tenant->policy, views.request(),
-                 engine::DecideOptions{.explain = request.explain()}, &decision);
-  FillCheckResponse(decision, tenant->name, response);
-  *verdict = decision.verdict;
-  *reason = decision.reason;
-  return absl::OkStatus();
+  const engine::TenantSnapshot* tenant = nullptr;
+  absl::Status status = path.Decide(api,
+                                    DecisionInput{.tenant = request.tenant(),
+                                                  .host = request.host(),
+                                                  .request = views.request(),
+                                                  .explain = request.explain()},
+                                    &decision, &tenant);
+  if (status.ok()) FillCheckResponse(decision, tenant->name, response);
+  return status;
 }
 
 grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* context,
                                                  const grpc::ByteBuffer* request_bytes,
                                                  grpc::ByteBuffer* response_bytes) {
-  const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
 
   // Most requests and answers fit in the first block: no heap allocation for
@@ -85,11 +53,12 @@ grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* co
           "request is not a valid corsd.v1.CheckRequest (string fields must be UTF-8)");
     }
   }
-  engine::Verdict verdict = engine::Verdict::kDeny;
-  engine::Reason reason = engine::Reason::kMalformedRequest;
-  if (status.ok()) status = Decide(*request, response, &verdict, &reason);
+  if (status.ok()) {
+    status = DecideCheckRequest(*path_, Api::kGrpc, *request, response);
+  } else {
+    path_->RecordUnparsableRequest(Api::kGrpc);
+  }
   if (!status.ok()) {
-    metrics_->RecordCheckError(status.code());
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
@@ -100,28 +69,8 @@ grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* co
   response->SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
   grpc::ByteBuffer serialized(&slice, 1);
   response_bytes->Swap(&serialized);
-  metrics_->RecordCheck(verdict, reason, absl::Now() - start);
-  if (log_options_.sample_every > 0) MaybeLogDecision(*request, *response);
   reactor->Finish(grpc::Status::OK);
   return reactor;
-}
-
-void DecisionService::MaybeLogDecision(const v1::CheckRequest& request,
-                                       const v1::CheckResponse& response) {
-  thread_local int countdown = 0;
-  if (--countdown > 0) return;
-  countdown = log_options_.sample_every;
-  // The path is logged without its query, which may carry secrets.
-  std::string path = request.path().substr(0, request.path().find_first_of("?#"));
-  ops::LogInfo("decision")
-      .Field("tenant", response.tenant())
-      .Field("origin", request.origin())
-      .Field("method", request.method())
-      .Field("path", path)
-      .Field("kind", v1::RequestKind_Name(response.kind()))
-      .Field("verdict", v1::Verdict_Name(response.verdict()))
-      .Field("reason", v1::Reason_Name(response.reason()))
-      .Field("revision", response.policy_revision());
 }
 
 }  // namespace corsd::server

@@ -164,6 +164,12 @@ Command AddServeCommand(CLI::App& app) {
       ->add_option("--metrics-listen", flags->server.metrics_listen,
                    "serve GET /metrics (Prometheus) and /healthz on HOST:PORT")
       ->envname("CORSD_METRICS_LISTEN");
+  serve
+      ->add_option("--http-listen", flags->server.http_listen,
+                   "serve the HTTP endpoint for gateways (POST /v1/check, /v1/forward-auth for "
+                   "nginx auth_request, Traefik forwardAuth and Caddy forward_auth, GET /healthz) "
+                   "on HOST:PORT, with the data port's --tls-* settings")
+      ->envname("CORSD_HTTP_LISTEN");
   AddTlsFlags(serve, "data", &flags->server.data_tls, "CORSD_TLS");
   AddTlsFlags(serve, "admin", &flags->server.admin_tls, "CORSD_ADMIN_TLS");
   serve

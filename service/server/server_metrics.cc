@@ -24,15 +24,6 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
           registry->AddCounter("corsd_compacted_total", "", {{"what", "audit_events"}})),
       compacted_changes(registry->AddCounter("corsd_compacted_total", "", {{"what", "changes"}})),
       registry_(registry),
-      check_duration_(registry->AddHistogram("corsd_check_duration_seconds",
-                                             "Check handling time inside corsd.",
-                                             ops::LatencyBucketsSeconds())),
-      check_not_found_(registry->AddCounter("corsd_check_errors_total",
-                                            "Check calls answered with an error status.",
-                                            {{"code", "NOT_FOUND"}})),
-      check_invalid_argument_(
-          registry->AddCounter("corsd_check_errors_total", "", {{"code", "INVALID_ARGUMENT"}})),
-      check_other_error_(registry->AddCounter("corsd_check_errors_total", "", {{"code", "OTHER"}})),
       auth_unauthenticated_(registry->AddCounter("corsd_auth_failures_total",
                                                  "Admin calls rejected by authentication or "
                                                  "authorization.",
@@ -41,29 +32,58 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
           registry->AddCounter("corsd_auth_failures_total", "", {{"code", "PERMISSION_DENIED"}})) {
   using engine::Reason;
   using engine::Verdict;
-  for (Verdict v : {Verdict::kAllow, Verdict::kDeny, Verdict::kNotCors}) {
-    for (int r = 1; r <= 7; ++r) {
-      checks_[static_cast<int>(v)][r] = &registry->AddCounter(
-          "corsd_check_total", "Check answers by verdict and reason.",
-          {{"verdict", std::string(engine::VerdictName(v))},
-           {"reason", std::string(engine::ReasonName(static_cast<Reason>(r)))}});
+  for (int a = 0; a < kApiCount; ++a) {
+    const std::string api(ApiLabel(static_cast<Api>(a)));
+    PerApi& per_api = apis_[a];
+    for (Verdict v : {Verdict::kAllow, Verdict::kDeny, Verdict::kNotCors}) {
+      for (int r = 1; r <= 7; ++r) {
+        per_api.checks[static_cast<int>(v)][r] = &registry->AddCounter(
+            "corsd_check_total", "Decisions by door (api), verdict and reason.",
+            {{"api", api},
+             {"verdict", std::string(engine::VerdictName(v))},
+             {"reason", std::string(engine::ReasonName(static_cast<Reason>(r)))}});
+      }
     }
+    per_api.duration = &registry->AddHistogram("corsd_check_duration_seconds",
+                                               "Decision time inside corsd, by door (api).",
+                                               ops::LatencyBucketsSeconds(), {{"api", api}});
+    per_api.not_found = &registry->AddCounter("corsd_check_errors_total",
+                                              "Decision requests answered with an error status.",
+                                              {{"api", api}, {"code", "NOT_FOUND"}});
+    per_api.invalid_argument = &registry->AddCounter("corsd_check_errors_total", "",
+                                                     {{"api", api}, {"code", "INVALID_ARGUMENT"}});
+    per_api.other_error =
+        &registry->AddCounter("corsd_check_errors_total", "", {{"api", api}, {"code", "OTHER"}});
   }
 }
 
-void ServerMetrics::RecordCheck(engine::Verdict verdict, engine::Reason reason,
-                                absl::Duration latency) {
-  checks_[static_cast<int>(verdict)][static_cast<int>(reason)]->Increment();
-  check_duration_.ObserveDuration(latency);
+absl::string_view ApiLabel(Api api) {
+  switch (api) {
+    case Api::kGrpc:
+      return "grpc";
+    case Api::kExtAuthz:
+      return "ext_authz";
+    case Api::kHttp:
+      return "http";
+  }
+  return "grpc";
 }
 
-void ServerMetrics::RecordCheckError(absl::StatusCode code) {
+void ServerMetrics::RecordCheck(Api api, engine::Verdict verdict, engine::Reason reason,
+                                absl::Duration latency) {
+  PerApi& per_api = apis_[static_cast<int>(api)];
+  per_api.checks[static_cast<int>(verdict)][static_cast<int>(reason)]->Increment();
+  per_api.duration->ObserveDuration(latency);
+}
+
+void ServerMetrics::RecordCheckError(Api api, absl::StatusCode code) {
+  PerApi& per_api = apis_[static_cast<int>(api)];
   if (code == absl::StatusCode::kNotFound) {
-    check_not_found_.Increment();
+    per_api.not_found->Increment();
   } else if (code == absl::StatusCode::kInvalidArgument) {
-    check_invalid_argument_.Increment();
+    per_api.invalid_argument->Increment();
   } else {
-    check_other_error_.Increment();
+    per_api.other_error->Increment();
   }
 }
 

@@ -1,9 +1,10 @@
 // The metrics corsd exports, registered once at start-up. Hot-path updates
 // (RecordCheck) are relaxed atomic increments on pre-registered series.
 //
-//   corsd_check_total{verdict,reason}        Check answers
-//   corsd_check_errors_total{code}           Check calls answered with an error status
-//   corsd_check_duration_seconds             Check latency inside the server
+//   corsd_check_total{api,verdict,reason}    decisions, by the door they came through
+//   corsd_check_errors_total{api,code}       decision requests answered with an error
+//   corsd_check_duration_seconds{api}        decision latency inside the server
+// where api is "grpc" (corsd.v1 Check), "ext_authz" (Envoy) or "http".
 //   corsd_store_write_duration_seconds       durable admin writes (incl. fsync)
 //   corsd_auth_failures_total{code}          rejected admin calls
 //   corsd_store_up                           1 when the store answers
@@ -25,12 +26,18 @@
 
 namespace corsd::server {
 
+// The doors a decision can come through; the `api` label of the Check
+// metrics.
+enum class Api { kGrpc = 0, kExtAuthz = 1, kHttp = 2 };
+inline constexpr int kApiCount = 3;
+absl::string_view ApiLabel(Api api);
+
 class ServerMetrics {
  public:
   explicit ServerMetrics(ops::MetricsRegistry* registry);
 
-  void RecordCheck(engine::Verdict verdict, engine::Reason reason, absl::Duration latency);
-  void RecordCheckError(absl::StatusCode code);
+  void RecordCheck(Api api, engine::Verdict verdict, engine::Reason reason, absl::Duration latency);
+  void RecordCheckError(Api api, absl::StatusCode code);
   void RecordAuthFailure(absl::StatusCode code);
 
   ops::MetricsRegistry& registry() { return *registry_; }
@@ -45,12 +52,15 @@ class ServerMetrics {
 
  private:
   ops::MetricsRegistry* registry_;
-  // [verdict][reason], both numbered from 1 like the proto enums.
-  std::array<std::array<ops::Counter*, 8>, 4> checks_{};
-  ops::Histogram& check_duration_;
-  ops::Counter& check_not_found_;
-  ops::Counter& check_invalid_argument_;
-  ops::Counter& check_other_error_;
+  struct PerApi {
+    // [verdict][reason], both numbered from 1 like the proto enums.
+    std::array<std::array<ops::Counter*, 8>, 4> checks{};
+    ops::Histogram* duration = nullptr;
+    ops::Counter* not_found = nullptr;
+    ops::Counter* invalid_argument = nullptr;
+    ops::Counter* other_error = nullptr;
+  };
+  std::array<PerApi, kApiCount> apis_;
   ops::Counter& auth_unauthenticated_;
   ops::Counter& auth_permission_denied_;
 };

@@ -27,6 +27,9 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";        // data port: CorsDecision
   std::string admin_listen = "127.0.0.1:50052";  // admin port: CorsAdmin
   std::string metrics_listen;                    // "" = no metrics endpoint
+  // HTTP endpoint (POST /v1/check, /v1/forward-auth, /healthz) for gateways
+  // without gRPC; "" = off. Uses data_tls.
+  std::string http_listen;
   PortTls data_tls{.flag_prefix = "--tls"};
   // The admin port carries bearer tokens and every policy: give it TLS
   // (ideally mTLS) whenever it is reachable beyond the host.

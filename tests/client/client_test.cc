@@ -6,7 +6,6 @@
 #include <atomic>
 #include <set>
 
-#include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "service/convert/policy_convert.h"
@@ -19,13 +18,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string TenantFor(const std::string& policy) {
-  return absl::StrReplaceAll(policy, {{"_", "-"}});
-}
-
 CorsRequest ToCorsRequest(const DecisionCase& c, bool explain) {
   CorsRequest request;
-  request.tenant = TenantFor(c.policy);
+  request.tenant = FetchCaseTenant(c.policy);
   request.origin = c.origin;
   request.method = c.method;
   request.path = c.path;
@@ -68,8 +63,8 @@ class ClientTest : public ServerTest {
 
 TEST_F(ClientTest, RemoteAndLocalAnswerEveryTableRowIdentically) {
   for (const auto& [name, spec] : FetchPolicySpecs()) {
-    ASSERT_TRUE(CreateTenant(TenantFor(name)).ok()) << name;
-    ASSERT_TRUE(PutPolicyProto(TenantFor(name), ToPolicyProto(spec)).ok()) << name;
+    ASSERT_TRUE(CreateTenant(FetchCaseTenant(name)).ok()) << name;
+    ASSERT_TRUE(PutPolicyProto(FetchCaseTenant(name), ToPolicyProto(spec)).ok()) << name;
   }
   ASSERT_TRUE(CreateTenant("empty").ok());  // a tenant without a policy
 

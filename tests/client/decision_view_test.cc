@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_replace.h"
 #include "corsd/client.h"
 #include "corsd/gateway.h"
 #include "gmock/gmock.h"
@@ -55,14 +54,10 @@ class DecisionViewTest : public ServerTest {
   std::string viewer_token_;
 };
 
-std::string TenantFor(const std::string& policy) {
-  return absl::StrReplaceAll(policy, {{"_", "-"}});
-}
-
 TEST_F(DecisionViewTest, AnswersEveryTableRowLikeRemoteCheck) {
   for (const auto& [name, spec] : FetchPolicySpecs()) {
-    ASSERT_TRUE(CreateTenant(TenantFor(name)).ok()) << name;
-    ASSERT_TRUE(PutPolicyProto(TenantFor(name), ToPolicyProto(spec)).ok()) << name;
+    ASSERT_TRUE(CreateTenant(FetchCaseTenant(name)).ok()) << name;
+    ASSERT_TRUE(PutPolicyProto(FetchCaseTenant(name), ToPolicyProto(spec)).ok()) << name;
   }
   ASSERT_TRUE(CreateTenant("empty").ok());
   auto remote = MakeClient(false);
@@ -72,7 +67,7 @@ TEST_F(DecisionViewTest, AnswersEveryTableRowLikeRemoteCheck) {
   DecisionView view;  // reused across rows, as a gateway thread would
   for (const DecisionCase& c : FetchDecisionCases()) {
     for (bool explain : {false, true}) {
-      CorsRequest request{.tenant = TenantFor(c.policy),
+      CorsRequest request{.tenant = FetchCaseTenant(c.policy),
                           .origin = c.origin,
                           .method = c.method,
                           .path = c.path,

@@ -83,11 +83,12 @@ TEST_F(OperationsTest, MetricsInPrometheusTextFormat) {
 
   std::string metrics = HttpGet(corsd_->metrics_port(), "/metrics");
   EXPECT_THAT(metrics, HasSubstr("# TYPE corsd_check_total counter"));
-  EXPECT_THAT(metrics, HasSubstr("corsd_check_total{verdict=\"ALLOW\",reason=\"ALLOWED\"} 1\n"));
-  EXPECT_THAT(metrics,
-              HasSubstr("corsd_check_total{verdict=\"DENY\",reason=\"ORIGIN_NOT_ALLOWED\"} 1\n"));
-  EXPECT_THAT(metrics, HasSubstr("corsd_check_errors_total{code=\"NOT_FOUND\"} 1\n"));
-  EXPECT_THAT(metrics, HasSubstr("corsd_check_duration_seconds_count 2\n"));
+  EXPECT_THAT(metrics, HasSubstr("corsd_check_total{api=\"grpc\",verdict=\"ALLOW\","
+                                 "reason=\"ALLOWED\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("corsd_check_total{api=\"grpc\",verdict=\"DENY\","
+                                 "reason=\"ORIGIN_NOT_ALLOWED\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("corsd_check_errors_total{api=\"grpc\",code=\"NOT_FOUND\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("corsd_check_duration_seconds_count{api=\"grpc\"} 2\n"));
   EXPECT_THAT(metrics, HasSubstr("corsd_policy_revision{tenant=\"shop\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("corsd_store_up 1\n"));
   EXPECT_THAT(metrics, HasSubstr("corsd_store_write_duration_seconds_count 1\n"));

@@ -48,6 +48,7 @@ std::unique_ptr<CorsdProcess> CorsdProcess::Start(const CorsdOptions& options) {
   argv.insert(argv.end(), {"--listen", options.data_listen, "--admin-listen", options.admin_listen,
                            "--metrics-listen", "127.0.0.1:0", "--ready-file", ready,
                            "--shutdown-grace", "5s", "--poll-interval", "50ms"});
+  if (options.http_endpoint) argv.insert(argv.end(), {"--http-listen", "127.0.0.1:0"});
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   corsd->process_ = std::make_unique<Subprocess>(argv, corsd->log_path_, options.env);
 
@@ -59,6 +60,7 @@ std::unique_ptr<CorsdProcess> CorsdProcess::Start(const CorsdOptions& options) {
       corsd->data_port_ = j["data_port"];
       corsd->admin_port_ = j["admin_port"];
       corsd->metrics_port_ = j["metrics_port"];
+      corsd->http_port_ = j.value("http_port", 0);
       return corsd;
     }
     if (!corsd->process_->running()) break;

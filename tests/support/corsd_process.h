@@ -35,6 +35,7 @@ struct CorsdOptions {
   std::string name = "corsd";               // distinguishes logs of several servers in one dir
   std::string data_listen = "127.0.0.1:0";  // fixed ports let clients reconnect
   std::string admin_listen = "127.0.0.1:0";
+  bool http_endpoint = false;  // --http-listen 127.0.0.1:0
 };
 
 class CorsdProcess {
@@ -45,6 +46,7 @@ class CorsdProcess {
   int data_port() const { return data_port_; }
   int admin_port() const { return admin_port_; }
   int metrics_port() const { return metrics_port_; }
+  int http_port() const { return http_port_; }  // 0 without CorsdOptions::http_endpoint
   std::string data_address() const { return "127.0.0.1:" + std::to_string(data_port_); }
   std::string admin_address() const { return "127.0.0.1:" + std::to_string(admin_port_); }
 
@@ -68,6 +70,7 @@ class CorsdProcess {
   int data_port_ = 0;
   int admin_port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = 0;
 };
 
 // `corsd token create`; returns the secret (fails the test on error).

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 
 namespace corsd::testing {
 
@@ -578,6 +579,10 @@ std::vector<DecisionCase> FetchDecisionCases() {
        HeaderList(1025, {"X-Filler", "1"}), DENY, MALFORMED},
   };
   // clang-format on
+}
+
+std::string FetchCaseTenant(const std::string& policy) {
+  return absl::StrReplaceAll(policy, {{"_", "-"}});
 }
 
 }  // namespace corsd::testing

@@ -33,6 +33,9 @@ std::map<std::string, engine::PolicySpec> FetchPolicySpecs();
 // for credentialed browser requests).
 bool FetchPolicyAllowsCredentials(const std::string& policy);
 std::vector<DecisionCase> FetchDecisionCases();
+// The tenant a server test stores policy `policy` under (names with '_'
+// are not tenant names).
+std::string FetchCaseTenant(const std::string& policy);
 
 }  // namespace corsd::testing
 

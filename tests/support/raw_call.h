@@ -30,10 +30,12 @@ inline std::string WithInvalidUtf8(const google::protobuf::MessageLite& message,
 }
 
 // One unary call of `method` with `request_bytes` as the request; with a
-// bearer token when `token` is set. Blocks until the call ends.
+// bearer token when `token` is set. Blocks until the call ends; the answer's
+// bytes go to `response_bytes` when given.
 inline grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
                                  const std::string& method, const std::string& request_bytes,
-                                 const std::string& token = "") {
+                                 const std::string& token = "",
+                                 std::string* response_bytes = nullptr) {
   grpc::GenericStub generic(channel);
   grpc::ClientContext context;
   if (token.empty()) {
@@ -56,6 +58,14 @@ inline grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
   });
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
+  if (response_bytes != nullptr && status.ok()) {
+    std::vector<grpc::Slice> slices;
+    (void)out.Dump(&slices);
+    response_bytes->clear();
+    for (const grpc::Slice& slice : slices) {
+      response_bytes->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
   return status;
 }
 
