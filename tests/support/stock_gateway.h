@@ -1,0 +1,54 @@
+// A stock gateway (Debian's nginx or caddy) started by a test with the
+// project's own example configuration (examples/nginx/corsd.conf or
+// examples/caddy/Caddyfile), its placeholders filled in, on a loopback port
+// chosen for it, with every file it writes under the test's temp directory.
+// Stopped (SIGTERM, then SIGKILL) when destroyed.
+//
+//   auto nginx = StockGateway::Start(StockGateway::kNginx, dir, {.corsd_http_port = ...,
+//                                    .upstream_port = ..., .tenant = "web"});
+//   if (nginx == nullptr) GTEST_SKIP() << ...;   // only when the binary is missing
+//   httplib::Client(nginx->address()) ...
+#ifndef CORSD_TESTS_SUPPORT_STOCK_GATEWAY_H_
+#define CORSD_TESTS_SUPPORT_STOCK_GATEWAY_H_
+
+#include <memory>
+#include <string>
+
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace corsd::testing {
+
+struct StockGatewayConfig {
+  int corsd_http_port = 0;  // corsd serve --http-listen
+  int upstream_port = 0;    // the application behind the gateway
+  std::string tenant;
+};
+
+class StockGateway {
+ public:
+  enum Kind { kNginx, kCaddy };
+
+  // Whether the gateway's binary is installed (scripts/install-deps --test).
+  static bool Installed(Kind kind);
+  static std::string Name(Kind kind) { return kind == kNginx ? "nginx" : "caddy"; }
+  // Starts the gateway and waits until it accepts connections; fails the
+  // test (and returns null) when it does not start.
+  static std::unique_ptr<StockGateway> Start(Kind kind, const TempDir& dir,
+                                             const StockGatewayConfig& config);
+  ~StockGateway();
+
+  int port() const { return port_; }
+  std::string log() const;
+
+ private:
+  Kind kind_ = kNginx;
+  int port_ = 0;
+  std::string log_path_;
+  std::string error_log_path_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+}  // namespace corsd::testing
+
+#endif  // CORSD_TESTS_SUPPORT_STOCK_GATEWAY_H_
