@@ -1,23 +1,29 @@
 // The whole chain in a real browser: headless Chromium (driven through
 // chromedriver's WebDriver protocol) loads a page from one loopback origin
-// (http://127.0.0.1:PAGE) that calls corsd-demo-gateway on another
-// (http://localhost:GATEWAY), which asks a real corsd. What the browser
-// allows or blocks is recorded in the page's DOM and read back.
+// (http://127.0.0.1:PAGE) that calls a gateway on another
+// (http://localhost:GATEWAY), which asks a real corsd. The gateway is
+// corsd-demo-gateway (remote Check, or local decisions) or a stock nginx
+// with examples/nginx/corsd.conf in front of an application that sets its
+// own `Access-Control-Allow-Origin: *`. What the browser allows or blocks is
+// recorded in the page's DOM and read back.
 //
 // Skipped, with the reason, only when Chromium or chromedriver cannot start.
 #include <httplib.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/corsd_process.h"
 #include "tests/support/loopback_port.h"
+#include "tests/support/stock_gateway.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
@@ -116,8 +122,9 @@ class WebDriver {
 };
 
 // The demo gateway asks corsd remotely, or decides locally from watched
-// policies through the zero-copy API (Client::CheckLocal, DecisionView).
-enum class GatewayMode { kRemote, kLocal };
+// policies through the zero-copy API (Client::CheckLocal, DecisionView);
+// or nginx asks corsd's HTTP endpoint (auth_request).
+enum class GatewayMode { kRemote, kLocal, kNginx };
 
 class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
  protected:
@@ -128,33 +135,25 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
       GTEST_SKIP() << "Chromium or chromedriver is not installed (scripts/install-deps --test "
                       "installs them)";
     }
+    if (GetParam() == GatewayMode::kNginx && !StockGateway::Installed(StockGateway::kNginx)) {
+      GTEST_SKIP() << "nginx is not installed (scripts/install-deps --test installs it)";
+    }
     // corsd with a tenant the page's origin may use.
     db_ = dir_.File("corsd.db");
     token_ = CreateToken(db_, "admin");
-    corsd_ = CorsdProcess::Start({.db = db_, .dir = dir_.path()});
+    corsd_ = CorsdProcess::Start({.db = db_, .dir = dir_.path(), .http_endpoint = true});
     ASSERT_NE(corsd_, nullptr);
     page_port_ = FreeLoopbackPort();
     other_port_ = FreeLoopbackPort();
     gateway_port_ = FreeLoopbackPort();
     ASSERT_TRUE(corsd_->CreateTenant(token_, "web").ok());
     ASSERT_TRUE(ApplyPolicy({"content-type", "x-allowed"}).ok());
-
-    std::vector<std::string> gateway_args = {BinaryDir() + "/corsd-demo-gateway",
-                                             "--listen",
-                                             "127.0.0.1:" + std::to_string(gateway_port_),
-                                             "--corsd",
-                                             corsd_->data_address(),
-                                             "--tenant",
-                                             "web",
-                                             "--deadline",
-                                             "2s"};
-    if (GetParam() == GatewayMode::kLocal) {
-      const std::string token_file = dir_.File("gateway.token");
-      std::ofstream(token_file) << CreateToken(db_, "viewer") << "\n";
-      gateway_args.insert(gateway_args.end(), {"--local", "--admin", corsd_->admin_address(),
-                                               "--token-file", token_file});
+    if (GetParam() == GatewayMode::kNginx) {
+      StartNginx();
+    } else {
+      StartDemoGateway();
     }
-    gateway_ = std::make_unique<Subprocess>(gateway_args, dir_.File("gateway.log"));
+    if (HasFatalFailure()) return;
     // Pages served from two loopback origins: one the policy allows, one not.
     const std::string page =
         absl::StrReplaceAll(kPage, {{"GATEWAY_PORT", std::to_string(gateway_port_)}});
@@ -184,10 +183,58 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
     }
   }
 
+  void StartDemoGateway() {
+    std::vector<std::string> gateway_args = {BinaryDir() + "/corsd-demo-gateway",
+                                             "--listen",
+                                             "127.0.0.1:" + std::to_string(gateway_port_),
+                                             "--corsd",
+                                             corsd_->data_address(),
+                                             "--tenant",
+                                             "web",
+                                             "--deadline",
+                                             "2s"};
+    if (GetParam() == GatewayMode::kLocal) {
+      const std::string token_file = dir_.File("gateway.token");
+      std::ofstream(token_file) << CreateToken(db_, "viewer") << "\n";
+      gateway_args.insert(gateway_args.end(), {"--local", "--admin", corsd_->admin_address(),
+                                               "--token-file", token_file});
+    }
+    gateway_ = std::make_unique<Subprocess>(gateway_args, dir_.File("gateway.log"));
+  }
+
+  // nginx with the shipped configuration, in front of an application that
+  // answers /echo like the demo gateway but also sets its own CORS headers,
+  // which must never reach the browser.
+  void StartNginx() {
+    application_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Access-Control-Allow-Origin", "*");
+      res.set_header("X-Request-Id", "42");
+    });
+    auto echo = [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.method == "OPTIONS") application_preflights_++;
+      res.set_content(absl::StrCat(R"({"method":")", req.method, "\"}"), "application/json");
+    };
+    application_.Get("/echo", echo);
+    application_.Put("/echo", echo);
+    application_.Options("/echo", echo);
+    const int application_port = application_.bind_to_any_port("127.0.0.1");
+    application_thread_ = std::thread([this] { application_.listen_after_bind(); });
+    nginx_ = StockGateway::Start(StockGateway::kNginx, dir_,
+                                 {.corsd_http_port = corsd_->http_port(),
+                                  .upstream_port = application_port,
+                                  .tenant = "web"});
+    ASSERT_NE(nginx_, nullptr);
+    gateway_port_ = nginx_->port();
+  }
+
   void TearDown() override {
     driver_.reset();
     if (chromedriver_) chromedriver_->Signal(SIGTERM);
     if (gateway_) gateway_->Signal(SIGTERM);
+    if (HasFailure() && nginx_) std::cerr << "---- nginx log ----\n" << nginx_->log();
+    nginx_.reset();
+    application_.stop();
+    if (application_thread_.joinable()) application_thread_.join();
     page_server_.stop();
     other_server_.stop();
     if (page_thread_.joinable()) page_thread_.join();
@@ -264,6 +311,10 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
   std::string token_;
   std::unique_ptr<CorsdProcess> corsd_;
   std::unique_ptr<Subprocess> gateway_;
+  std::unique_ptr<StockGateway> nginx_;
+  httplib::Server application_;  // behind nginx
+  std::thread application_thread_;
+  std::atomic<int> application_preflights_{0};
   std::unique_ptr<Subprocess> chromedriver_;
   std::unique_ptr<WebDriver> driver_;
   httplib::Server page_server_;
@@ -299,6 +350,13 @@ TEST_P(BrowserTest, ChromiumEnforcesCorsdDecisions) {
   json after = RunInBrowser(page_port_, {"later_header"});
   EXPECT_EQ(after["later_header"]["outcome"], "allowed") << after;
 
+  if (GetParam() == GatewayMode::kNginx) {
+    // corsd answered every preflight through nginx; the application saw
+    // none, and its `Access-Control-Allow-Origin: *` never reached the
+    // browser (the other origin was blocked above).
+    EXPECT_EQ(application_preflights_, 0);
+    return;
+  }
   // The gateway answered denied preflights itself and forwarded denied
   // actual requests.
   std::string log = ReadFileOrEmpty(dir_.File("gateway.log"));
@@ -314,9 +372,17 @@ TEST_P(BrowserTest, ChromiumEnforcesCorsdDecisions) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Gateway, BrowserTest,
-                         ::testing::Values(GatewayMode::kRemote, GatewayMode::kLocal),
+                         ::testing::Values(GatewayMode::kRemote, GatewayMode::kLocal,
+                                           GatewayMode::kNginx),
                          [](const ::testing::TestParamInfo<GatewayMode>& info) {
-                           return info.param == GatewayMode::kLocal ? "Local" : "Remote";
+                           switch (info.param) {
+                             case GatewayMode::kLocal:
+                               return "Local";
+                             case GatewayMode::kNginx:
+                               return "Nginx";
+                             default:
+                               return "Remote";
+                           }
                          });
 
 }  // namespace
