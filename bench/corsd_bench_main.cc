@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/load/envoy_requests.h"
 #include "bench/load/load_runner.h"
 #include "bench/load/raw_caller.h"
 #include "bench/load/scenarios.h"
@@ -37,6 +38,7 @@ struct Flags {
   std::string scenario_file;
   bool compare = false;
   std::string rpc = "check";  // without --compare: which RPC to load
+  std::string api = "grpc";   // grpc: corsd.v1 Check; ext_authz: Envoy's Authorization/Check
   std::string duration = "10s";
   int64_t requests = 0;
   int concurrency = 16;
@@ -127,8 +129,19 @@ int Run(const Flags& flags) {
   std::vector<const google::protobuf::Message*> messages;
   for (const v1::CheckRequest& request : requests) messages.push_back(&request);
   const grpc::health::v1::HealthCheckRequest health_request;
-  RawCaller check(channels, "/corsd.v1.CorsDecision/Check", SerializeAll(messages),
-                  CheckVerdictLabel);
+  // Envoy-shaped requests for the ext_authz door; kept alive for SerializeAll.
+  std::vector<envoy::service::auth::v3::CheckRequest> envoy_requests;
+  if (flags.api == "ext_authz") {
+    for (const v1::CheckRequest& request : requests) envoy_requests.push_back(EnvoyShaped(request));
+    messages.clear();
+    for (const auto& request : envoy_requests) messages.push_back(&request);
+  }
+  RawCaller check(
+      channels,
+      flags.api == "ext_authz" ? "/envoy.service.auth.v3.Authorization/Check"
+                               : "/corsd.v1.CorsDecision/Check",
+      SerializeAll(messages),
+      flags.api == "ext_authz" ? ResponseLabeler() : ResponseLabeler(CheckVerdictLabel));
   RawCaller health(channels, "/grpc.health.v1.Health/Check", SerializeAll({&health_request}));
   AsyncCall check_call = [&check](CallDone done) { check(std::move(done)); };
   AsyncCall health_call = [&health](CallDone done) { health(std::move(done)); };
@@ -209,10 +222,10 @@ int Run(const Flags& flags) {
     out["health"] = ToJson(health_total);
     out["ratio"] = ratio;
   }
-  out["settings"] = {{"target", flags.target},           {"tenant", flags.tenant},
-                     {"scenario", flags.scenario},       {"concurrency", flags.concurrency},
-                     {"connections", flags.connections}, {"rps", flags.rps},
-                     {"duration", flags.duration}};
+  out["settings"] = {{"target", flags.target},     {"tenant", flags.tenant},
+                     {"scenario", flags.scenario}, {"concurrency", flags.concurrency},
+                     {"api", flags.api},           {"connections", flags.connections},
+                     {"rps", flags.rps},           {"duration", flags.duration}};
   if (!flags.json_file.empty()) std::ofstream(flags.json_file) << out.dump(2) << "\n";
   return 0;
 }
@@ -232,6 +245,11 @@ int main(int argc, char** argv) {
       "corsd-bench"};
   app.add_option("--target", flags.target, "corsd data port")->capture_default_str();
   app.add_option("--tenant", flags.tenant, "tenant to check against")->capture_default_str();
+  app.add_option("--api", flags.api,
+                 "which door Check goes through: grpc (corsd.v1.CorsDecision/Check) or ext_authz "
+                 "(envoy.service.auth.v3.Authorization/Check with Envoy-shaped requests)")
+      ->check(CLI::IsMember({"grpc", "ext_authz"}))
+      ->capture_default_str();
   app.add_option("--scenario", flags.scenario,
                  "actual-allowed, actual-denied, preflight-allowed, preflight-denied, "
                  "unknown-origin, mixed, many-tenants")

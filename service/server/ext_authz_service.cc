@@ -5,12 +5,10 @@
 
 #include <array>
 
-#include "absl/container/inlined_vector.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "google/protobuf/arena.h"
 #include "service/engine/cors_request.h"
 #include "service/engine/decision.h"
+#include "service/server/ext_authz_request.h"
 
 namespace corsd::server {
 namespace {
@@ -21,54 +19,6 @@ using envoy::config::core::v3::HeaderValueOption;
 constexpr int kGrpcOk = 0;
 constexpr int kGrpcInvalidArgument = 3;
 constexpr int kGrpcPermissionDenied = 7;
-
-// The headers the engine reads, as Envoy names them (lower case).
-constexpr absl::string_view kOriginHeader = "origin";
-constexpr std::array<absl::string_view, 3> kCorsRequestHeaders = {
-    engine::kRequestMethodHeader, engine::kRequestHeadersHeader,
-    engine::kRequestPrivateNetworkHeader};
-
-// Origin and the Access-Control-Request-* headers of Envoy's request, as
-// views into it.
-struct CorsHeaders {
-  absl::string_view origin;
-  absl::InlinedVector<engine::HeaderView, 3> request_headers;
-};
-
-CorsHeaders ReadCorsHeaders(const auth::AttributeContext::HttpRequest& http) {
-  CorsHeaders out;
-  if (!http.headers().empty()) {
-    // Envoy's map: lower-case names, repeated headers joined with ','.
-    if (auto it = http.headers().find(std::string(kOriginHeader)); it != http.headers().end()) {
-      out.origin = it->second;
-    }
-    for (absl::string_view name : kCorsRequestHeaders) {
-      if (auto it = http.headers().find(std::string(name)); it != http.headers().end()) {
-        out.request_headers.push_back(engine::HeaderView{name, it->second});
-      }
-    }
-    return out;
-  }
-  // encode_raw_headers: every line of header_map, value or raw_value. A
-  // second Origin line makes the origin malformed, as a joined map value
-  // would.
-  bool origin_seen = false;
-  for (const auto& header : http.header_map().headers()) {
-    const absl::string_view value =
-        header.raw_value().empty() ? absl::string_view(header.value()) : header.raw_value();
-    if (absl::EqualsIgnoreCase(header.key(), kOriginHeader)) {
-      out.origin = origin_seen ? absl::string_view(",") : value;
-      origin_seen = true;
-      continue;
-    }
-    for (absl::string_view name : kCorsRequestHeaders) {
-      if (absl::EqualsIgnoreCase(header.key(), name)) {
-        out.request_headers.push_back(engine::HeaderView{name, value});
-      }
-    }
-  }
-  return out;
-}
 
 void AddHeader(google::protobuf::RepeatedPtrField<HeaderValueOption>* headers,
                const engine::HeaderView& header, bool append) {
@@ -106,35 +56,34 @@ void AnswerError(const absl::Status& status, auth::CheckResponse* response) {
 
 }  // namespace
 
-void ExtAuthzService::Answer(const auth::CheckRequest* request,
-                             auth::CheckResponse* response) const {
-  if (request == nullptr) {
+void ExtAuthzService::Answer(absl::string_view request_bytes, auth::CheckResponse* response) const {
+  ExtAuthzRequestView request;
+  if (!ReadExtAuthzRequest(request_bytes, &request)) {
     path_->RecordUnparsableRequest(Api::kExtAuthz);
     AnswerError(absl::InvalidArgumentError("the request is not a valid "
-                                           "envoy.service.auth.v3.CheckRequest"),
+                                           "envoy.service.auth.v3.CheckRequest (the fields corsd "
+                                           "reads must be UTF-8)"),
                 response);
     return;
   }
-  const auth::AttributeContext& attributes = request->attributes();
-  const auth::AttributeContext::HttpRequest& http = attributes.request().http();
-  const CorsHeaders cors = ReadCorsHeaders(http);
-  absl::string_view tenant_name;
-  if (auto it = attributes.context_extensions().find(std::string(kExtAuthzTenantKey));
-      it != attributes.context_extensions().end()) {
-    tenant_name = it->second;
-  }
-
+  std::array<engine::HeaderView, 3> cors_headers;
+  const size_t cors_header_count = request.CorsHeaders(&cors_headers);
   engine::Decision decision;
   const engine::TenantSnapshot* tenant = nullptr;
-  const absl::Status status =
-      path_->Decide(Api::kExtAuthz,
-                    DecisionInput{.tenant = tenant_name,
-                                  .host = http.host(),
-                                  .request = engine::Request{.origin = cors.origin,
-                                                             .method = http.method(),
-                                                             .path = http.path(),
-                                                             .headers = cors.request_headers}},
-                    &decision, &tenant);
+  const absl::Status status = path_->Decide(
+      Api::kExtAuthz,
+      DecisionInput{
+          .tenant = request.tenant,
+          .host = request.host,
+          .request =
+              engine::Request{
+                  // Two Origin lines of a raw header map never match:
+                  // joined they are not one serialized origin.
+                  .origin = request.origin_lines > 1 ? absl::string_view(",") : request.origin,
+                  .method = request.method,
+                  .path = request.path,
+                  .headers = absl::MakeConstSpan(cors_headers.data(), cors_header_count)}},
+      &decision, &tenant);
   if (!status.ok()) {
     AnswerError(status, response);
     return;
@@ -171,22 +120,22 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* co
                                                  const grpc::ByteBuffer* request_bytes,
                                                  grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // Envoy's requests carry the whole header map; most fit in 16 KiB.
-  std::array<char, 16 * 1024> initial_block;
+  // The answer (headers and metadata) fits in the first block.
+  std::array<char, 4096> initial_block;
   google::protobuf::ArenaOptions arena_options;
   arena_options.initial_block = initial_block.data();
   arena_options.initial_block_size = initial_block.size();
   google::protobuf::Arena arena(arena_options);
-  auto* request = google::protobuf::Arena::CreateMessage<auth::CheckRequest>(&arena);
   auto* response = google::protobuf::Arena::CreateMessage<auth::CheckResponse>(&arena);
   {
+    // One slice in practice (then this only takes a reference).
     grpc::Slice flat;
-    if (!request_bytes->DumpToSingleSlice(&flat).ok() ||
-        !request->ParseFromArray(flat.begin(), static_cast<int>(flat.size()))) {
-      request = nullptr;
-    }
+    const absl::string_view bytes =
+        request_bytes->DumpToSingleSlice(&flat).ok()
+            ? absl::string_view(reinterpret_cast<const char*>(flat.begin()), flat.size())
+            : absl::string_view("\xff");  // not a message: answered 400
+    Answer(bytes, response);
   }
-  Answer(request, response);
   grpc::Slice slice(response->ByteSizeLong());
   response->SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
   grpc::ByteBuffer serialized(&slice, 1);

@@ -22,9 +22,11 @@
 // {"corsd": {"error": ...}}) for access logs: allowed preflights count as
 // ext_authz denials in Envoy's stats, and the metadata says why.
 //
-// Registered raw (callback API over ByteBuffer) like DecisionService, so a
-// request protobuf cannot parse still gets the status-3 answer above rather
-// than a gRPC error Envoy would turn into its own 403.
+// Registered raw (callback API over ByteBuffer) like DecisionService: the
+// request is read in place by ReadExtAuthzRequest (Envoy sends its whole
+// header map; building it as a message would cost more than the decision),
+// and a request that does not parse still gets the status-3 answer above
+// rather than a gRPC error Envoy would turn into its own 403.
 //
 // Thread safety: stateless beyond the DecisionPath it shares.
 #ifndef CORSD_SERVICE_SERVER_EXT_AUTHZ_SERVICE_H_
@@ -55,9 +57,9 @@ class ExtAuthzService final
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) override;
 
-  // The answer to `request`, without gRPC framing (`request` null: it did
-  // not parse).
-  void Answer(const envoy::service::auth::v3::CheckRequest* request,
+  // The answer to the serialized CheckRequest `request_bytes`, without gRPC
+  // framing.
+  void Answer(absl::string_view request_bytes,
               envoy::service::auth::v3::CheckResponse* response) const;
 
  private:

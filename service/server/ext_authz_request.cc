@@ -1,0 +1,251 @@
+#include "service/server/ext_authz_request.h"
+
+#include <cstdint>
+
+#include "absl/strings/match.h"
+#include "service/common/utf8.h"
+#include "service/server/ext_authz_service.h"
+
+namespace corsd::server {
+namespace {
+
+// Field numbers of Envoy's v3 messages (proto/envoy/service/auth/v3).
+constexpr uint32_t kCheckRequestAttributes = 1;
+constexpr uint32_t kAttributeContextRequest = 4;
+constexpr uint32_t kAttributeContextContextExtensions = 10;
+constexpr uint32_t kRequestHttp = 2;
+constexpr uint32_t kHttpMethod = 2;
+constexpr uint32_t kHttpHeaders = 3;
+constexpr uint32_t kHttpPath = 4;
+constexpr uint32_t kHttpHost = 5;
+constexpr uint32_t kHttpHeaderMap = 13;
+constexpr uint32_t kMapEntryKey = 1;
+constexpr uint32_t kMapEntryValue = 2;
+constexpr uint32_t kHeaderMapHeaders = 1;
+constexpr uint32_t kHeaderValueKey = 1;
+constexpr uint32_t kHeaderValueValue = 2;
+constexpr uint32_t kHeaderValueRawValue = 3;
+
+enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+
+constexpr absl::string_view kOriginHeader = "origin";
+constexpr std::array<absl::string_view, 3> kCorsRequestHeaders = {
+    engine::kRequestMethodHeader, engine::kRequestHeadersHeader,
+    engine::kRequestPrivateNetworkHeader};
+
+// One pass over the fields of one message.
+class FieldReader {
+ public:
+  explicit FieldReader(absl::string_view bytes) : rest_(bytes) {}
+
+  // Reads the next field; false at the end or on malformed input (then
+  // ok() is false).
+  bool Next() {
+    if (rest_.empty()) return false;
+    uint64_t tag;
+    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) return Fail();
+    field_ = static_cast<uint32_t>(tag >> 3);
+    wire_type_ = static_cast<uint32_t>(tag & 7);
+    switch (wire_type_) {
+      case kVarint: {
+        uint64_t ignored;
+        return ReadVarint(&ignored) || Fail();
+      }
+      case kFixed64:
+        return Skip(8);
+      case kFixed32:
+        return Skip(4);
+      case kLengthDelimited: {
+        uint64_t length;
+        if (!ReadVarint(&length) || length > rest_.size()) return Fail();
+        value_ = rest_.substr(0, length);
+        rest_.remove_prefix(length);
+        return true;
+      }
+      default:  // groups: never in these messages
+        return Fail();
+    }
+  }
+
+  uint32_t field() const { return field_; }
+  bool is_bytes() const { return wire_type_ == kLengthDelimited; }
+  absl::string_view bytes() const { return value_; }
+  bool ok() const { return ok_; }
+
+ private:
+  bool ReadVarint(uint64_t* out) {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64 && !rest_.empty(); shift += 7) {
+      const uint8_t byte = static_cast<uint8_t>(rest_.front());
+      rest_.remove_prefix(1);
+      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        *out = value;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool Skip(size_t n) {
+    if (rest_.size() < n) return Fail();
+    rest_.remove_prefix(n);
+    return true;
+  }
+  bool Fail() {
+    ok_ = false;
+    rest_ = {};
+    return false;
+  }
+
+  absl::string_view rest_;
+  absl::string_view value_;
+  uint32_t field_ = 0;
+  uint32_t wire_type_ = 0;
+  bool ok_ = true;
+};
+
+// A string field corsd reads: length-delimited and UTF-8, or the message is
+// refused as protobuf would.
+bool ReadString(const FieldReader& reader, absl::string_view* out) {
+  if (!reader.is_bytes() || !IsValidUtf8(reader.bytes())) return false;
+  *out = reader.bytes();
+  return true;
+}
+
+// A map<string, string> entry: key 1, value 2, not yet checked for UTF-8
+// (entries corsd skips need not be).
+bool ReadMapEntry(absl::string_view entry, absl::string_view* key, absl::string_view* value) {
+  *key = {};
+  *value = {};
+  FieldReader reader(entry);
+  while (reader.Next()) {
+    if (!reader.is_bytes()) return false;
+    if (reader.field() == kMapEntryKey) *key = reader.bytes();
+    if (reader.field() == kMapEntryValue) *value = reader.bytes();
+  }
+  return reader.ok();
+}
+
+// Records `value` when `name` is Origin or one of the
+// Access-Control-Request-* headers.
+void NoteHeader(absl::string_view name, absl::string_view value, ExtAuthzRequestView* view) {
+  if (absl::EqualsIgnoreCase(name, kOriginHeader)) {
+    view->origin = value;
+    ++view->origin_lines;
+    return;
+  }
+  for (size_t i = 0; i < kCorsRequestHeaders.size(); ++i) {
+    if (absl::EqualsIgnoreCase(name, kCorsRequestHeaders[i])) {
+      view->cors_headers[i] = engine::HeaderView{kCorsRequestHeaders[i], value};
+    }
+  }
+}
+
+bool IsCorsHeaderName(absl::string_view name) {
+  if (absl::EqualsIgnoreCase(name, kOriginHeader)) return true;
+  for (absl::string_view cors : kCorsRequestHeaders) {
+    if (absl::EqualsIgnoreCase(name, cors)) return true;
+  }
+  return false;
+}
+
+// envoy.config.core.v3.HeaderMap: repeated HeaderValue{key, value, raw_value}.
+bool ReadHeaderMap(absl::string_view bytes, ExtAuthzRequestView* view) {
+  FieldReader map(bytes);
+  while (map.Next()) {
+    if (map.field() != kHeaderMapHeaders || !map.is_bytes()) continue;
+    FieldReader header(map.bytes());
+    absl::string_view key, value, raw_value;
+    while (header.Next()) {
+      if (header.field() == kHeaderValueKey && header.is_bytes()) key = header.bytes();
+      if (header.field() == kHeaderValueValue && header.is_bytes()) value = header.bytes();
+      if (header.field() == kHeaderValueRawValue && header.is_bytes()) raw_value = header.bytes();
+    }
+    if (!header.ok()) return false;
+    if (!IsCorsHeaderName(key)) continue;
+    const absl::string_view chosen = raw_value.empty() ? value : raw_value;
+    // raw_value is bytes, not a string: the engine judges what it holds.
+    if (raw_value.empty() && !IsValidUtf8(chosen)) return false;
+    NoteHeader(key, chosen, view);
+  }
+  return map.ok();
+}
+
+bool ReadHttpRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
+  FieldReader http(bytes);
+  while (http.Next()) {
+    switch (http.field()) {
+      case kHttpMethod:
+        if (!ReadString(http, &view->method)) return false;
+        break;
+      case kHttpPath:
+        if (!ReadString(http, &view->path)) return false;
+        break;
+      case kHttpHost:
+        if (!ReadString(http, &view->host)) return false;
+        break;
+      case kHttpHeaders: {
+        if (!http.is_bytes()) return false;
+        absl::string_view key, value;
+        if (!ReadMapEntry(http.bytes(), &key, &value)) return false;
+        if (!IsCorsHeaderName(key)) break;
+        if (!IsValidUtf8(value)) return false;
+        // A map holds each name once (Envoy joins repeated headers with ','):
+        // a repeated key replaces, as protobuf's map parsing does.
+        if (absl::EqualsIgnoreCase(key, kOriginHeader)) view->origin_lines = 0;
+        NoteHeader(key, value, view);
+        break;
+      }
+      case kHttpHeaderMap:
+        if (!http.is_bytes() || !ReadHeaderMap(http.bytes(), view)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return http.ok();
+}
+
+}  // namespace
+
+size_t ExtAuthzRequestView::CorsHeaders(std::array<engine::HeaderView, 3>* out) const {
+  size_t count = 0;
+  for (const engine::HeaderView& header : cors_headers) {
+    if (!header.name.empty()) (*out)[count++] = header;
+  }
+  return count;
+}
+
+bool ReadExtAuthzRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
+  *view = ExtAuthzRequestView{};
+  FieldReader check(bytes);
+  while (check.Next()) {
+    if (check.field() != kCheckRequestAttributes) continue;
+    if (!check.is_bytes()) return false;
+    FieldReader attributes(check.bytes());
+    while (attributes.Next()) {
+      if (attributes.field() == kAttributeContextContextExtensions) {
+        if (!attributes.is_bytes()) return false;
+        absl::string_view key, value;
+        if (!ReadMapEntry(attributes.bytes(), &key, &value)) return false;
+        if (key != kExtAuthzTenantKey) continue;
+        if (!IsValidUtf8(value)) return false;
+        view->tenant = value;
+      } else if (attributes.field() == kAttributeContextRequest) {
+        if (!attributes.is_bytes()) return false;
+        FieldReader request(attributes.bytes());
+        while (request.Next()) {
+          if (request.field() != kRequestHttp) continue;
+          if (!request.is_bytes() || !ReadHttpRequest(request.bytes(), view)) {
+            return false;
+          }
+        }
+        if (!request.ok()) return false;
+      }
+    }
+    if (!attributes.ok()) return false;
+  }
+  return check.ok();
+}
+
+}  // namespace corsd::server

@@ -1,0 +1,117 @@
+// ReadExtAuthzRequest against messages built with the generated Envoy
+// classes: it must read what protobuf would parse, with protobuf's
+// last-one-wins merge rules, and refuse what protobuf would refuse in the
+// fields corsd reads.
+#include "service/server/ext_authz_request.h"
+
+#include <string>
+
+#include "envoy/service/auth/v3/external_auth.pb.h"
+#include "gtest/gtest.h"
+
+namespace corsd::server {
+namespace {
+
+namespace auth = envoy::service::auth::v3;
+
+auth::CheckRequest Sample() {
+  auth::CheckRequest request;
+  auto* attributes = request.mutable_attributes();
+  (*attributes->mutable_context_extensions())["corsd_tenant"] = "shop";
+  (*attributes->mutable_context_extensions())["other"] = "x";
+  auto* http = attributes->mutable_request()->mutable_http();
+  http->set_method("OPTIONS");
+  http->set_path("/items?x=1");
+  http->set_host("shop.example.com:443");
+  http->set_id("abc");
+  (*http->mutable_headers())["origin"] = "https://app.example.com";
+  (*http->mutable_headers())["access-control-request-method"] = "PUT";
+  (*http->mutable_headers())["access-control-request-headers"] = "content-type";
+  (*http->mutable_headers())["user-agent"] = "test";
+  return request;
+}
+
+TEST(ExtAuthzRequestTest, ReadsTheFieldsCorsdUses) {
+  ExtAuthzRequestView view;
+  ASSERT_TRUE(ReadExtAuthzRequest(Sample().SerializeAsString(), &view));
+  EXPECT_EQ(view.tenant, "shop");
+  EXPECT_EQ(view.method, "OPTIONS");
+  EXPECT_EQ(view.path, "/items?x=1");
+  EXPECT_EQ(view.host, "shop.example.com:443");
+  EXPECT_EQ(view.origin, "https://app.example.com");
+  std::array<engine::HeaderView, 3> headers;
+  ASSERT_EQ(view.CorsHeaders(&headers), 2u);
+  EXPECT_EQ(headers[0], (engine::HeaderView{"access-control-request-method", "PUT"}));
+  EXPECT_EQ(headers[1], (engine::HeaderView{"access-control-request-headers", "content-type"}));
+}
+
+TEST(ExtAuthzRequestTest, ConcatenatedMessagesMergeLikeProtobuf) {
+  auth::CheckRequest second;
+  auto* http = second.mutable_attributes()->mutable_request()->mutable_http();
+  http->set_method("GET");
+  (*http->mutable_headers())["origin"] = "https://two.example";
+  const std::string bytes = Sample().SerializeAsString() + second.SerializeAsString();
+  auth::CheckRequest merged;
+  ASSERT_TRUE(merged.ParseFromString(bytes));
+  ExtAuthzRequestView view;
+  ASSERT_TRUE(ReadExtAuthzRequest(bytes, &view));
+  EXPECT_EQ(view.method, merged.attributes().request().http().method());
+  EXPECT_EQ(view.origin, merged.attributes().request().http().headers().at("origin"));
+  EXPECT_EQ(view.path, merged.attributes().request().http().path());
+  EXPECT_EQ(view.tenant, "shop");
+}
+
+TEST(ExtAuthzRequestTest, RefusesWhatProtobufRefusesInTheFieldsItReads) {
+  const std::string good = Sample().SerializeAsString();
+  ExtAuthzRequestView view;
+  // Every truncation of a valid message either parses in both or in neither.
+  for (size_t cut = 0; cut < good.size(); ++cut) {
+    auth::CheckRequest parsed;
+    const bool protobuf_ok = parsed.ParseFromString(good.substr(0, cut));
+    if (!protobuf_ok) {
+      EXPECT_FALSE(ReadExtAuthzRequest(good.substr(0, cut), &view)) << "cut at " << cut;
+    }
+  }
+  for (const std::string& field : {std::string("app.example.com"), std::string("OPTIONS"),
+                                   std::string("shop.example.com"), std::string("shop\"")}) {
+    std::string bad = good;
+    const size_t at = bad.find(field.substr(0, field.size() - (field.back() == '"' ? 1 : 0)));
+    ASSERT_NE(at, std::string::npos) << field;
+    bad[at] = '\xc0';  // never valid UTF-8
+    EXPECT_FALSE(ReadExtAuthzRequest(bad, &view)) << field;
+  }
+  EXPECT_FALSE(ReadExtAuthzRequest("\xff", &view));
+  EXPECT_FALSE(ReadExtAuthzRequest(std::string("\x0b", 1), &view)) << "a group";
+}
+
+TEST(ExtAuthzRequestTest, IgnoresHeadersItDoesNotRead) {
+  std::string bytes = Sample().SerializeAsString();
+  const size_t at = bytes.find("test");  // the user-agent value
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = '\xc0';
+  ExtAuthzRequestView view;
+  EXPECT_TRUE(ReadExtAuthzRequest(bytes, &view)) << "other headers are ignored, as documented";
+  EXPECT_EQ(view.origin, "https://app.example.com");
+}
+
+TEST(ExtAuthzRequestTest, RawHeaderMapCountsOriginLines) {
+  auth::CheckRequest request;
+  auto* map = request.mutable_attributes()->mutable_request()->mutable_http()->mutable_header_map();
+  for (const char* origin : {"https://a.example", "https://b.example"}) {
+    auto* header = map->add_headers();
+    header->set_key("origin");
+    header->set_raw_value(origin);
+  }
+  auto* method = map->add_headers();
+  method->set_key("Access-Control-Request-Method");
+  method->set_value("PUT");
+  ExtAuthzRequestView view;
+  ASSERT_TRUE(ReadExtAuthzRequest(request.SerializeAsString(), &view));
+  EXPECT_EQ(view.origin_lines, 2u);
+  std::array<engine::HeaderView, 3> headers;
+  ASSERT_EQ(view.CorsHeaders(&headers), 1u);
+  EXPECT_EQ(headers[0].value, "PUT");
+}
+
+}  // namespace
+}  // namespace corsd::server
