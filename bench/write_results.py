@@ -176,6 +176,78 @@ def load_section():
     return out
 
 
+def wrk_runs(name):
+    """Each wrk run in $WORK/NAME.txt as {rps, p50_us, p99_us}."""
+    text = read_text(f"{name}.txt")
+    units = {"us": 1, "ms": 1000, "s": 1_000_000}
+    runs = []
+    for block in text.split("Running ")[1:]:
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", block)
+        p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", block, re.M)
+        p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", block, re.M)
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", block)
+        if rps and p50 and p99:
+            runs.append({"rps": float(rps.group(1)),
+                         "p50_us": float(p50.group(1)) * units[p50.group(2)],
+                         "p99_us": float(p99.group(1)) * units[p99.group(2)],
+                         "non_2xx": int(errors.group(1)) if errors else 0})
+    return runs
+
+
+def mean(values):
+    return sum(values) / len(values) if values else 0.0
+
+
+def gateways_section():
+    out = ["## Gateways: ext_authz, the HTTP endpoint, nginx", ""]
+    ext = load_json("ext_authz_compare.json")
+    if ext is not None:
+        ratio = ext["ratio"]
+        out += ["### Envoy ext_authz vs the empty Health/Check, closed loop", "",
+                "`envoy.service.auth.v3.Authorization/Check` with requests shaped as Envoy sends them",
+                "(the whole header map of a browser request, 15-17 headers, tenant in",
+                "context_extensions), scenario `mixed`, alternating with Health in one process as above.", "",
+                "| RPC | calls/s | p50 | p90 | p99 | p99.9 | max |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for key, label in (("check", "ext_authz Check"), ("health", "grpc.health.v1.Health/Check")):
+            r = ext[key]
+            out.append(f"| {label} | {r['throughput']:,.0f} | {latency_cells(r)} |")
+        out += ["", f"**ext_authz / Health throughput: {ratio:.2f}** (target >= 0.90: {verdict(ratio >= 0.90)}).",
+                "", f"Command: `{command('ext_authz_compare')}`", ""]
+    skipped = read_text("gateways_skipped.txt")
+    if skipped:
+        return out + [f"HTTP endpoint and nginx: skipped: {skipped}", ""]
+    out += ["### The HTTP endpoint (wrk, keep-alive, 16 connections, 1 thread)", "",
+            "| request | calls/s | p50 | p99 | non-2xx |", "|---|---:|---:|---:|---:|"]
+    for key, label in (("http_check", "POST /v1/check (JSON)"),
+                       ("http_forward_auth", "GET /v1/forward-auth (headers)")):
+        for r in wrk_runs(key):
+            out.append(f"| {label} | {r['rps']:,.0f} | {us(r['p50_us'])} | {us(r['p99_us'])} | {r['non_2xx']:,} |")
+    out += ["", f"Commands: `{command('http_check')}`; `{command('http_forward_auth')}`", ""]
+    skipped = read_text("nginx_skipped.txt")
+    if skipped:
+        return out + [f"nginx: skipped: {skipped}", ""]
+    plain, auth = wrk_runs("nginx_plain"), wrk_runs("nginx_auth")
+    if plain and auth:
+        out += ["### What nginx with auth_request adds", "",
+                "One nginx worker serves a small static answer as the application, proxies to it alone",
+                "on one port, and with `examples/nginx/corsd.conf` (every request checked by corsd's",
+                "/v1/forward-auth through auth_request) on another; nginx, corsd and the application",
+                "share one core, wrk has the other. Allowed actual requests (GET with an Origin the",
+                f"policy lists), {len(plain)} alternating rounds each.", "",
+                "| set-up | calls/s (mean) | p50 (mean) | p99 (mean) |", "|---|---:|---:|---:|"]
+        for label, runs in (("nginx alone", plain), ("nginx + corsd (auth_request)", auth)):
+            out.append(f"| {label} | {mean([r['rps'] for r in runs]):,.0f} | "
+                       f"{us(mean([r['p50_us'] for r in runs]))} | {us(mean([r['p99_us'] for r in runs]))} |")
+        ratio = mean([r['rps'] for r in auth]) / mean([r['rps'] for r in plain])
+        added = mean([r['p50_us'] for r in auth]) - mean([r['p50_us'] for r in plain])
+        out += ["", f"**nginx + corsd / nginx alone throughput: {ratio:.2f}**; median latency added per",
+                f"request: {us(added)} (the auth subrequest is one more loopback HTTP round trip and one",
+                "decision). The in-process nginx module is the answer for paths where this matters.",
+                "", f"Command (each round): `{command('nginx_auth')}`", ""]
+    return out
+
+
 def client_section():
     local = load_json("local_vs_remote.json")
     prop = load_json("propagation.json")
@@ -350,7 +422,8 @@ lines = ["# corsd benchmark results", "",
          "absolute numbers move by 10-30% between runs; compare within a table, not across runs.",
          f"CPU placement: {read_text('placement.txt')}.",
          ""]
-for section in (engine_section, load_section, client_section, writes_section, tenants_section,
+for section in (engine_section, load_section, client_section, gateways_section, writes_section,
+                tenants_section,
                 postgres_section, profile_section):
     lines += section()
 print("\n".join(lines).rstrip("\n"))

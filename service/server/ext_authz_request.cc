@@ -4,7 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "service/common/utf8.h"
-#include "service/server/ext_authz_service.h"
 
 namespace corsd::server {
 namespace {
@@ -26,7 +25,17 @@ constexpr uint32_t kHeaderValueKey = 1;
 constexpr uint32_t kHeaderValueValue = 2;
 constexpr uint32_t kHeaderValueRawValue = 3;
 
-enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+enum WireType : uint32_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5
+};
+// Groups are legal (as unknown fields) though Envoy never sends them; nesting
+// deeper than this is refused rather than followed.
+constexpr int kMaxGroupDepth = 32;
 
 constexpr absl::string_view kOriginHeader = "origin";
 constexpr std::array<absl::string_view, 3> kCorsRequestHeaders = {
@@ -39,32 +48,13 @@ class FieldReader {
   explicit FieldReader(absl::string_view bytes) : rest_(bytes) {}
 
   // Reads the next field; false at the end or on malformed input (then
-  // ok() is false).
+  // ok() is false). A field of the wrong wire type for its number is, as
+  // protobuf treats it, an unknown field: callers check is_bytes().
   bool Next() {
     if (rest_.empty()) return false;
-    uint64_t tag;
-    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) return Fail();
-    field_ = static_cast<uint32_t>(tag >> 3);
-    wire_type_ = static_cast<uint32_t>(tag & 7);
-    switch (wire_type_) {
-      case kVarint: {
-        uint64_t ignored;
-        return ReadVarint(&ignored) || Fail();
-      }
-      case kFixed64:
-        return Skip(8);
-      case kFixed32:
-        return Skip(4);
-      case kLengthDelimited: {
-        uint64_t length;
-        if (!ReadVarint(&length) || length > rest_.size()) return Fail();
-        value_ = rest_.substr(0, length);
-        rest_.remove_prefix(length);
-        return true;
-      }
-      default:  // groups: never in these messages
-        return Fail();
-    }
+    if (!ReadTag()) return Fail();
+    if (wire_type_ == kEndGroup) return Fail();  // no group is open at this level
+    return SkipValue(field_, wire_type_, 0) || Fail();
   }
 
   uint32_t field() const { return field_; }
@@ -73,6 +63,47 @@ class FieldReader {
   bool ok() const { return ok_; }
 
  private:
+  bool ReadTag() {
+    uint64_t tag;
+    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > (uint64_t{1} << 29) - 1) {
+      return false;
+    }
+    field_ = static_cast<uint32_t>(tag >> 3);
+    wire_type_ = static_cast<uint32_t>(tag & 7);
+    return true;
+  }
+
+  // Consumes the value of a field whose tag was just read; a
+  // length-delimited one is kept in value_.
+  bool SkipValue(uint32_t field, uint32_t wire_type, int depth) {
+    switch (wire_type) {
+      case kVarint: {
+        uint64_t ignored;
+        return ReadVarint(&ignored);
+      }
+      case kFixed64:
+        return Skip(8);
+      case kFixed32:
+        return Skip(4);
+      case kLengthDelimited: {
+        uint64_t length;
+        if (!ReadVarint(&length) || length > rest_.size()) return false;
+        value_ = rest_.substr(0, length);
+        rest_.remove_prefix(length);
+        return true;
+      }
+      case kStartGroup:
+        if (depth >= kMaxGroupDepth) return false;
+        for (;;) {
+          if (rest_.empty() || !ReadTag()) return false;
+          if (wire_type_ == kEndGroup) return field_ == field;
+          if (!SkipValue(field_, wire_type_, depth + 1)) return false;
+        }
+      default:
+        return false;
+    }
+  }
+
   bool ReadVarint(uint64_t* out) {
     uint64_t value = 0;
     for (int shift = 0; shift < 64 && !rest_.empty(); shift += 7) {
@@ -87,7 +118,7 @@ class FieldReader {
     return false;
   }
   bool Skip(size_t n) {
-    if (rest_.size() < n) return Fail();
+    if (rest_.size() < n) return false;
     rest_.remove_prefix(n);
     return true;
   }
@@ -104,10 +135,11 @@ class FieldReader {
   bool ok_ = true;
 };
 
-// A string field corsd reads: length-delimited and UTF-8, or the message is
-// refused as protobuf would.
+// A string field corsd reads: UTF-8, or the message is refused as protobuf
+// would. Of another wire type it is an unknown field, and ignored.
 bool ReadString(const FieldReader& reader, absl::string_view* out) {
-  if (!reader.is_bytes() || !IsValidUtf8(reader.bytes())) return false;
+  if (!reader.is_bytes()) return true;
+  if (!IsValidUtf8(reader.bytes())) return false;
   *out = reader.bytes();
   return true;
 }
@@ -119,7 +151,7 @@ bool ReadMapEntry(absl::string_view entry, absl::string_view* key, absl::string_
   *value = {};
   FieldReader reader(entry);
   while (reader.Next()) {
-    if (!reader.is_bytes()) return false;
+    if (!reader.is_bytes()) continue;
     if (reader.field() == kMapEntryKey) *key = reader.bytes();
     if (reader.field() == kMapEntryValue) *value = reader.bytes();
   }
@@ -185,7 +217,7 @@ bool ReadHttpRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
         if (!ReadString(http, &view->host)) return false;
         break;
       case kHttpHeaders: {
-        if (!http.is_bytes()) return false;
+        if (!http.is_bytes()) break;
         absl::string_view key, value;
         if (!ReadMapEntry(http.bytes(), &key, &value)) return false;
         if (!IsCorsHeaderName(key)) break;
@@ -197,7 +229,7 @@ bool ReadHttpRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
         break;
       }
       case kHttpHeaderMap:
-        if (!http.is_bytes() || !ReadHeaderMap(http.bytes(), view)) return false;
+        if (http.is_bytes() && !ReadHeaderMap(http.bytes(), view)) return false;
         break;
       default:
         break;
@@ -220,25 +252,21 @@ bool ReadExtAuthzRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
   *view = ExtAuthzRequestView{};
   FieldReader check(bytes);
   while (check.Next()) {
-    if (check.field() != kCheckRequestAttributes) continue;
-    if (!check.is_bytes()) return false;
+    if (check.field() != kCheckRequestAttributes || !check.is_bytes()) continue;
     FieldReader attributes(check.bytes());
     while (attributes.Next()) {
+      if (!attributes.is_bytes()) continue;
       if (attributes.field() == kAttributeContextContextExtensions) {
-        if (!attributes.is_bytes()) return false;
         absl::string_view key, value;
         if (!ReadMapEntry(attributes.bytes(), &key, &value)) return false;
         if (key != kExtAuthzTenantKey) continue;
         if (!IsValidUtf8(value)) return false;
         view->tenant = value;
       } else if (attributes.field() == kAttributeContextRequest) {
-        if (!attributes.is_bytes()) return false;
         FieldReader request(attributes.bytes());
         while (request.Next()) {
-          if (request.field() != kRequestHttp) continue;
-          if (!request.is_bytes() || !ReadHttpRequest(request.bytes(), view)) {
-            return false;
-          }
+          if (request.field() != kRequestHttp || !request.is_bytes()) continue;
+          if (!ReadHttpRequest(request.bytes(), view)) return false;
         }
         if (!request.ok()) return false;
       }

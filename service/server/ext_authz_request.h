@@ -31,6 +31,10 @@
 
 namespace corsd::server {
 
+// The context_extensions key naming the tenant (set per route or virtual
+// host in Envoy's config).
+inline constexpr absl::string_view kExtAuthzTenantKey = "corsd_tenant";
+
 struct ExtAuthzRequestView {
   absl::string_view tenant;  // context_extensions["corsd_tenant"]
   absl::string_view method;

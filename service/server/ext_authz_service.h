@@ -37,12 +37,12 @@
 #include "absl/strings/string_view.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "service/server/decision_path.h"
+#include "service/server/ext_authz_request.h"
 
 namespace corsd::server {
 
-// The context_extensions key naming the tenant (set per route or virtual
-// host in Envoy's config), and the dynamic metadata struct corsd fills.
-inline constexpr absl::string_view kExtAuthzTenantKey = "corsd_tenant";
+// The dynamic metadata struct corsd fills (the tenant key is in
+// ext_authz_request.h).
 inline constexpr absl::string_view kExtAuthzMetadataKey = "corsd";
 
 class ExtAuthzService final
