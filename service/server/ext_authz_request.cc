@@ -63,14 +63,19 @@ class FieldReader {
   bool ok() const { return ok_; }
 
  private:
+  // As protobuf reads tags: at most five bytes, kept to 32 bits.
   bool ReadTag() {
-    uint64_t tag;
-    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > (uint64_t{1} << 29) - 1) {
-      return false;
+    uint32_t tag = 0;
+    for (int i = 0;; ++i) {
+      if (i == 5 || rest_.empty()) return false;
+      const uint8_t byte = static_cast<uint8_t>(rest_.front());
+      rest_.remove_prefix(1);
+      tag |= static_cast<uint32_t>(byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) == 0) break;
     }
-    field_ = static_cast<uint32_t>(tag >> 3);
-    wire_type_ = static_cast<uint32_t>(tag & 7);
-    return true;
+    field_ = tag >> 3;
+    wire_type_ = tag & 7;
+    return field_ != 0;
   }
 
   // Consumes the value of a field whose tag was just read; a

@@ -7,11 +7,14 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
 #include "service/convert/policy_convert.h"
 #include "tests/support/fetch_cases.h"
+#include "tests/support/pki.h"
 #include "tests/support/server_fixture.h"
 
 namespace corsd::testing {
@@ -19,6 +22,27 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+
+// `request` over TLS with `openssl s_client`, trusting the test CA and
+// presenting the client certificate when asked; returns what came back.
+std::string OpensslClient(int port, const Pki& pki, bool client_certificate,
+                          const std::string& request) {
+  TempDir dir;
+  const std::string in = dir.File("request");
+  const std::string out = dir.File("answer");
+  { std::ofstream(in) << request; }
+  std::vector<std::string> argv = {
+      "/usr/bin/openssl", "s_client",  "-quiet",  "-connect",  "127.0.0.1:" + std::to_string(port),
+      "-servername",      "localhost", "-CAfile", pki.ca_cert, "-verify_return_error"};
+  if (client_certificate) {
+    argv.insert(argv.end(), {"-cert", pki.client_cert, "-key", pki.client_key});
+  }
+  std::string command;
+  for (const std::string& arg : argv) command += "'" + arg + "' ";
+  command += "< '" + in + "' > '" + out + "' 2>/dev/null";
+  (void)!system(command.c_str());
+  return ReadFileOrEmpty(out);
+}
 
 class HttpEndpointTest : public ServerTest {
  protected:
@@ -302,6 +326,28 @@ TEST_F(HttpEndpointTest, HealthzAndMetrics) {
   EXPECT_THAT(metrics,
               HasSubstr("corsd_check_errors_total{api=\"http\",code=\"INVALID_ARGUMENT\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("corsd_check_duration_seconds_count{api=\"http\"} 1\n"));
+}
+
+// The endpoint takes the data port's --tls-* settings: with a client CA, a
+// client without a certificate gets nothing.
+TEST(HttpEndpointTlsTest, ServesHttpsWithTheDataPortsCertificate) {
+  signal(SIGPIPE, SIG_IGN);
+  TempDir dir;
+  const Pki pki = MakePki(dir);
+  auto corsd = CorsdProcess::Start({.db = dir.File("corsd.db"),
+                                    .dir = dir.path(),
+                                    .extra_args = {"--tls-cert", pki.server_cert, "--tls-key",
+                                                   pki.server_key, "--tls-client-ca", pki.ca_cert},
+                                    .http_endpoint = true});
+  ASSERT_NE(corsd, nullptr);
+  const std::string request =
+      "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  const std::string with_certificate = OpensslClient(corsd->http_port(), pki, true, request);
+  EXPECT_THAT(with_certificate, HasSubstr("HTTP/1.1 200 OK"));
+  EXPECT_THAT(with_certificate, HasSubstr("\r\n\r\nok\n"));
+  EXPECT_THAT(OpensslClient(corsd->http_port(), pki, false, request),
+              ::testing::Not(HasSubstr("200 OK")));
+  EXPECT_EQ(corsd->Stop(), 0);
 }
 
 }  // namespace
