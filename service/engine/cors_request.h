@@ -45,6 +45,7 @@ struct CorsRequestHeaders {
 CorsRequestHeaders ScanCorsRequestHeaders(absl::Span<const HeaderView> headers);
 
 // Lowercase, for EqualsLowercase.
+inline constexpr absl::string_view kOriginHeader = "origin";
 inline constexpr absl::string_view kRequestMethodHeader = "access-control-request-method";
 inline constexpr absl::string_view kRequestHeadersHeader = "access-control-request-headers";
 inline constexpr absl::string_view kRequestPrivateNetworkHeader =

@@ -90,8 +90,12 @@ absl::StatusOr<std::shared_ptr<TlsContext>> TlsContext::Create(const std::string
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
-Connection::Connection(int fd, int wake_fd, std::shared_ptr<TlsContext> tls)
-    : fd_(fd), wake_fd_(wake_fd), tls_(std::move(tls)) {
+Connection::Connection(int fd, int wake_fd, const std::atomic<int64_t>* shutdown_deadline_ns,
+                       std::shared_ptr<TlsContext> tls)
+    : fd_(fd),
+      wake_fd_(wake_fd),
+      shutdown_deadline_ns_(shutdown_deadline_ns),
+      tls_(std::move(tls)) {
   if (tls_ != nullptr) {
     ssl_ = SSL_new(tls_->ctx());
     if (ssl_ != nullptr) SSL_set_fd(ssl_, fd_);
@@ -100,7 +104,11 @@ Connection::Connection(int fd, int wake_fd, std::shared_ptr<TlsContext> tls)
 
 Connection::~Connection() {
   if (ssl_ != nullptr) {
-    SSL_shutdown(ssl_);  // best effort close_notify; never waits
+    // close_notify only on an established session (never waits); OpenSSL's
+    // per-thread error queue is left empty for the worker's next connection.
+    ERR_clear_error();
+    if (tls_established_) SSL_shutdown(ssl_);
+    ERR_clear_error();
     SSL_free(ssl_);
   }
   close(fd_);
@@ -108,10 +116,20 @@ Connection::~Connection() {
 
 Connection::IoResult Connection::Wait(short events, absl::Time deadline, bool interruptible) {
   for (;;) {
+    // Once the server shuts down, its deadline bounds every wait, even one
+    // that started before.
+    const int64_t shutdown_ns = shutdown_deadline_ns_ == nullptr
+                                    ? 0
+                                    : shutdown_deadline_ns_->load(std::memory_order_acquire);
+    if (shutdown_ns != 0) {
+      if (interruptible) return IoResult::kInterrupted;
+      deadline = std::min(deadline, absl::FromUnixNanos(shutdown_ns));
+    }
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return IoResult::kTimeout;
     pollfd fds[2] = {{fd_, events, 0}, {wake_fd_, POLLIN, 0}};
-    const int count = interruptible && wake_fd_ >= 0 ? 2 : 1;
+    // The wake-up pipe stays readable after shutdown: watched only until then.
+    const int count = shutdown_ns == 0 && wake_fd_ >= 0 ? 2 : 1;
     const int timeout_ms =
         static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 60'000));
     const int ready = poll(fds, count, timeout_ms);
@@ -119,8 +137,8 @@ Connection::IoResult Connection::Wait(short events, absl::Time deadline, bool in
       if (errno == EINTR) continue;
       return IoResult::kError;
     }
-    if (count == 2 && (fds[1].revents & POLLIN)) return IoResult::kInterrupted;
     if (fds[0].revents != 0) return IoResult::kOk;
+    // count == 2 and the pipe woke us: loop, now with the shutdown deadline.
   }
 }
 
@@ -128,8 +146,12 @@ Connection::IoResult Connection::Handshake(absl::Time deadline) {
   if (tls_ == nullptr) return IoResult::kOk;
   if (ssl_ == nullptr) return IoResult::kError;
   for (;;) {
+    ERR_clear_error();
     const int done = SSL_accept(ssl_);
-    if (done == 1) return IoResult::kOk;
+    if (done == 1) {
+      tls_established_ = true;
+      return IoResult::kOk;
+    }
     const int error = SSL_get_error(ssl_, done);
     short events = 0;
     if (error == SSL_ERROR_WANT_READ) {
@@ -153,6 +175,7 @@ Connection::IoResult Connection::ReadSome(std::string* buffer, absl::Time deadli
     ssize_t got;
     short events = POLLIN;
     if (ssl_ != nullptr) {
+      ERR_clear_error();
       got = SSL_read(ssl_, into, static_cast<int>(kReadChunkBytes));
       if (got <= 0) {
         const int error = SSL_get_error(ssl_, static_cast<int>(got));
@@ -163,6 +186,7 @@ Connection::IoResult Connection::ReadSome(std::string* buffer, absl::Time deadli
           got = -2;
         } else {
           ERR_clear_error();
+          tls_established_ = false;
           got = -1;
         }
       }
@@ -199,6 +223,7 @@ Connection::IoResult Connection::WriteAll(absl::string_view bytes, absl::Time de
           sent = -2;
         } else {
           ERR_clear_error();
+          tls_established_ = false;
           return IoResult::kError;
         }
       }
@@ -219,7 +244,12 @@ Connection::IoResult Connection::WriteAll(absl::string_view bytes, absl::Time de
 }
 
 void Connection::LingeringClose(absl::Time deadline, size_t max_bytes) {
-  if (ssl_ != nullptr) SSL_shutdown(ssl_);
+  if (ssl_ != nullptr && tls_established_) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_);
+    ERR_clear_error();
+    tls_established_ = false;
+  }
   shutdown(fd_, SHUT_WR);
   std::string discard;
   size_t drained = 0;

@@ -11,7 +11,9 @@
 #ifndef CORSD_SERVICE_HTTP_CONNECTION_H_
 #define CORSD_SERVICE_HTTP_CONNECTION_H_
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -43,8 +45,10 @@ class Connection {
   enum class IoResult { kOk, kClosed, kTimeout, kInterrupted, kError };
 
   // Takes ownership of `fd`. `wake_fd` becomes readable when the server
-  // shuts down (-1: never).
-  Connection(int fd, int wake_fd, std::shared_ptr<TlsContext> tls);
+  // shuts down (-1: never), after `*shutdown_deadline_ns` (Unix ns, 0 until
+  // then) is set: from then on every wait ends by that deadline.
+  Connection(int fd, int wake_fd, const std::atomic<int64_t>* shutdown_deadline_ns,
+             std::shared_ptr<TlsContext> tls);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -69,8 +73,10 @@ class Connection {
 
   int fd_;
   int wake_fd_;
+  const std::atomic<int64_t>* shutdown_deadline_ns_;
   std::shared_ptr<TlsContext> tls_;
   SSL* ssl_ = nullptr;
+  bool tls_established_ = false;  // handshake done, no fatal error since
 };
 
 }  // namespace corsd::http

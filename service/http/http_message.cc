@@ -6,6 +6,12 @@
 #include "nlohmann/json.hpp"
 
 namespace corsd::http {
+namespace {
+
+constexpr char kContentTypeHeader[] = "Content-Type";
+constexpr char kJsonContentType[] = "application/json";
+
+}  // namespace
 
 const std::string* HttpRequest::FindHeader(absl::string_view name) const {
   for (const HttpHeader& header : headers) {
@@ -37,13 +43,20 @@ bool HttpRequest::WantsKeepAlive() const {
 HttpResponse HttpResponse::JsonError(int status, absl::StatusCode code, absl::string_view message) {
   HttpResponse response;
   response.status = status;
-  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back(kContentTypeHeader, kJsonContentType);
   // error_handler_t::replace: a message quoting hostile input that is not
   // UTF-8 still makes valid JSON.
   response.body =
       nlohmann::json{{"code", absl::StatusCodeToString(code)}, {"message", std::string(message)}}
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   response.body += '\n';
+  return response;
+}
+
+HttpResponse HttpResponse::Json(std::string json) {
+  HttpResponse response;
+  response.headers.emplace_back(kContentTypeHeader, kJsonContentType);
+  response.body = std::move(json);
   return response;
 }
 

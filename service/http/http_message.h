@@ -28,6 +28,10 @@ inline constexpr size_t kMaxRequestLineBytes = 8 * 1024;     // 414 URI Too Long
 inline constexpr size_t kMaxHeaderSectionBytes = 64 * 1024;  // 431
 inline constexpr size_t kMaxHeaderFields = 100;              // 431
 inline constexpr size_t kMaxBodyBytes = 1 << 20;             // 413 Content Too Large
+// Everything one request may take on the wire, framing included (a chunked
+// body's chunk lines count): 413 beyond it.
+inline constexpr size_t kMaxRequestBytes =
+    kMaxRequestLineBytes + kMaxHeaderSectionBytes + 2 * kMaxBodyBytes;
 // From the first byte of a request to its last (408 Request Timeout).
 inline constexpr absl::Duration kRequestReadTimeout = absl::Seconds(10);
 
@@ -60,6 +64,8 @@ struct HttpResponse {
   // A JSON error body {"code": "<canonical status name>", "message": ...}
   // with Content-Type application/json: the one error shape of the endpoint.
   static HttpResponse JsonError(int status, absl::StatusCode code, absl::string_view message);
+  // 200 with `json` as an application/json body.
+  static HttpResponse Json(std::string json);
 };
 
 // "Not Found" for 404, ... ("" for a status without a standard phrase).

@@ -28,10 +28,13 @@ namespace {
 // still read and drop (Connection::LingeringClose).
 constexpr absl::Duration kLingerTime = absl::Seconds(2);
 constexpr size_t kMaxLingerBytes = 4 * kMaxBodyBytes;
+// A worker waiting for a keep-alive connection's next request looks this
+// often whether other connections wait for a worker (then it lets go).
+constexpr absl::Duration kIdleCheckInterval = absl::Milliseconds(100);
 
 }  // namespace
 
-std::string SerializeResponse(const HttpResponse& response, bool close, bool head_request) {
+std::string SerializeResponse(const HttpResponse& response, const ResponseFraming& framing) {
   std::string out =
       absl::StrCat("HTTP/1.1 ", response.status, " ", ReasonPhrase(response.status), "\r\n");
   for (const auto& [name, value] : response.headers)
@@ -41,9 +44,13 @@ std::string SerializeResponse(const HttpResponse& response, bool close, bool hea
   absl::StrAppend(&out, "Date: ",
                   absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", absl::Now(), absl::UTCTimeZone()),
                   "\r\n");
-  if (close) out += "Connection: close\r\n";
+  if (framing.close) {
+    out += "Connection: close\r\n";
+  } else if (framing.http10_keep_alive) {
+    out += "Connection: keep-alive\r\n";
+  }
   out += "\r\n";
-  if (!no_content && !head_request) out += response.body;
+  if (!no_content && !framing.head_request) out += response.body;
   return out;
 }
 
@@ -57,10 +64,13 @@ struct HttpServer::Impl {
   int port = 0;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> deadline_ns{0};  // Shutdown's deadline, as absl::ToUnixNanos
+  std::atomic<int> waiting_count{0};    // connections accepted, not yet taken
 
   absl::Mutex mu;
   std::deque<int> waiting ABSL_GUARDED_BY(mu);
-  int idle_workers ABSL_GUARDED_BY(mu) = 0;  // waiting for a connection
+  // Workers serving a connection; the others take waiting ones at once.
+  int busy_workers ABSL_GUARDED_BY(mu) = 0;
+  int worker_count = 1;
   bool closed ABSL_GUARDED_BY(mu) = false;
 
   std::thread acceptor;
@@ -82,15 +92,34 @@ struct HttpServer::Impl {
   void Work();
   void Serve(Connection& connection);
   void RefuseBusy(int fd);
+  void Refused(int status) const {
+    if (options.on_refused) options.on_refused(status);
+  }
+  // Sends a server-made error answer and closes gracefully.
+  void AnswerError(Connection& connection, const HttpResponse& error);
 };
 
+void HttpServer::Impl::AnswerError(Connection& connection, const HttpResponse& error) {
+  Refused(error.status);
+  if (connection.WriteAll(SerializeResponse(error, {.close = true}),
+                          Bound(absl::Now() + options.write_timeout)) ==
+      Connection::IoResult::kOk) {
+    connection.LingeringClose(Bound(absl::Now() + kLingerTime), kMaxLingerBytes);
+  }
+}
+
 void HttpServer::Impl::RefuseBusy(int fd) {
-  // Best effort, never waits: the socket buffer takes a short answer.
-  const std::string answer =
-      SerializeResponse(HttpResponse::JsonError(503, absl::StatusCode::kUnavailable,
-                                                "every HTTP worker is busy; retry shortly"),
-                        /*close=*/true, /*head_request=*/false);
-  (void)!send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  Refused(503);
+  // Best effort, never waits: the socket buffer takes a short answer. A TLS
+  // client cannot read plain text, so it just sees the connection close.
+  if (tls == nullptr) {
+    const std::string answer =
+        SerializeResponse(HttpResponse::JsonError(503, absl::StatusCode::kUnavailable,
+                                                  "every HTTP worker is busy; retry shortly"),
+                          {.close = true});
+    (void)!send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(fd, SHUT_WR);
+  }
   close(fd);
 }
 
@@ -111,12 +140,13 @@ void HttpServer::Impl::Accept() {
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     absl::MutexLock lock(&mu);
-    if (waiting.size() >=
-        static_cast<size_t>(idle_workers) + static_cast<size_t>(options.max_waiting_connections)) {
+    if (waiting.size() >= static_cast<size_t>(worker_count - busy_workers) +
+                              static_cast<size_t>(options.max_waiting_connections)) {
       RefuseBusy(fd);
       continue;
     }
     waiting.push_back(fd);
+    waiting_count.store(static_cast<int>(waiting.size()), std::memory_order_release);
   }
   absl::MutexLock lock(&mu);
   closed = true;
@@ -127,19 +157,23 @@ void HttpServer::Impl::Work() {
     int fd;
     {
       absl::MutexLock lock(&mu);
-      ++idle_workers;
       mu.Await(absl::Condition(
           +[](Impl* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu) {
             return !self->waiting.empty() || self->closed;
           },
           this));
-      --idle_workers;
       if (waiting.empty()) return;
+      ++busy_workers;
       fd = waiting.front();
       waiting.pop_front();
+      waiting_count.store(static_cast<int>(waiting.size()), std::memory_order_release);
     }
-    Connection connection(fd, wake_read, tls);
-    Serve(connection);
+    {
+      Connection connection(fd, wake_read, &deadline_ns, tls);
+      Serve(connection);
+    }
+    absl::MutexLock lock(&mu);
+    --busy_workers;
   }
 }
 
@@ -155,7 +189,8 @@ void HttpServer::Impl::Serve(Connection& connection) {
     RequestParser::Outcome outcome =
         received.empty() ? RequestParser::kIncomplete : parser.Parse(received);
     while (outcome == RequestParser::kIncomplete) {
-      if (parser.started() && request_deadline == absl::InfiniteFuture()) {
+      const bool between_requests = !parser.started();
+      if (!between_requests && request_deadline == absl::InfiniteFuture()) {
         request_deadline = absl::Now() + options.request_timeout;
       }
       if (parser.WantsContinue() && !sent_continue) {
@@ -165,29 +200,32 @@ void HttpServer::Impl::Serve(Connection& connection) {
           return;
         }
       }
-      // Between requests, a shutdown closes the connection; a request that
-      // has started is read to its end (within the shutdown deadline).
-      const bool between_requests = !parser.started();
-      const IoResult read = connection.ReadSome(
-          &received, Bound(between_requests ? idle_deadline : request_deadline), between_requests);
-      if (read == IoResult::kTimeout && !between_requests) {
-        connection.WriteAll(
-            SerializeResponse(HttpResponse::JsonError(
-                                  408, absl::StatusCode::kDeadlineExceeded,
-                                  absl::StrCat("the request did not arrive within ",
-                                               absl::FormatDuration(options.request_timeout))),
-                              /*close=*/true, false),
-            absl::Now() + options.write_timeout);
-        return;
+      IoResult read;
+      if (between_requests) {
+        // An idle keep-alive connection gives its worker up as soon as
+        // another connection waits for one; a shutdown closes it.
+        read = connection.ReadSome(&received,
+                                   Bound(std::min(idle_deadline, absl::Now() + kIdleCheckInterval)),
+                                   /*interruptible=*/true);
+        if (read == IoResult::kTimeout && absl::Now() < idle_deadline &&
+            waiting_count.load(std::memory_order_acquire) == 0) {
+          continue;
+        }
+      } else {
+        read = connection.ReadSome(&received, Bound(request_deadline), /*interruptible=*/false);
+        if (read == IoResult::kTimeout && !stopping.load(std::memory_order_acquire)) {
+          AnswerError(connection, HttpResponse::JsonError(
+                                      408, absl::StatusCode::kDeadlineExceeded,
+                                      absl::StrCat("the request did not arrive within ",
+                                                   absl::FormatDuration(options.request_timeout))));
+          return;
+        }
       }
       if (read != IoResult::kOk) return;
       outcome = parser.Parse(received);
     }
     if (outcome == RequestParser::kError) {
-      if (connection.WriteAll(SerializeResponse(parser.error(), /*close=*/true, false),
-                              Bound(absl::Now() + options.write_timeout)) == IoResult::kOk) {
-        connection.LingeringClose(Bound(absl::Now() + kLingerTime), kMaxLingerBytes);
-      }
+      AnswerError(connection, parser.error());
       return;
     }
     HttpRequest& request = parser.request();
@@ -195,7 +233,10 @@ void HttpServer::Impl::Serve(Connection& connection) {
     const HttpResponse response = handler(request);
     // Decided after the handler: a shutdown meanwhile closes the connection.
     const bool keep_alive = request.WantsKeepAlive() && !stopping.load(std::memory_order_acquire);
-    if (connection.WriteAll(SerializeResponse(response, !keep_alive, request.method == "HEAD"),
+    const ResponseFraming framing{.close = !keep_alive,
+                                  .head_request = request.method == "HEAD",
+                                  .http10_keep_alive = keep_alive && request.minor_version == 0};
+    if (connection.WriteAll(SerializeResponse(response, framing),
                             Bound(absl::Now() + options.write_timeout)) != IoResult::kOk ||
         !keep_alive) {
       return;
@@ -258,10 +299,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   impl->wake_write = pipe_fds[1];
 
   Impl* raw = impl.get();
-  raw->acceptor = std::thread([raw] { raw->Accept(); });
-  for (int i = 0; i < std::max(1, options.worker_threads); ++i) {
+  raw->worker_count = std::max(1, options.worker_threads);
+  for (int i = 0; i < raw->worker_count; ++i) {
     raw->workers.emplace_back([raw] { raw->Work(); });
   }
+  raw->acceptor = std::thread([raw] { raw->Accept(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 

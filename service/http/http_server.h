@@ -13,8 +13,10 @@
 // any beyond are answered 503 at once and closed. Requests are held to the
 // limits of http_message.h (a 414, 431, 413, 408 or 400 JSON answer, then
 // the connection is closed), so a connection costs at most about
-// kMaxBodyBytes + kMaxHeaderSectionBytes of memory. A keep-alive connection
-// idle for `idle_timeout` is closed without an answer.
+// kMaxRequestBytes of memory. A keep-alive connection idle for
+// `idle_timeout` is closed without an answer, and sooner while other
+// connections wait for a worker: a worker is held by a request, not by an
+// idle client.
 //
 // Thread safety: the handler is called concurrently from the worker threads.
 // Start/Shutdown/the destructor are called from one thread.
@@ -44,6 +46,10 @@ struct HttpServerOptions {
   std::string tls_cert_pem;
   std::string tls_key_pem;
   std::string tls_client_ca_pem;
+  // Called (from worker or accept threads) with the status of every answer
+  // the server gives itself without a handler: 400, 408, 413, 414, 431, 501,
+  // 503, 505. For metrics; must be thread-safe and cheap.
+  std::function<void(int status)> on_refused;
 };
 
 using HttpHandler = std::function<HttpResponse(HttpRequest& request)>;
@@ -69,9 +75,15 @@ class HttpServer {
 };
 
 // The bytes of `response` on the wire: status line, the response's headers,
-// Content-Length (except for 1xx/204), Connection: close when `close`, and
-// the body (none for a HEAD request).
-std::string SerializeResponse(const HttpResponse& response, bool close, bool head_request);
+// Content-Length (except for 1xx/204), Connection: close when `close` (or
+// keep-alive for an HTTP/1.0 client that asked to keep it), and the body
+// (none for a HEAD request).
+struct ResponseFraming {
+  bool close = false;
+  bool head_request = false;
+  bool http10_keep_alive = false;
+};
+std::string SerializeResponse(const HttpResponse& response, const ResponseFraming& framing);
 
 }  // namespace corsd::http
 

@@ -89,6 +89,17 @@ RequestParser::Outcome RequestParser::Fail(int status, absl::StatusCode code,
 }
 
 RequestParser::Outcome RequestParser::Parse(absl::string_view received) {
+  const Outcome outcome = ParseFraming(received);
+  // Chunk lines and trailers count too: what one request may occupy on the
+  // wire is bounded, not only its decoded body.
+  if (outcome == kIncomplete && received.size() - start_ > kMaxRequestBytes) {
+    return Fail(413, absl::StatusCode::kInvalidArgument,
+                absl::StrCat("the request is larger than ", kMaxRequestBytes, " bytes"));
+  }
+  return outcome;
+}
+
+RequestParser::Outcome RequestParser::ParseFraming(absl::string_view received) {
   if (!head_done_) {
     if (Outcome outcome = ParseHead(received); outcome != kComplete) return outcome;
   }
@@ -203,6 +214,7 @@ RequestParser::Outcome RequestParser::ParseRequestLine(absl::string_view line) {
 RequestParser::Outcome RequestParser::ParseHeaderLines(absl::string_view lines) {
   bool chunked = false;
   bool has_length = false;
+  int host_lines = 0;
   size_t pos = 0;
   while (pos < lines.size()) {
     size_t newline = lines.find('\n', pos);
@@ -247,9 +259,17 @@ RequestParser::Outcome RequestParser::ParseHeaderLines(absl::string_view lines) 
       has_length = true;
       content_length_ = length;
     } else if (absl::EqualsIgnoreCase(name, "expect")) {
-      expects_continue_ = absl::EqualsIgnoreCase(value, "100-continue");
+      // HTTP/1.0 clients must never get a 100 (RFC 9110 section 15.2).
+      expects_continue_ =
+          request_.minor_version >= 1 && absl::EqualsIgnoreCase(value, "100-continue");
+    } else if (absl::EqualsIgnoreCase(name, "host")) {
+      ++host_lines;
     }
     request_.headers.push_back(HttpHeader{std::string(name), std::string(value)});
+  }
+  if (request_.minor_version >= 1 && host_lines != 1) {
+    return Fail(400, absl::StatusCode::kInvalidArgument,
+                "an HTTP/1.1 request needs exactly one Host header (RFC 9112 section 3.2)");
   }
   if (chunked && (has_length || request_.minor_version == 0)) {
     return Fail(400, absl::StatusCode::kInvalidArgument,
@@ -264,7 +284,33 @@ RequestParser::Outcome RequestParser::ParseHeaderLines(absl::string_view lines) 
   return kComplete;
 }
 
+RequestParser::Outcome RequestParser::ParseTrailers(absl::string_view received) {
+  // Trailer fields are checked like header fields and dropped; together they
+  // get the header section's byte limit.
+  for (size_t newline = received.find('\n', trailer_scan_); newline != absl::string_view::npos;
+       newline = received.find('\n', trailer_scan_)) {
+    const absl::string_view line =
+        WithoutCr(received.substr(trailer_scan_, newline - trailer_scan_));
+    trailer_scan_ = newline + 1;
+    if (line.empty()) {
+      consumed_ = trailer_scan_;
+      return kComplete;
+    }
+    const size_t colon = line.find(':');
+    if (colon == absl::string_view::npos || !IsToken(line.substr(0, colon)) ||
+        !IsFieldValue(line.substr(colon + 1))) {
+      return Fail(400, absl::StatusCode::kInvalidArgument,
+                  "a trailer line is not NAME: VALUE with a token name");
+    }
+  }
+  if (received.size() - trailer_start_ > kMaxHeaderSectionBytes) {
+    return Fail(431, absl::StatusCode::kInvalidArgument, "the trailer fields are too large");
+  }
+  return kIncomplete;
+}
+
 RequestParser::Outcome RequestParser::ParseChunked(absl::string_view received) {
+  if (in_trailers_) return ParseTrailers(received);
   for (;;) {
     const size_t newline = received.find('\n', chunk_scan_);
     if (newline == absl::string_view::npos || newline - chunk_scan_ > kMaxChunkLineBytes) {
@@ -282,30 +328,10 @@ RequestParser::Outcome RequestParser::ParseChunked(absl::string_view received) {
       return Fail(400, absl::StatusCode::kInvalidArgument, "a chunk size is not a hex number");
     }
     if (size == 0) {
-      // Trailer fields are read and dropped; they count toward the header
-      // limit.
-      size_t end = absl::string_view::npos;
-      if (newline + 1 < received.size() &&
-          (received[newline + 1] == '\n' ||
-           (received[newline + 1] == '\r' && newline + 2 < received.size() &&
-            received[newline + 2] == '\n'))) {
-        end = received[newline + 1] == '\n' ? newline + 2 : newline + 3;
-      }
-      for (size_t nl = received.find('\n', newline + 1);
-           end == absl::string_view::npos && nl != absl::string_view::npos;
-           nl = received.find('\n', nl + 1)) {
-        const size_t after = EndOfEmptyLineAfter(received, nl);
-        if (after == absl::string_view::npos) break;
-        if (after != 0) end = after;
-      }
-      if (end == absl::string_view::npos) {
-        if (received.size() - newline > kMaxHeaderSectionBytes) {
-          return Fail(431, absl::StatusCode::kInvalidArgument, "the trailer fields are too large");
-        }
-        return kIncomplete;
-      }
-      consumed_ = end;
-      return kComplete;
+      in_trailers_ = true;
+      trailer_start_ = newline + 1;
+      trailer_scan_ = newline + 1;
+      return ParseTrailers(received);
     }
     if (request_.body.size() + size > kMaxBodyBytes) {
       return Fail(413, absl::StatusCode::kInvalidArgument,

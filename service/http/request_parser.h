@@ -54,6 +54,8 @@ class RequestParser {
   enum class Framing { kNone, kLength, kChunked };
 
   Outcome Fail(int status, absl::StatusCode code, absl::string_view message);
+  Outcome ParseFraming(absl::string_view received);
+  Outcome ParseTrailers(absl::string_view received);
   Outcome ParseHead(absl::string_view received);
   Outcome ParseRequestLine(absl::string_view line);
   Outcome ParseHeaderLines(absl::string_view lines);
@@ -69,7 +71,10 @@ class RequestParser {
   size_t body_start_ = 0;
   Framing framing_ = Framing::kNone;
   size_t content_length_ = 0;
-  size_t chunk_scan_ = 0;  // chunked: next unread byte
+  size_t chunk_scan_ = 0;     // chunked: next unread byte
+  bool in_trailers_ = false;  // chunked: the last chunk has been read
+  size_t trailer_start_ = 0;
+  size_t trailer_scan_ = 0;
   size_t consumed_ = 0;
 };
 

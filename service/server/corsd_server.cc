@@ -195,7 +195,10 @@ absl::Status CorsdServer::StartHttpEndpoint() {
   if (options_.http_listen.empty()) return absl::OkStatus();
   // The HTTP endpoint is part of the data side: it takes the data port's
   // TLS settings.
-  http::HttpServerOptions http_options{.address = options_.http_listen};
+  ServerMetrics* metrics = metrics_.get();
+  http::HttpServerOptions http_options{
+      .address = options_.http_listen,
+      .on_refused = [metrics](int status) { metrics->RecordHttpRefusal(status); }};
   const PortTls& tls = options_.data_tls;
   if (tls.enabled()) {
     ASSIGN_OR_RETURN(http_options.tls_cert_pem, ReadFile(tls.cert_file, "--tls-cert"));

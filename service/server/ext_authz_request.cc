@@ -37,7 +37,6 @@ enum WireType : uint32_t {
 // deeper than this is refused rather than followed.
 constexpr int kMaxGroupDepth = 32;
 
-constexpr absl::string_view kOriginHeader = "origin";
 constexpr std::array<absl::string_view, 3> kCorsRequestHeaders = {
     engine::kRequestMethodHeader, engine::kRequestHeadersHeader,
     engine::kRequestPrivateNetworkHeader};
@@ -164,22 +163,31 @@ bool ReadMapEntry(absl::string_view entry, absl::string_view* key, absl::string_
 }
 
 // Records `value` when `name` is Origin or one of the
-// Access-Control-Request-* headers.
-void NoteHeader(absl::string_view name, absl::string_view value, ExtAuthzRequestView* view) {
-  if (absl::EqualsIgnoreCase(name, kOriginHeader)) {
+// Access-Control-Request-* headers; `replace` drops an earlier line of the
+// same name first (map semantics).
+void NoteHeader(absl::string_view name, absl::string_view value, bool replace,
+                ExtAuthzRequestView* view) {
+  if (absl::EqualsIgnoreCase(name, engine::kOriginHeader)) {
     view->origin = value;
-    ++view->origin_lines;
+    view->origin_lines = replace ? 1 : view->origin_lines + 1;
     return;
   }
-  for (size_t i = 0; i < kCorsRequestHeaders.size(); ++i) {
-    if (absl::EqualsIgnoreCase(name, kCorsRequestHeaders[i])) {
-      view->cors_headers[i] = engine::HeaderView{kCorsRequestHeaders[i], value};
+  for (absl::string_view cors : kCorsRequestHeaders) {
+    if (!absl::EqualsIgnoreCase(name, cors)) continue;
+    if (replace) {
+      for (engine::HeaderView& line : view->cors_headers) {
+        if (line.name == cors) {
+          line.value = value;
+          return;
+        }
+      }
     }
+    view->cors_headers.push_back(engine::HeaderView{cors, value});
   }
 }
 
 bool IsCorsHeaderName(absl::string_view name) {
-  if (absl::EqualsIgnoreCase(name, kOriginHeader)) return true;
+  if (absl::EqualsIgnoreCase(name, engine::kOriginHeader)) return true;
   for (absl::string_view cors : kCorsRequestHeaders) {
     if (absl::EqualsIgnoreCase(name, cors)) return true;
   }
@@ -203,7 +211,7 @@ bool ReadHeaderMap(absl::string_view bytes, ExtAuthzRequestView* view) {
     const absl::string_view chosen = raw_value.empty() ? value : raw_value;
     // raw_value is bytes, not a string: the engine judges what it holds.
     if (raw_value.empty() && !IsValidUtf8(chosen)) return false;
-    NoteHeader(key, chosen, view);
+    NoteHeader(key, chosen, /*replace=*/false, view);
   }
   return map.ok();
 }
@@ -229,8 +237,7 @@ bool ReadHttpRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
         if (!IsValidUtf8(value)) return false;
         // A map holds each name once (Envoy joins repeated headers with ','):
         // a repeated key replaces, as protobuf's map parsing does.
-        if (absl::EqualsIgnoreCase(key, kOriginHeader)) view->origin_lines = 0;
-        NoteHeader(key, value, view);
+        NoteHeader(key, value, /*replace=*/true, view);
         break;
       }
       case kHttpHeaderMap:
@@ -245,16 +252,10 @@ bool ReadHttpRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
 
 }  // namespace
 
-size_t ExtAuthzRequestView::CorsHeaders(std::array<engine::HeaderView, 3>* out) const {
-  size_t count = 0;
-  for (const engine::HeaderView& header : cors_headers) {
-    if (!header.name.empty()) (*out)[count++] = header;
-  }
-  return count;
-}
-
 bool ReadExtAuthzRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
-  *view = ExtAuthzRequestView{};
+  view->tenant = view->method = view->path = view->host = view->origin = {};
+  view->cors_headers.clear();
+  view->origin_lines = 0;
   FieldReader check(bytes);
   while (check.Next()) {
     if (check.field() != kCheckRequestAttributes || !check.is_bytes()) continue;

@@ -23,9 +23,9 @@
 #ifndef CORSD_SERVICE_SERVER_EXT_AUTHZ_REQUEST_H_
 #define CORSD_SERVICE_SERVER_EXT_AUTHZ_REQUEST_H_
 
-#include <array>
 #include <cstddef>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "service/engine/cors_request.h"
 
@@ -41,14 +41,12 @@ struct ExtAuthzRequestView {
   absl::string_view path;
   absl::string_view host;
   absl::string_view origin;
-  // Access-Control-Request-Method, -Headers, -Private-Network, in that
-  // order; empty name = absent.
-  std::array<engine::HeaderView, 3> cors_headers;
+  // Every Access-Control-Request-Method, -Headers and -Private-Network
+  // line, in order (header_map may repeat a name; in the `headers` map a
+  // repeated key replaces, as protobuf's map does). No allocation for up to
+  // three.
+  absl::InlinedVector<engine::HeaderView, 3> cors_headers;
   size_t origin_lines = 0;  // header_map: more than one makes it malformed
-
-  // The present entries of cors_headers, packed at the front of `out`;
-  // returns how many.
-  size_t CorsHeaders(std::array<engine::HeaderView, 3>* out) const;
 };
 
 bool ReadExtAuthzRequest(absl::string_view bytes, ExtAuthzRequestView* view);

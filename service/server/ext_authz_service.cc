@@ -16,9 +16,9 @@ namespace {
 namespace auth = envoy::service::auth::v3;
 using envoy::config::core::v3::HeaderValueOption;
 
-constexpr int kGrpcOk = 0;
-constexpr int kGrpcInvalidArgument = 3;
-constexpr int kGrpcPermissionDenied = 7;
+constexpr int kGrpcOk = grpc::StatusCode::OK;
+constexpr int kGrpcInvalidArgument = grpc::StatusCode::INVALID_ARGUMENT;
+constexpr int kGrpcPermissionDenied = grpc::StatusCode::PERMISSION_DENIED;
 
 void AddHeader(google::protobuf::RepeatedPtrField<HeaderValueOption>* headers,
                const engine::HeaderView& header, bool append) {
@@ -66,23 +66,20 @@ void ExtAuthzService::Answer(absl::string_view request_bytes, auth::CheckRespons
                 response);
     return;
   }
-  std::array<engine::HeaderView, 3> cors_headers;
-  const size_t cors_header_count = request.CorsHeaders(&cors_headers);
   engine::Decision decision;
   const engine::TenantSnapshot* tenant = nullptr;
   const absl::Status status = path_->Decide(
       Api::kExtAuthz,
-      DecisionInput{
-          .tenant = request.tenant,
-          .host = request.host,
-          .request =
-              engine::Request{
-                  // Two Origin lines of a raw header map never match:
-                  // joined they are not one serialized origin.
-                  .origin = request.origin_lines > 1 ? absl::string_view(",") : request.origin,
-                  .method = request.method,
-                  .path = request.path,
-                  .headers = absl::MakeConstSpan(cors_headers.data(), cors_header_count)}},
+      DecisionInput{.tenant = request.tenant,
+                    .host = request.host,
+                    .request =
+                        engine::Request{// Two Origin lines of a raw header map never match:
+                                        // joined they are not one serialized origin.
+                                        .origin = request.origin_lines > 1 ? absl::string_view(",")
+                                                                           : request.origin,
+                                        .method = request.method,
+                                        .path = request.path,
+                                        .headers = request.cors_headers}},
       &decision, &tenant);
   if (!status.ok()) {
     AnswerError(status, response);

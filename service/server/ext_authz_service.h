@@ -11,10 +11,11 @@
 //   preflight, allowed or denied  status 7 + denied_response with Check's
 //                                 status (2xx or 403) and headers: Envoy
 //                                 answers the browser itself
-//   actual request, no Origin     status 0 + ok_response whose
-//                                 response_headers_to_add carry Check's
+//   actual request, allowed or    status 0 + ok_response whose
+//   denied, or no Origin          response_headers_to_add carry Check's
 //                                 headers: access-control-* replacing the
 //                                 upstream's (append false), Vary merged
+//                                 (append true); at most Vary when denied
 //   unknown tenant or host        status 0, no headers: corsd does not block
 //                                 what it does not own
 //   input Check refuses           status 3 + denied_response 400

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -64,8 +65,9 @@ HttpResponse HttpCheckAdapter::Handle(const HttpRequest& request) const {
     return request.method == "POST" ? Check(request) : MethodNotAllowed(path, "POST");
   }
   if (path == "/healthz") {
-    return request.method == "GET" || request.method == "HEAD" ? Healthz()
-                                                               : MethodNotAllowed(path, "GET");
+    return request.method == "GET" || request.method == "HEAD"
+               ? Healthz()
+               : MethodNotAllowed(path, "GET, HEAD");
   }
   return HttpResponse::JsonError(
       404, absl::StatusCode::kNotFound,
@@ -90,14 +92,13 @@ HttpResponse HttpCheckAdapter::Check(const HttpRequest& request) const {
   }
   google::protobuf::util::JsonPrintOptions print;
   print.always_print_primitive_fields = true;
-  HttpResponse response;
-  if (!google::protobuf::util::MessageToJsonString(answer, &response.body, print).ok()) {
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(answer, &json, print).ok()) {
     return HttpResponse::JsonError(500, absl::StatusCode::kInternal,
                                    "could not print the answer as JSON");
   }
-  response.body += '\n';
-  response.headers.emplace_back("Content-Type", "application/json");
-  return response;
+  json += '\n';
+  return HttpResponse::Json(std::move(json));
 }
 
 HttpResponse HttpCheckAdapter::ForwardAuth(const HttpRequest& request) const {
@@ -108,7 +109,9 @@ HttpResponse HttpCheckAdapter::ForwardAuth(const HttpRequest& request) const {
   std::vector<absl::string_view> origins;
   for (const http::HttpHeader& header : request.headers) {
     headers.push_back(engine::HeaderView{header.name, header.value});
-    if (absl::EqualsIgnoreCase(header.name, "origin")) origins.push_back(header.value);
+    if (absl::EqualsIgnoreCase(header.name, engine::kOriginHeader)) {
+      origins.push_back(header.value);
+    }
   }
   // Several Origin lines are not something a browser sends: joined, they
   // can never match a serialized origin and the engine denies them.
@@ -117,9 +120,14 @@ HttpResponse HttpCheckAdapter::ForwardAuth(const HttpRequest& request) const {
                                    : origins.empty()  ? absl::string_view()
                                                       : origins.front();
   const std::string* host = request.FindHeader("host");
+  // X-Forwarded-Host may list every proxy's host; the first is the client's.
+  absl::string_view forwarded_host = FirstOf(request, {kForwardedHostHeader}, "");
+  forwarded_host = absl::StripAsciiWhitespace(forwarded_host.substr(0, forwarded_host.find(',')));
   const DecisionInput input{
       .tenant = FirstOf(request, {kTenantHeader}, ""),
-      .host = FirstOf(request, {kForwardedHostHeader}, host ? absl::string_view(*host) : ""),
+      .host = !forwarded_host.empty() ? forwarded_host
+              : host != nullptr       ? absl::string_view(*host)
+                                      : absl::string_view(),
       .request = engine::Request{
           .origin = origin,
           .method =

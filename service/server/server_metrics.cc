@@ -55,6 +55,18 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
     per_api.other_error =
         &registry->AddCounter("corsd_check_errors_total", "", {{"api", api}, {"code", "OTHER"}});
   }
+  for (size_t i = 0; i <= kRefusalStatuses.size(); ++i) {
+    http_refused_[i] = &registry->AddCounter(
+        "corsd_http_refused_total",
+        "HTTP requests the endpoint answered itself before deciding (limits, framing, busy).",
+        {{"status", i < kRefusalStatuses.size() ? std::to_string(kRefusalStatuses[i]) : "other"}});
+  }
+}
+
+void ServerMetrics::RecordHttpRefusal(int status) {
+  size_t i = 0;
+  while (i < kRefusalStatuses.size() && kRefusalStatuses[i] != status) ++i;
+  http_refused_[i]->Increment();
 }
 
 absl::string_view ApiLabel(Api api) {

@@ -4,7 +4,9 @@
 //   corsd_check_total{api,verdict,reason}    decisions, by the door they came through
 //   corsd_check_errors_total{api,code}       decision requests answered with an error
 //   corsd_check_duration_seconds{api}        decision latency inside the server
-// where api is "grpc" (corsd.v1 Check), "ext_authz" (Envoy) or "http".
+// where api is "grpc" (corsd.v1 Check), "ext_authz" (Envoy) or "http";
+//   corsd_http_refused_total{status}         HTTP requests the endpoint refused
+//                                            before deciding (limits, framing, busy)
 //   corsd_store_write_duration_seconds       durable admin writes (incl. fsync)
 //   corsd_auth_failures_total{code}          rejected admin calls
 //   corsd_store_up                           1 when the store answers
@@ -39,6 +41,8 @@ class ServerMetrics {
   void RecordCheck(Api api, engine::Verdict verdict, engine::Reason reason, absl::Duration latency);
   void RecordCheckError(Api api, absl::StatusCode code);
   void RecordAuthFailure(absl::StatusCode code);
+  // Thread-safe; for HttpServerOptions::on_refused.
+  void RecordHttpRefusal(int status);
 
   ops::MetricsRegistry& registry() { return *registry_; }
   ops::Histogram& store_write_duration;
@@ -61,6 +65,9 @@ class ServerMetrics {
     ops::Counter* other_error = nullptr;
   };
   std::array<PerApi, kApiCount> apis_;
+  // Statuses the HTTP server answers itself, then "other".
+  static constexpr std::array<int, 8> kRefusalStatuses = {400, 408, 413, 414, 431, 501, 503, 505};
+  std::array<ops::Counter*, kRefusalStatuses.size() + 1> http_refused_{};
   ops::Counter& auth_unauthenticated_;
   ops::Counter& auth_permission_denied_;
 };

@@ -127,8 +127,8 @@ TEST_F(HttpServerTest, KeepAliveServesPipelinedRequestsInOrderOnOneConnection) {
   ASSERT_TRUE(client.connected());
   client.Send(
       "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
-      "POST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"
-      "GET /c HTTP/1.1\r\n\r\n");
+      "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
+      "GET /c HTTP/1.1\r\nHost: a\r\n\r\n");
   const std::string answers = client.ReadResponses(3);
   EXPECT_THAT(answers, HasSubstr("GET /a "));
   EXPECT_THAT(answers, HasSubstr("POST /b hi"));
@@ -149,7 +149,7 @@ TEST_F(HttpServerTest, HttpOneZeroClosesAfterTheAnswer) {
 TEST_F(HttpServerTest, ContinueIsSentBeforeAnOwedBody) {
   Start({});
   RawClient client(server_->port());
-  client.Send("POST /b HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  client.Send("POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
   EXPECT_THAT(client.ReadResponses(1), StartsWith("HTTP/1.1 100 Continue\r\n\r\n"));
   client.Send("ok");
   EXPECT_THAT(client.ReadResponses(2), HasSubstr("POST /b ok"));
@@ -163,18 +163,19 @@ struct LimitRow {
 
 TEST_F(HttpServerTest, OverLimitRequestsGetAJsonErrorAndTheConnectionCloses) {
   Start({});
-  std::string many_fields = "GET / HTTP/1.1\r\n";
+  std::string many_fields = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i <= 100; ++i) absl::StrAppend(&many_fields, "X-", i, ": v\r\n");
   many_fields += "\r\n";
   const std::vector<LimitRow> rows = {
-      {"request line", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n\r\n",
+      {"request line", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n",
        "HTTP/1.1 414 URI Too Long"},
-      {"header bytes", "GET / HTTP/1.1\r\nX-A: " + std::string(70'000, 'v') + "\r\n\r\n",
+      {"header bytes", "GET / HTTP/1.1\r\nHost: a\r\nX-A: " + std::string(70'000, 'v') + "\r\n\r\n",
        "HTTP/1.1 431 Request Header Fields Too Large"},
       {"header count", many_fields, "HTTP/1.1 431 Request Header Fields Too Large"},
-      {"body", "POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n",
+      {"body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1048577\r\n\r\n",
        "HTTP/1.1 413 Content Too Large"},
-      {"framing", "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+      {"framing",
+       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
        "HTTP/1.1 400 Bad Request"},
   };
   for (const LimitRow& row : rows) {
@@ -207,7 +208,7 @@ TEST_F(HttpServerTest, ARequestThatStallsGets408AndAnIdleConnectionIsClosedSilen
 TEST_F(HttpServerTest, ConnectionsBeyondWorkersAndQueueAreRefusedWith503) {
   Start({.worker_threads = 1, .max_waiting_connections = 0});
   RawClient busy(server_->port());
-  busy.Send("GET /slow HTTP/1.1\r\n\r\n");
+  busy.Send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
   entered_slow_.WaitForNotification();  // the only worker is now taken
   RawClient refused(server_->port());
   const std::string answer = refused.ReadResponses(1);
@@ -217,13 +218,26 @@ TEST_F(HttpServerTest, ConnectionsBeyondWorkersAndQueueAreRefusedWith503) {
   EXPECT_THAT(busy.ReadResponses(1), HasSubstr("GET /slow"));
 }
 
+// A worker is held by a request, not by an idle keep-alive client: with one
+// worker, a second client is served while the first stays connected.
+TEST_F(HttpServerTest, AnIdleKeepAliveConnectionGivesItsWorkerToAWaitingOne) {
+  Start({.worker_threads = 1, .max_waiting_connections = 1});
+  RawClient first(server_->port());
+  first.Send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_THAT(first.ReadResponses(1), HasSubstr("GET /a"));
+  RawClient second(server_->port());
+  second.Send("GET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_THAT(second.ReadResponses(1), HasSubstr("GET /b"));
+  EXPECT_TRUE(first.ClosedByPeer()) << "the idle connection was let go";
+}
+
 TEST_F(HttpServerTest, ShutdownFinishesTheRequestInFlightAndClosesIdleConnections) {
   Start({});
   RawClient idle(server_->port());
-  idle.Send("GET /a HTTP/1.1\r\n\r\n");
+  idle.Send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
   ASSERT_THAT(idle.ReadResponses(1), HasSubstr("GET /a"));
   RawClient in_flight(server_->port());
-  in_flight.Send("GET /slow HTTP/1.1\r\n\r\n");
+  in_flight.Send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
   entered_slow_.WaitForNotification();
 
   std::thread shutdown([this] { server_->Shutdown(absl::Now() + absl::Seconds(10)); });
@@ -265,7 +279,7 @@ std::string HttpsGet(int port, const corsd::testing::Pki& pki, bool client_certi
     SSL_set_fd(ssl, fd);
     SSL_set_tlsext_host_name(ssl, "localhost");
     if (SSL_connect(ssl) == 1) {
-      const std::string request = "GET /tls HTTP/1.1\r\nConnection: close\r\n\r\n";
+      const std::string request = "GET /tls HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
       SSL_write(ssl, request.data(), static_cast<int>(request.size()));
       char buffer[4096];
       int n;
@@ -289,7 +303,7 @@ TEST_F(HttpServerTest, ServesTlsAndRequiresClientCertificatesWithAClientCa) {
               ::testing::Not(HasSubstr("GET /tls")));
   // Plain HTTP on a TLS port gets nothing.
   RawClient plain(server_->port());
-  plain.Send("GET /tls HTTP/1.1\r\n\r\n");
+  plain.Send("GET /tls HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_THAT(plain.ReadResponses(1), ::testing::Not(HasSubstr("GET /tls")));
 }
 

@@ -206,7 +206,7 @@ TEST_F(ExtAuthzShopTest, AnswersAnAllowedPreflightLocallyWithCorsdsStatusAndHead
 }
 
 TEST_F(ExtAuthzShopTest, FindsTheTenantByHostWithOrWithoutAPort) {
-  for (const std::string host :
+  for (const char* host :
        {"shop.example.com", "shop.example.com:443", "SHOP.example.com", "api.shop.example:8443"}) {
     auth::CheckResponse response;
     ASSERT_TRUE(EnvoyCheck(ToEnvoy(Preflight(host)), &response).ok());
@@ -306,9 +306,9 @@ TEST_F(ExtAuthzShopTest, HostileInputCostsLittleAndNeverCrashes) {
             grpc::StatusCode::RESOURCE_EXHAUSTED);
 
   // A malformed origin or an oversized one: DENY, nothing echoed.
-  for (const std::string origin : {std::string("https://app.example.com, https://evil.example"),
-                                   std::string("https://") + std::string(5000, 'a') + ".com",
-                                   std::string("HTTPS://APP.EXAMPLE.COM")}) {
+  for (const std::string& origin : {std::string("https://app.example.com, https://evil.example"),
+                                    std::string("https://") + std::string(5000, 'a') + ".com",
+                                    std::string("HTTPS://APP.EXAMPLE.COM")}) {
     EnvoyRequest request = Preflight("shop.example.com");
     request.headers["origin"] = origin;
     ASSERT_TRUE(EnvoyCheck(ToEnvoy(request), &response).ok());

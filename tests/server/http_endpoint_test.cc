@@ -118,7 +118,7 @@ TEST_F(HttpEndpointTest, CheckAnswersEveryFetchTableRowExactlyAsGrpcCheck) {
 
 TEST_F(HttpEndpointTest, CheckTakesBothJsonSpellingsAndPrintsEnumNames) {
   CreateShop();
-  for (const std::string body :
+  for (const char* body :
        {R"({"tenant":"shop","origin":"https://app.example.com","method":"OPTIONS",
             "headers":[{"name":"Access-Control-Request-Method","value":"PUT"}]})",
         R"({"host":"shop.example.com","origin":"https://app.example.com","method":"OPTIONS",
@@ -326,6 +326,13 @@ TEST_F(HttpEndpointTest, HealthzAndMetrics) {
   EXPECT_THAT(metrics,
               HasSubstr("corsd_check_errors_total{api=\"http\",code=\"INVALID_ARGUMENT\"} 1\n"));
   EXPECT_THAT(metrics, HasSubstr("corsd_check_duration_seconds_count{api=\"http\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("corsd_http_refused_total{status=\"413\"} 0\n"));
+
+  // What the server refuses before any decision is counted by status.
+  ExpectJsonError(http_->Post("/v1/check", std::string(2 << 20, ' '), "application/json"), 413,
+                  "INVALID_ARGUMENT");
+  EXPECT_THAT(HttpGet(corsd_->metrics_port(), "/metrics"),
+              HasSubstr("corsd_http_refused_total{status=\"413\"} 1\n"));
 }
 
 // The endpoint takes the data port's --tls-* settings: with a client CA, a
