@@ -1,14 +1,9 @@
 #include "service/server/decision_service.h"
 
-#include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/slice.h>
-
-#include <array>
-
-#include "google/protobuf/arena.h"
 #include "service/convert/check_convert.h"
 #include "service/engine/decision.h"
 #include "service/server/grpc_status.h"
+#include "service/server/raw_message_io.h"
 
 namespace corsd::server {
 
@@ -31,24 +26,17 @@ grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* co
                                                  const grpc::ByteBuffer* request_bytes,
                                                  grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-
   // Most requests and answers fit in the first block: no heap allocation for
   // the messages themselves.
-  std::array<char, 4096> initial_block;
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.initial_block = initial_block.data();
-  arena_options.initial_block_size = initial_block.size();
-  google::protobuf::Arena arena(arena_options);
-  auto* request = google::protobuf::Arena::CreateMessage<v1::CheckRequest>(&arena);
-  auto* response = google::protobuf::Arena::CreateMessage<v1::CheckResponse>(&arena);
-
+  StackArena<4096> arena;
+  auto* request = arena.Create<v1::CheckRequest>();
+  auto* response = arena.Create<v1::CheckResponse>();
   absl::Status status;
   {
-    // A request arrives as one slice in practice (then this only takes a
-    // reference); parsing a flat array is cheaper than a zero-copy stream.
     grpc::Slice flat;
-    if (!request_bytes->DumpToSingleSlice(&flat).ok() ||
-        !request->ParseFromArray(flat.begin(), static_cast<int>(flat.size()))) {
+    absl::string_view bytes;
+    if (!FlattenRequest(*request_bytes, &flat, &bytes) ||
+        !request->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       status = absl::InvalidArgumentError(
           "request is not a valid corsd.v1.CheckRequest (string fields must be UTF-8)");
     }
@@ -62,13 +50,7 @@ grpc::ServerUnaryReactor* DecisionService::Check(grpc::CallbackServerContext* co
     reactor->Finish(ToGrpcStatus(status));
     return reactor;
   }
-
-  // Serialized straight into one slice of the exact size (gRPC's generic
-  // path streams anything over 23 bytes through a ZeroCopyOutputStream).
-  grpc::Slice slice(response->ByteSizeLong());
-  response->SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
-  grpc::ByteBuffer serialized(&slice, 1);
-  response_bytes->Swap(&serialized);
+  SerializeToByteBuffer(*response, response_bytes);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

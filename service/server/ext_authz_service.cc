@@ -1,14 +1,11 @@
 #include "service/server/ext_authz_service.h"
 
-#include <grpcpp/support/byte_buffer.h>
-#include <grpcpp/support/slice.h>
-
 #include <array>
 
-#include "google/protobuf/arena.h"
 #include "service/engine/cors_request.h"
 #include "service/engine/decision.h"
 #include "service/server/ext_authz_request.h"
+#include "service/server/raw_message_io.h"
 
 namespace corsd::server {
 namespace {
@@ -118,25 +115,16 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* co
                                                  grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The answer (headers and metadata) fits in the first block.
-  std::array<char, 4096> initial_block;
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.initial_block = initial_block.data();
-  arena_options.initial_block_size = initial_block.size();
-  google::protobuf::Arena arena(arena_options);
-  auto* response = google::protobuf::Arena::CreateMessage<auth::CheckResponse>(&arena);
+  StackArena<4096> arena;
+  auto* response = arena.Create<auth::CheckResponse>();
   {
-    // One slice in practice (then this only takes a reference).
+    // The answer views the request's bytes until it is built.
     grpc::Slice flat;
-    const absl::string_view bytes =
-        request_bytes->DumpToSingleSlice(&flat).ok()
-            ? absl::string_view(reinterpret_cast<const char*>(flat.begin()), flat.size())
-            : absl::string_view("\xff");  // not a message: answered 400
+    absl::string_view bytes;
+    if (!FlattenRequest(*request_bytes, &flat, &bytes)) bytes = "\xff";  // not a message: 400
     Answer(bytes, response);
   }
-  grpc::Slice slice(response->ByteSizeLong());
-  response->SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
-  grpc::ByteBuffer serialized(&slice, 1);
-  response_bytes->Swap(&serialized);
+  SerializeToByteBuffer(*response, response_bytes);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

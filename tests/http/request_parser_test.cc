@@ -22,36 +22,34 @@ struct Parsed {
   std::string error_body;
 };
 
-Parsed ParseWhole(const std::string& bytes) {
-  RequestParser parser;
-  Parsed out{parser.Parse(bytes)};
-  if (out.outcome == RequestParser::kComplete) {
+// What `parser` produced, after `outcome`.
+Parsed Collect(RequestParser& parser, RequestParser::Outcome outcome) {
+  Parsed out{outcome};
+  if (outcome == RequestParser::kComplete) {
     out.request = parser.request();
     out.consumed = parser.consumed();
-  } else if (out.outcome == RequestParser::kError) {
+  } else if (outcome == RequestParser::kError) {
     out.error_status = parser.error().status;
     out.error_body = parser.error().body;
   }
   return out;
 }
 
+Parsed ParseWhole(const std::string& bytes) {
+  RequestParser parser;
+  return Collect(parser, parser.Parse(bytes));
+}
+
 Parsed ParseByteByByte(const std::string& bytes) {
   RequestParser parser;
   std::string received;
-  Parsed out{RequestParser::kIncomplete};
+  RequestParser::Outcome outcome = RequestParser::kIncomplete;
   for (char c : bytes) {
     received += c;
-    out.outcome = parser.Parse(received);
-    if (out.outcome != RequestParser::kIncomplete) break;
+    outcome = parser.Parse(received);
+    if (outcome != RequestParser::kIncomplete) break;
   }
-  if (out.outcome == RequestParser::kComplete) {
-    out.request = parser.request();
-    out.consumed = parser.consumed();
-  } else if (out.outcome == RequestParser::kError) {
-    out.error_status = parser.error().status;
-    out.error_body = parser.error().body;
-  }
-  return out;
+  return Collect(parser, outcome);
 }
 
 struct Row {

@@ -33,8 +33,10 @@ auth::CheckRequest Sample() {
 }
 
 TEST(ExtAuthzRequestTest, ReadsTheFieldsCorsdUses) {
+  // The view points into the bytes: they must outlive it.
+  const std::string bytes = Sample().SerializeAsString();
   ExtAuthzRequestView view;
-  ASSERT_TRUE(ReadExtAuthzRequest(Sample().SerializeAsString(), &view));
+  ASSERT_TRUE(ReadExtAuthzRequest(bytes, &view));
   EXPECT_EQ(view.tenant, "shop");
   EXPECT_EQ(view.method, "OPTIONS");
   EXPECT_EQ(view.path, "/items?x=1");
@@ -113,8 +115,9 @@ TEST(ExtAuthzRequestTest, RawHeaderMapCountsOriginLines) {
     line->set_key("access-control-request-headers");
     line->set_value(requested);
   }
+  const std::string bytes = request.SerializeAsString();
   ExtAuthzRequestView view;
-  ASSERT_TRUE(ReadExtAuthzRequest(request.SerializeAsString(), &view));
+  ASSERT_TRUE(ReadExtAuthzRequest(bytes, &view));
   EXPECT_EQ(view.origin_lines, 2u);
   EXPECT_THAT(view.cors_headers,
               ::testing::ElementsAre(engine::HeaderView{"access-control-request-method", "PUT"},
