@@ -55,9 +55,9 @@ void CliContext::AddGlobalFlags(CLI::App& app) {
   app.add_option("--token", token_, "bearer token (prefer CORSD_TOKEN or --token-file)");
   app.add_option("--token-file", token_file_,
                  "read the token from this file (default: var/admin.token if present)");
-  app.add_option("--tls-ca", tls_ca_file_, "connect with TLS, trusting this CA (PEM)")
-      ->envname("CORSCTL_TLS_CA")
-      ->check(CLI::ExistingFile);
+  auto* ca = app.add_option("--tls-ca", tls_ca_file_, "connect with TLS, trusting this CA (PEM)")
+                 ->envname("CORSCTL_TLS_CA")
+                 ->check(CLI::ExistingFile);
   auto* cert = app.add_option("--tls-cert", tls_cert_file_,
                               "client certificate (PEM) for servers that require one (mTLS)")
                    ->envname("CORSCTL_TLS_CERT")
@@ -67,8 +67,13 @@ void CliContext::AddGlobalFlags(CLI::App& app) {
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
+  // TLS is on only with a CA: without this, a client certificate or a server
+  // name given alone would quietly mean plaintext, bearer token included.
+  cert->needs(ca);
   app.add_option("--tls-server-name", tls_server_name_,
-                 "name to check in the server certificate, when it differs from --server's host");
+                 "name to check in the server certificate, when it differs from --server's host")
+      ->envname("CORSCTL_TLS_SERVER_NAME")
+      ->needs(ca);
   app.add_option("--timeout", timeout_seconds_, "seconds to wait for the server")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

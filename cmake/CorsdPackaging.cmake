@@ -15,8 +15,11 @@ include(CMakePackageConfigHelpers)
 install(TARGETS corsd corsctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT server)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/corsd.service
         DESTINATION lib/systemd/system COMPONENT server)
+# 0640: the file may hold a database password (CORSD_STORE); postinst gives
+# it to group corsd. systemd reads it as root before starting the service.
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/corsd.default
-        DESTINATION /etc/default RENAME corsd COMPONENT server)
+        DESTINATION /etc/default RENAME corsd COMPONENT server
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 # The --help texts, generated from the binaries themselves so they never drift.
 set(CORSD_HELP_DIR ${CMAKE_BINARY_DIR}/help)
 add_custom_command(

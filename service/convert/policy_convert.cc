@@ -72,8 +72,8 @@ void AppendFieldViolations(const std::vector<engine::FieldViolation>& listed, si
   }
   if (count > listed.size()) {
     v1::FieldViolation* more = out->Add();
-    more->set_field("policy");
-    more->set_description(absl::StrCat(count - listed.size(), " more ", kind, " not listed"));
+    more->set_field(engine::kLeftOutField);
+    more->set_description(engine::LeftOutDescription(count - listed.size(), kind));
   }
 }
 

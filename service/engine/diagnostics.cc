@@ -40,6 +40,17 @@ std::string PolicyDiagnostics::Summary(size_t max_lines) const {
   return out;
 }
 
+std::string LeftOutDescription(size_t left_out, absl::string_view kind) {
+  // Thousands separated, as people read counts.
+  std::string digits = std::to_string(left_out);
+  std::string grouped;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return absl::StrCat(grouped, " more ", kind, " not listed");
+}
+
 std::string QuoteForMessage(absl::string_view value) {
   bool truncated = value.size() > kMaxQuotedBytes;
   if (truncated) value = value.substr(0, kMaxQuotedBytes);

@@ -41,6 +41,12 @@ struct PolicyDiagnostics {
   std::string Summary(size_t max_lines) const;
 };
 
+// The last entry of a list cut at its limit: field "" and a description
+// that counts what was left out ("4,000 more violations not listed"), as the
+// API promises for ValidatePolicy and INVALID_ARGUMENT details alike.
+inline constexpr char kLeftOutField[] = "";
+std::string LeftOutDescription(size_t left_out, absl::string_view kind);
+
 // Quotes a user-supplied value for a message: escapes control and non-ASCII
 // bytes and cuts it to a readable length, so messages are always one line and
 // never carry raw input.

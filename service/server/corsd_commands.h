@@ -35,7 +35,9 @@ void AddStoreFlags(CLI::App* command, store::StoreSelection* flags);
 // them, and their defaults).
 struct RetentionFlags {
   int64_t keep_revisions = 1000;
-  std::string keep_audit = "90d";
+  // PCI DSS 10.5.1 asks for twelve months of audit history; 400 days keep a
+  // year with room for a late audit.
+  std::string keep_audit = "400d";
   std::string keep_changes = "7d";
 };
 void AddRetentionFlags(CLI::App* command, RetentionFlags* flags);

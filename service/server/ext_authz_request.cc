@@ -186,6 +186,23 @@ void NoteHeader(absl::string_view name, absl::string_view value, bool replace,
   }
 }
 
+// Most of Envoy's header map is headers corsd does not read. An entry
+// written key first (as every protobuf serializer does) whose key length is
+// none of the four names' can be passed over without parsing it; any other
+// entry is parsed in full.
+bool SkipsAsNotCors(absl::string_view entry) {
+  constexpr char kKeyTag = static_cast<char>((kMapEntryKey << 3) | kLengthDelimited);
+  if (entry.size() < 2 || entry[0] != kKeyTag || static_cast<uint8_t>(entry[1]) >= 0x80) {
+    return false;
+  }
+  const size_t key_length = static_cast<uint8_t>(entry[1]);
+  if (key_length == engine::kOriginHeader.size()) return false;
+  for (absl::string_view cors : kCorsRequestHeaders) {
+    if (key_length == cors.size()) return false;
+  }
+  return true;
+}
+
 bool IsCorsHeaderName(absl::string_view name) {
   if (absl::EqualsIgnoreCase(name, engine::kOriginHeader)) return true;
   for (absl::string_view cors : kCorsRequestHeaders) {
@@ -230,7 +247,7 @@ bool ReadHttpRequest(absl::string_view bytes, ExtAuthzRequestView* view) {
         if (!ReadString(http, &view->host)) return false;
         break;
       case kHttpHeaders: {
-        if (!http.is_bytes()) break;
+        if (!http.is_bytes() || SkipsAsNotCors(http.bytes())) break;
         absl::string_view key, value;
         if (!ReadMapEntry(http.bytes(), &key, &value)) return false;
         if (!IsCorsHeaderName(key)) break;

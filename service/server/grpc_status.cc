@@ -51,10 +51,10 @@ absl::Status InvalidPolicyStatus(const engine::PolicyDiagnostics& diagnostics) {
   }
   if (included < count) {
     auto* more = bad_request.add_field_violations();
-    more->set_field("policy");
-    more->set_description(absl::StrCat(count - included,
-                                       " more violations; call ValidatePolicy (corsctl policy "
-                                       "validate) to see them all"));
+    more->set_field(engine::kLeftOutField);
+    more->set_description(
+        absl::StrCat(engine::LeftOutDescription(count - included, "violations"),
+                     "; call ValidatePolicy (corsctl policy validate) to see them all"));
   }
   status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
   return status;

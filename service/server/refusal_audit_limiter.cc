@@ -6,7 +6,9 @@ namespace corsd::server {
 
 bool RefusalAuditLimiter::Admit(absl::string_view peer, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  if (now - window_start_ >= absl::Seconds(1)) {
+  // A wall clock stepped back starts a new window too: otherwise the window
+  // would stay full until the clock caught up again.
+  if (now < window_start_ || now - window_start_ >= absl::Seconds(1)) {
     window_start_ = now;
     total_ = 0;
     per_peer_.clear();

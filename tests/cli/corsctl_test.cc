@@ -378,6 +378,16 @@ TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
   ProgramResult half = ctl({"--tls-ca", server.pki.ca_cert, "--tls-cert", server.pki.client_cert},
                            {"tenant", "list"});
   EXPECT_EQ(half.exit_code, cli::kExitUsage) << "a certificate without its key is a usage error";
+  // Without --tls-ca there is no TLS: a client certificate or a server name
+  // alone must not quietly send the token in plaintext.
+  for (const std::vector<std::string>& no_ca :
+       {std::vector<std::string>{"--tls-cert", server.pki.client_cert, "--tls-key",
+                                 server.pki.client_key},
+        std::vector<std::string>{"--tls-server-name", "localhost"}}) {
+    ProgramResult refused = ctl(no_ca, {"tenant", "list"});
+    EXPECT_EQ(refused.exit_code, cli::kExitUsage) << no_ca[0] << ": " << refused.err;
+    EXPECT_THAT(refused.err, HasSubstr("--tls-ca")) << no_ca[0];
+  }
 
   ProgramResult listed = ctl(mtls, {"tenant", "list", "-o", "json"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;

@@ -37,6 +37,9 @@ for dep in libabsl-dev libgrpc++1.51 libprotobuf32; do
   dpkg-deb -f "$client_deb" Depends | grep -q "$dep" || fail "libcorsd-client-dev does not depend on $dep"
 done
 dpkg-deb -I "$server_deb" conffiles | grep -qx /etc/default/corsd || fail "/etc/default/corsd is not a conffile"
+# It may hold a database password: never world-readable.
+dpkg-deb -c "$server_deb" | grep -E ' \./etc/default/corsd$' | grep -q '^-rw-r----- ' ||
+  fail "/etc/default/corsd is not mode 0640 in the package"
 for script in postinst prerm postrm; do
   dpkg-deb -I "$server_deb" "$script" >/dev/null || fail "corsd has no $script"
 done

@@ -208,6 +208,18 @@ TEST_F(AdminApiTest, HugeInvalidPolicyStillGetsACleanStatus) {
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("5000 violations"));
   EXPECT_THAT(status.error_message(), HasSubstr("more violations"));
+  // The details fit a stock client's 8 KiB metadata limit and end with the
+  // contract's entry counting what was left out: field "".
+  EXPECT_LT(status.error_details().size(), 8u * 1024);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_GT(bad_request.field_violations_size(), 1);
+  const auto& last = *bad_request.field_violations().rbegin();
+  EXPECT_EQ(last.field(), "");
+  EXPECT_THAT(last.description(),
+              ::testing::MatchesRegex("[0-9],[0-9]{3} more violations not listed; call .*"));
 }
 
 TEST_F(AdminApiTest, ValidatePolicyReturnsViolationsAndWarnings) {

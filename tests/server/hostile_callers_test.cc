@@ -182,8 +182,8 @@ TEST_F(HostileCallersTest, ViolationsAreCappedButCounted) {
   v1::ValidatePolicyResponse response;
   ASSERT_TRUE(admin_->ValidatePolicy(&context, request, &response).ok());
   ASSERT_EQ(response.violations_size(), 1001) << "1,000 listed, then one entry for the rest";
-  EXPECT_EQ(response.violations(1000).field(), "policy");
-  EXPECT_EQ(response.violations(1000).description(), "4000 more violations not listed");
+  EXPECT_EQ(response.violations(1000).field(), "") << "the contract's field for what was left out";
+  EXPECT_EQ(response.violations(1000).description(), "4,000 more violations not listed");
 }
 
 // Origin i of a policy of long origins (about 200 bytes each).
@@ -338,6 +338,18 @@ TEST_F(RetentionTest, OldRevisionsArePrunedAndTheCurrentOneServes) {
 
   argv[3] = "-1";
   EXPECT_NE(RunProgram(argv).exit_code, 0) << "a negative limit is refused";
+}
+
+// The defaults the contract names: 1,000 revisions, 400 days of audit (PCI
+// DSS 10.5.1 asks for twelve months), 7 days of change feed.
+TEST(RetentionDefaultsTest, AreTheContractsForServeAndCompact) {
+  for (const char* command : {"serve", "compact"}) {
+    ProgramResult help = RunProgram({BinaryDir() + "/corsd", command, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << command;
+    EXPECT_THAT(help.out, HasSubstr("--keep-revisions INT:NONNEGATIVE=1000 ")) << command;
+    EXPECT_THAT(help.out, HasSubstr("--keep-audit TEXT=400d ")) << command;
+    EXPECT_THAT(help.out, HasSubstr("--keep-changes TEXT=7d ")) << command;
+  }
 }
 
 TEST_F(HostileCallersTest, ARevokedTokensWatchEnds) {

@@ -26,6 +26,15 @@ TEST(RefusalAuditLimiter, OnePeerGetsAFewRowsPerSecond) {
       << "a new second, a new allowance";
 }
 
+TEST(RefusalAuditLimiter, AClockSteppedBackStartsANewWindow) {
+  RefusalAuditLimiter limiter;
+  EXPECT_EQ(Admitted(limiter, "ipv4:10.0.0.1", 1000, kStart),
+            RefusalAuditLimiter::kPerPeerPerSecond);
+  EXPECT_EQ(Admitted(limiter, "ipv4:10.0.0.1", 1000, kStart - absl::Minutes(10)),
+            RefusalAuditLimiter::kPerPeerPerSecond)
+      << "an NTP step back must not freeze auditing for ten minutes";
+}
+
 TEST(RefusalAuditLimiter, ANoisyPeerDoesNotCrowdOutAnother) {
   RefusalAuditLimiter limiter;
   Admitted(limiter, "ipv4:10.0.0.1", 1000, kStart);
