@@ -25,7 +25,8 @@
 //
 // Registered raw (callback API over ByteBuffer) like DecisionService: the
 // request is read in place by ReadExtAuthzRequest (Envoy sends its whole
-// header map; building it as a message would cost more than the decision),
+// header map; building it as a message would cost more than the decision)
+// and the answer written by SerializeExtAuthzAnswer,
 // and a request that does not parse still gets the status-3 answer above
 // rather than a gRPC error Envoy would turn into its own 403.
 //
@@ -38,13 +39,10 @@
 #include "absl/strings/string_view.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "service/server/decision_path.h"
+#include "service/server/ext_authz_answer.h"
 #include "service/server/ext_authz_request.h"
 
 namespace corsd::server {
-
-// The dynamic metadata struct corsd fills (the tenant key is in
-// ext_authz_request.h).
-inline constexpr absl::string_view kExtAuthzMetadataKey = "corsd";
 
 class ExtAuthzService final
     : public envoy::service::auth::v3::Authorization::WithRawCallbackMethod_Check<
@@ -58,10 +56,9 @@ class ExtAuthzService final
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) override;
 
-  // The answer to the serialized CheckRequest `request_bytes`, without gRPC
-  // framing.
-  void Answer(absl::string_view request_bytes,
-              envoy::service::auth::v3::CheckResponse* response) const;
+  // The serialized CheckResponse answering the serialized CheckRequest
+  // `request_bytes`, without gRPC framing.
+  void Answer(absl::string_view request_bytes, std::string* response_bytes) const;
 
  private:
   const DecisionPath* const path_;

@@ -9,6 +9,7 @@
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "service/server/ext_authz_answer.h"
 
 namespace corsd::server {
 namespace {
@@ -124,6 +125,50 @@ TEST(ExtAuthzRequestTest, RawHeaderMapCountsOriginLines) {
                                      engine::HeaderView{"access-control-request-headers", "x-a"},
                                      engine::HeaderView{"access-control-request-headers", "x-b"}))
       << "every line of a raw header map reaches the engine";
+}
+
+}  // namespace
+}  // namespace corsd::server
+
+namespace corsd::server {
+namespace {
+
+// SerializeExtAuthzAnswer's bytes, decoded by the generated classes: every
+// field where Envoy reads it, lengths past one varint byte included.
+TEST(ExtAuthzAnswerTest, DecodesAsTheGeneratedMessage) {
+  const std::string long_origin = "https://" + std::string(300, 'a') + ".example";
+  const engine::HeaderView headers[] = {{"Access-Control-Allow-Origin", long_origin},
+                                        {"Vary", "Origin"}};
+  for (bool denied : {false, true}) {
+    std::string bytes;
+    SerializeExtAuthzAnswer(ExtAuthzAnswer{.grpc_code = denied ? 7 : 0,
+                                           .denied = denied,
+                                           .http_status = 204,
+                                           .headers = headers,
+                                           .verdict = "ALLOW",
+                                           .reason = "ALLOWED",
+                                           .tenant = "shop",
+                                           .revision = 1234567890123},
+                            &bytes);
+    auth::CheckResponse decoded;
+    ASSERT_TRUE(decoded.ParseFromString(bytes)) << denied;
+    EXPECT_EQ(decoded.status().code(), denied ? 7 : 0);
+    const auto& options = denied ? decoded.denied_response().headers()
+                                 : decoded.ok_response().response_headers_to_add();
+    ASSERT_EQ(options.size(), 2);
+    EXPECT_EQ(options[0].header().key(), "Access-Control-Allow-Origin");
+    EXPECT_EQ(options[0].header().value(), long_origin);
+    EXPECT_TRUE(options[0].has_append());
+    EXPECT_FALSE(options[0].append().value());
+    EXPECT_EQ(options[1].append().value(), !denied) << "Vary merges on forwarded requests only";
+    if (denied) EXPECT_EQ(decoded.denied_response().status().code(), 204);
+    const auto& corsd = decoded.dynamic_metadata().fields().at("corsd").struct_value().fields();
+    EXPECT_EQ(corsd.at("verdict").string_value(), "ALLOW");
+    EXPECT_EQ(corsd.at("reason").string_value(), "ALLOWED");
+    EXPECT_EQ(corsd.at("tenant").string_value(), "shop");
+    EXPECT_EQ(corsd.at("revision").number_value(), 1234567890123.0);
+    EXPECT_FALSE(corsd.contains("error"));
+  }
 }
 
 }  // namespace
