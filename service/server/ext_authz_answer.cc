@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "service/engine/decision.h"
+#include "service/server/protobuf_wire.h"
 
 namespace corsd::server {
 namespace {
@@ -26,15 +27,9 @@ constexpr uint32_t kHeaderValue = 2;
 constexpr uint32_t kBoolValueValue = 1;
 // google.protobuf.Struct / Value.
 constexpr uint32_t kStructFields = 1;
-constexpr uint32_t kMapKey = 1;
-constexpr uint32_t kMapValue = 2;
 constexpr uint32_t kValueNumber = 2;
 constexpr uint32_t kValueString = 3;
 constexpr uint32_t kValueStruct = 5;
-
-constexpr uint32_t kVarintType = 0;
-constexpr uint32_t kFixed64Type = 1;
-constexpr uint32_t kBytesType = 2;
 
 class Writer {
  public:
@@ -47,18 +42,18 @@ class Writer {
     }
     out_->push_back(static_cast<char>(value));
   }
-  void Tag(uint32_t field, uint32_t type) { Varint((field << 3) | type); }
+  void Tag(uint32_t field, WireType type) { Varint(WireTag(field, type)); }
   void VarintField(uint32_t field, uint64_t value) {
-    Tag(field, kVarintType);
+    Tag(field, kVarint);
     Varint(value);
   }
   void BytesField(uint32_t field, absl::string_view bytes) {
-    Tag(field, kBytesType);
+    Tag(field, kLengthDelimited);
     Varint(bytes.size());
     out_->append(bytes.data(), bytes.size());
   }
   void DoubleField(uint32_t field, double value) {
-    Tag(field, kFixed64Type);
+    Tag(field, kFixed64);
     char bytes[8];
     std::memcpy(bytes, &value, 8);  // little-endian, as protobuf's fixed64
     out_->append(bytes, 8);
@@ -66,7 +61,7 @@ class Writer {
   // A length-delimited field whose content is written next; End() puts the
   // length in front of it.
   size_t Begin(uint32_t field) {
-    Tag(field, kBytesType);
+    Tag(field, kLengthDelimited);
     return out_->size();
   }
   void End(size_t start) {
@@ -88,8 +83,8 @@ class Writer {
 void StringEntry(Writer& w, absl::string_view key, absl::string_view value) {
   if (value.empty()) return;
   const size_t entry = w.Begin(kStructFields);
-  w.BytesField(kMapKey, key);
-  const size_t value_start = w.Begin(kMapValue);
+  w.BytesField(kMapEntryKey, key);
+  const size_t value_start = w.Begin(kMapEntryValue);
   w.BytesField(kValueString, value);
   w.End(value_start);
   w.End(entry);
@@ -139,8 +134,8 @@ void SerializeExtAuthzAnswer(const ExtAuthzAnswer& answer, std::string* out) {
 
   const size_t metadata = w.Begin(kResponseDynamicMetadata);
   const size_t entry = w.Begin(kStructFields);
-  w.BytesField(kMapKey, kExtAuthzMetadataKey);
-  const size_t value = w.Begin(kMapValue);
+  w.BytesField(kMapEntryKey, kExtAuthzMetadataKey);
+  const size_t value = w.Begin(kMapEntryValue);
   const size_t fields = w.Begin(kValueStruct);
   StringEntry(w, "verdict", answer.verdict);
   StringEntry(w, "reason", answer.reason);
@@ -148,8 +143,8 @@ void SerializeExtAuthzAnswer(const ExtAuthzAnswer& answer, std::string* out) {
   StringEntry(w, "error", answer.error);
   if (answer.revision.has_value()) {
     const size_t revision = w.Begin(kStructFields);
-    w.BytesField(kMapKey, "revision");
-    const size_t number = w.Begin(kMapValue);
+    w.BytesField(kMapEntryKey, "revision");
+    const size_t number = w.Begin(kMapEntryValue);
     w.DoubleField(kValueNumber, static_cast<double>(*answer.revision));
     w.End(number);
     w.End(revision);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "service/common/utf8.h"
+#include "service/server/protobuf_wire.h"
 
 namespace corsd::server {
 namespace {
@@ -18,21 +19,11 @@ constexpr uint32_t kHttpHeaders = 3;
 constexpr uint32_t kHttpPath = 4;
 constexpr uint32_t kHttpHost = 5;
 constexpr uint32_t kHttpHeaderMap = 13;
-constexpr uint32_t kMapEntryKey = 1;
-constexpr uint32_t kMapEntryValue = 2;
 constexpr uint32_t kHeaderMapHeaders = 1;
 constexpr uint32_t kHeaderValueKey = 1;
 constexpr uint32_t kHeaderValueValue = 2;
 constexpr uint32_t kHeaderValueRawValue = 3;
 
-enum WireType : uint32_t {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLengthDelimited = 2,
-  kStartGroup = 3,
-  kEndGroup = 4,
-  kFixed32 = 5
-};
 // Groups are legal (as unknown fields) though Envoy never sends them; nesting
 // deeper than this is refused rather than followed.
 constexpr int kMaxGroupDepth = 32;
@@ -191,7 +182,7 @@ void NoteHeader(absl::string_view name, absl::string_view value, bool replace,
 // none of the four names' can be passed over without parsing it; any other
 // entry is parsed in full.
 bool SkipsAsNotCors(absl::string_view entry) {
-  constexpr char kKeyTag = static_cast<char>((kMapEntryKey << 3) | kLengthDelimited);
+  constexpr char kKeyTag = static_cast<char>(WireTag(kMapEntryKey, kLengthDelimited));
   if (entry.size() < 2 || entry[0] != kKeyTag || static_cast<uint8_t>(entry[1]) >= 0x80) {
     return false;
   }
