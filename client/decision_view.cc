@@ -24,6 +24,7 @@ DecisionView::DecisionView() {
   static_assert(alignof(engine::Decision) <= 16);
   static_assert(engine::Decision::kMaxResponseHeaders == kMaxHeaders);
   static_assert(sizeof(engine::SnapshotPin) <= sizeof(pin_));
+  static_assert(alignof(engine::SnapshotPin) <= alignof(void*));
   new (engine_decision_) engine::Decision;  // default-init: no zeroing of raw storage
 }
 

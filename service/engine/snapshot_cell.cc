@@ -18,44 +18,125 @@ struct ThreadSlot {
   std::shared_ptr<const void> value;
 };
 constexpr size_t kThreadSlots = 8;
-thread_local std::array<ThreadSlot, kThreadSlots> thread_slots;
-thread_local size_t next_victim = 0;
 
-// SnapshotPin state. Snapshots a slot drops while the thread holds a pin are
-// parked in kept_for_pins until its last pin goes; thread-local, so no
-// synchronization. `keeping` is a plain flag so that the common unpin (nothing
-// kept) never touches the vector, whose thread-local access goes through an
-// initialization check.
-thread_local size_t pins_held = 0;
-thread_local bool keeping = false;
-thread_local std::vector<std::shared_ptr<const void>> kept_for_pins;
+// Bit of ThreadState::foreign_word set once the owning thread has exited.
+constexpr uint64_t kOwnerExited = uint64_t{1} << 63;
 
-// Replaces what `slot` caches; what it held stays alive if pinned.
-void Refill(ThreadSlot* slot, std::shared_ptr<const void> value) {
-  if (pins_held > 0 && slot->value != nullptr) {
-    kept_for_pins.push_back(std::move(slot->value));
-    keeping = true;
+}  // namespace
+
+// Everything one thread keeps. It lives on the heap, reached through a
+// trivially destructible thread-local pointer, so that it can outlive the
+// thread's thread-local objects: a thread_local DecisionView destroyed at
+// thread exit, after them, still finds its pin's state intact.
+//
+// Owner-only fields are touched by the owning thread alone. Pins released on
+// another thread are counted in `foreign_word` instead, which the owner reads
+// to know how many of its pins are still alive; the state is freed by
+// whichever side sees the last pin go after the owner has exited.
+struct SnapshotThreadState {
+  // Owner only.
+  std::array<ThreadSlot, kThreadSlots> slots;
+  size_t next_victim = 0;
+  uint64_t pins_made = 0;  // pins made minus pins released on this thread
+  bool keeping = false;    // kept_for_pins is non-empty
+  // Snapshots a slot dropped while pins were alive, kept until the last goes.
+  std::vector<std::shared_ptr<const void>> kept_for_pins;
+  // Written by the owner before it sets kOwnerExited; read after seeing it.
+  uint64_t pins_made_at_exit = 0;
+  // Pins released on other threads (low bits) and kOwnerExited.
+  std::atomic<uint64_t> foreign_word{0};
+
+  // Pins still alive (owner only). Acquire: a snapshot another thread read
+  // under a pin it released must not be freed before that read finished.
+  uint64_t LivePins() const {
+    return pins_made - (foreign_word.load(std::memory_order_acquire) & ~kOwnerExited);
+  }
+  // Drops what pins kept once none is alive, folding the foreign count back
+  // to zero so the counters never grow without bound (owner only).
+  void ReleaseKeptIfUnpinned() {
+    const uint64_t foreign = foreign_word.load(std::memory_order_acquire) & ~kOwnerExited;
+    if (pins_made != foreign) return;
+    // No pin is alive, so no other thread can release one concurrently.
+    if (foreign != 0) foreign_word.fetch_sub(foreign, std::memory_order_relaxed);
+    pins_made = 0;
+    if (keeping) {
+      kept_for_pins.clear();
+      keeping = false;
+    }
+  }
+};
+
+namespace {
+
+// The calling thread's state; null before its first read or pin and again
+// once its thread-local objects are torn down.
+thread_local SnapshotThreadState* this_thread_state = nullptr;
+
+// Destroyed with the thread's thread-local objects: hands the state over to
+// the pins still alive, or frees it.
+struct ThreadStateReaper {
+  ~ThreadStateReaper() {
+    SnapshotThreadState* state = this_thread_state;
+    this_thread_state = nullptr;  // later releases on this thread count as foreign
+    if (state == nullptr) return;
+    state->ReleaseKeptIfUnpinned();
+    for (ThreadSlot& slot : state->slots) {
+      if (state->LivePins() > 0 && slot.value != nullptr) {
+        state->kept_for_pins.push_back(std::move(slot.value));
+      }
+      slot.value.reset();
+    }
+    state->pins_made_at_exit = state->pins_made;
+    const uint64_t foreign = state->foreign_word.fetch_or(kOwnerExited, std::memory_order_acq_rel);
+    if (foreign == state->pins_made_at_exit) delete state;
+  }
+};
+thread_local ThreadStateReaper reaper;
+
+SnapshotThreadState* ThisThreadState() {
+  if (this_thread_state == nullptr) {
+    // Registers the reaper; after the thread's teardown began, a state made
+    // here (a read from a thread_local destructor) is not reclaimed.
+    (void)&reaper;
+    this_thread_state = new SnapshotThreadState;
+  }
+  return this_thread_state;
+}
+
+// Replaces what `slot` caches; what it held stays alive while pinned.
+void Refill(SnapshotThreadState* state, ThreadSlot* slot, std::shared_ptr<const void> value) {
+  if (state->pins_made > 0) state->ReleaseKeptIfUnpinned();
+  if (state->pins_made > 0 && slot->value != nullptr) {
+    state->kept_for_pins.push_back(std::move(slot->value));
+    state->keeping = true;
   }
   slot->value = std::move(value);
 }
 
 }  // namespace
 
-SnapshotPin::SnapshotPin() { ++pins_held; }
+SnapshotPin::SnapshotPin() : owner_(ThisThreadState()) { ++owner_->pins_made; }
 
 SnapshotPin::~SnapshotPin() {
-  // Zero here means the pin was made on another thread (a contract
-  // violation): never wrap the counter, which would keep every snapshot this
-  // thread reads from then on.
-  assert(pins_held > 0 && "SnapshotPin destroyed on another thread than it was made on");
-  if (pins_held == 0) return;
-  if (--pins_held == 0 && keeping) {
-    kept_for_pins.clear();
-    keeping = false;
+  SnapshotThreadState* state = owner_;
+  if (state == this_thread_state) {
+    --state->pins_made;
+    state->ReleaseKeptIfUnpinned();
+    return;
+  }
+  // Released on another thread, or on the owner after its teardown: count it
+  // where the owner looks, and free the state if this was the last pin of an
+  // exited owner. Release: what this thread read under the pin happens before
+  // the owner frees it.
+  const uint64_t word = state->foreign_word.fetch_add(1, std::memory_order_acq_rel) + 1;
+  if ((word & kOwnerExited) != 0 && (word & ~kOwnerExited) == state->pins_made_at_exit) {
+    delete state;
   }
 }
 
-size_t SnapshotPin::HeldByThisThread() { return pins_held; }
+size_t SnapshotPin::HeldByThisThread() {
+  return this_thread_state == nullptr ? 0 : this_thread_state->LivePins();
+}
 
 SnapshotCellBase::SnapshotCellBase(std::shared_ptr<const void> initial)
     : id_(next_cell_id.fetch_add(1, std::memory_order_relaxed)), current_(std::move(initial)) {}
@@ -79,8 +160,11 @@ std::shared_ptr<const void> SnapshotCellBase::LoadErased() const {
 
 const void* SnapshotCellBase::ReadErased(uint64_t* version_read) const {
   const uint64_t version = version_.load(std::memory_order_acquire);
+  SnapshotThreadState* state = ThisThreadState();
+  // Snapshots kept for pins that another thread has released since.
+  if (state->keeping) state->ReleaseKeptIfUnpinned();
   ThreadSlot* slot = nullptr;
-  for (ThreadSlot& candidate : thread_slots) {
+  for (ThreadSlot& candidate : state->slots) {
     if (candidate.cell_id == id_) {
       if (candidate.version == version) {
         if (version_read != nullptr) *version_read = version;
@@ -91,13 +175,13 @@ const void* SnapshotCellBase::ReadErased(uint64_t* version_read) const {
     }
   }
   if (slot == nullptr) {
-    slot = &thread_slots[next_victim];
-    next_victim = (next_victim + 1) % kThreadSlots;
+    slot = &state->slots[state->next_victim];
+    state->next_victim = (state->next_victim + 1) % kThreadSlots;
   }
   absl::MutexLock lock(&mu_);
   slot->cell_id = id_;
   slot->version = version_.load(std::memory_order_relaxed);
-  Refill(slot, current_);
+  Refill(state, slot, current_);
   if (version_read != nullptr) *version_read = slot->version;
   return slot->value.get();
 }

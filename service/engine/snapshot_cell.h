@@ -31,7 +31,12 @@
 //   ... cell.Publish(next); cell.Read(); ...       // `now` is still valid
 //   // ~SnapshotPin: the last pin on this thread frees what was kept
 //
-// A pin must be destroyed on the thread that created it, and a thread that
+// A pin is best destroyed on the thread that made it. It may also be destroyed
+// on another thread (a request handed over with its DecisionView) or after
+// its thread's thread-local objects are gone (a thread_local view destroyed at
+// thread exit): the release is then counted where the owning thread looks (one
+// atomic add), and the owner frees what it kept at its next read or pin, or
+// the last such release frees it when the owner has exited. A thread that
 // never lets its pin count drop to zero keeps every snapshot it reads meanwhile
 // (one per policy change), so hold pins for the duration of a request only.
 #ifndef CORSD_SERVICE_ENGINE_SNAPSHOT_CELL_H_
@@ -74,6 +79,8 @@ class SnapshotCellBase {
   std::shared_ptr<const void> current_ ABSL_GUARDED_BY(mu_);
 };
 
+struct SnapshotThreadState;  // per-thread caches and pin counts (snapshot_cell.cc)
+
 // Keeps every snapshot the current thread reads alive while it exists. Not
 // copyable or movable: it belongs to the thread (and scope) that made it.
 class SnapshotPin {
@@ -83,8 +90,11 @@ class SnapshotPin {
   SnapshotPin(const SnapshotPin&) = delete;
   SnapshotPin& operator=(const SnapshotPin&) = delete;
 
-  // Pins held by the calling thread (for tests and debug checks).
+  // Pins made by the calling thread and still alive (for tests and checks).
   static size_t HeldByThisThread();
+
+ private:
+  SnapshotThreadState* const owner_;  // the thread whose snapshots this keeps
 };
 
 template <typename T>

@@ -2,7 +2,9 @@
 // corsd: it answers every row of the Fetch table exactly like remote Check, a
 // view stays valid across a policy swap while it lives, and the watch state
 // is exported as Prometheus gauges.
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "corsd/client.h"
@@ -146,6 +148,44 @@ TEST_F(DecisionViewTest, StaysValidAcrossAPolicySwapWhileItLives) {
   EXPECT_EQ(held.verdict(), Verdict::kDeny);
   held.Clear();
   EXPECT_FALSE(held.has_decision());
+}
+
+// A gateway that keeps one view per worker thread (thread_local) destroys it
+// at thread exit, after the thread's snapshot caches; and a request that
+// moves between threads clears its view on another thread. Both release the
+// pin safely (ASan and TSan builds catch a release through freed or foreign
+// thread state).
+thread_local DecisionView per_thread_view;
+
+TEST_F(DecisionViewTest, ThreadLocalAndHandedOverViewsReleaseSafely) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["https://one.example"]}]})").ok());
+  auto client = MakeClient(true, {"shop"});
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  ASSERT_TRUE(WaitForRevision(*client, "shop", 1));
+  const std::string origin = "https://one.example";
+  const CorsRequestView request{.tenant = "shop", .origin = origin, .method = "GET"};
+
+  for (int round = 0; round < 3; ++round) {
+    std::thread worker([&] {
+      DecisionView& view = per_thread_view;  // made before the thread's first read
+      ASSERT_TRUE(client->CheckLocal(request, &view));
+      EXPECT_EQ(view.verdict(), Verdict::kAllow);
+    });
+    worker.join();  // the view is destroyed after the thread's caches
+    ASSERT_TRUE(
+        PutPolicy("shop", R"({"rules":[{"allowedOrigins":["https://one.example"]}]})").ok());
+    ASSERT_TRUE(WaitForRevision(*client, "shop", round + 2));
+  }
+
+  auto moved = std::make_unique<DecisionView>();
+  std::thread filler([&] { ASSERT_TRUE(client->CheckLocal(request, moved.get())); });
+  filler.join();
+  EXPECT_EQ(moved->verdict(), Verdict::kAllow);
+  moved.reset();  // destroyed on a thread that did not fill it
+  DecisionView here;
+  ASSERT_TRUE(client->CheckLocal(request, &here));
+  EXPECT_EQ(here.policy_revision(), 4);
 }
 
 TEST_F(DecisionViewTest, NotCoveredMeansAskRemotely) {

@@ -4,7 +4,10 @@
 #include "service/engine/snapshot_cell.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -108,6 +111,87 @@ TEST(SnapshotPin, PinsArePerThread) {
   });
   other.join();
   EXPECT_TRUE(first.expired()) << "another thread's pin does not keep this thread's snapshots";
+}
+
+// A pin owned by a thread_local object outlives the thread's own snapshot
+// state at thread exit (thread_locals are destroyed in reverse order of
+// construction, and the holder was made first). Its release must neither touch
+// freed thread-local memory (ASan) nor leak what it kept.
+struct ThreadExitHolder {
+  std::optional<SnapshotPin> pin;
+};
+thread_local ThreadExitHolder thread_exit_holder;
+
+TEST(SnapshotPin, HeldByAThreadLocalAndReleasedAtThreadExit) {
+  SnapshotCell<Pair> cell(std::make_shared<const Pair>(1));
+  std::weak_ptr<const Pair> first = cell.Load();
+  std::thread worker([&] {
+    ThreadExitHolder& holder = thread_exit_holder;  // constructed before any pin or read
+    EXPECT_EQ(cell.Read().a, 1);
+    holder.pin.emplace();
+    EXPECT_EQ(cell.Read().a, 1);
+    cell.Publish(std::make_shared<const Pair>(2));
+    EXPECT_EQ(cell.Read().a, 2);  // 1 is kept for the pin
+  });
+  worker.join();
+  EXPECT_TRUE(first.expired()) << "the pin released at thread exit freed what it kept";
+  EXPECT_EQ(cell.Read().a, 2);
+}
+
+TEST(SnapshotPin, ReleasedOnAnotherThreadIsHandedBackToItsOwner) {
+  SnapshotCell<Pair> cell(std::make_shared<const Pair>(1));
+  std::weak_ptr<const Pair> first = cell.Load();
+  std::unique_ptr<SnapshotPin> pin;
+  std::mutex mu;
+  std::condition_variable cv;
+  int step = 0;  // 1: worker pinned and read; 2: main released the pin
+  std::thread worker([&] {
+    pin = std::make_unique<SnapshotPin>();
+    EXPECT_EQ(cell.Read().a, 1);
+    cell.Publish(std::make_shared<const Pair>(2));
+    EXPECT_EQ(cell.Read().a, 2);
+    EXPECT_FALSE(first.expired());
+    {
+      std::unique_lock lock(mu);
+      step = 1;
+      cv.notify_all();
+      cv.wait(lock, [&] { return step == 2; });
+    }
+    EXPECT_EQ(SnapshotPin::HeldByThisThread(), 0u) << "the foreign release was counted";
+    EXPECT_EQ(cell.Read().a, 2);  // the owner's next read frees what the pin kept
+    EXPECT_TRUE(first.expired());
+    SnapshotPin again;  // and the owner's own pins count from zero again
+    EXPECT_EQ(SnapshotPin::HeldByThisThread(), 1u);
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return step == 1; });
+    EXPECT_EQ(SnapshotPin::HeldByThisThread(), 0u) << "this thread made no pin";
+    pin.reset();  // released on a thread that did not make it
+    EXPECT_EQ(SnapshotPin::HeldByThisThread(), 0u);
+    step = 2;
+    cv.notify_all();
+  }
+  worker.join();
+}
+
+TEST(SnapshotPin, OutlivingItsThreadKeepsWhatItPinnedUntilReleased) {
+  SnapshotCell<Pair> cell(std::make_shared<const Pair>(1));
+  std::weak_ptr<const Pair> first = cell.Load();
+  std::unique_ptr<SnapshotPin> pin;
+  const Pair* held = nullptr;
+  std::thread worker([&] {
+    pin = std::make_unique<SnapshotPin>();
+    held = &cell.Read();
+    cell.Publish(std::make_shared<const Pair>(2));
+    EXPECT_EQ(cell.Read().a, 2);
+  });
+  worker.join();
+  ASSERT_FALSE(first.expired()) << "the thread exited but its pin is alive";
+  EXPECT_EQ(held->a, 1);
+  EXPECT_EQ(held->b, 1);
+  pin.reset();  // the last pin of an exited thread frees its state
+  EXPECT_TRUE(first.expired());
 }
 
 }  // namespace
