@@ -81,8 +81,16 @@ class PolicyStore {
   // Newest first. `tenant` "" = every tenant.
   virtual absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view tenant,
                                                             const PageRequest& page) = 0;
+  // The events of the tenant that has this name now, since its creation:
+  // what a token bound to it may read (an earlier tenant of the same name
+  // belonged to someone else). NOT_FOUND when there is no such tenant.
+  virtual absl::StatusOr<Page<AuditRecord>> ListCurrentTenantAuditEvents(
+      absl::string_view tenant, const PageRequest& page) = 0;
 
   // --- Tokens -----------------------------------------------------------------
+  // A token bound to a tenant is checked against it in the same transaction
+  // (NOT_FOUND when it does not exist), so it can never outlive that tenant:
+  // DeleteTenant revokes it.
   // Creating and revoking a token each append an audit event ("CreateToken",
   // "RevokeToken", by `actor`) in the same transaction.
   virtual absl::StatusOr<CreatedToken> CreateToken(Role role, absl::string_view tenant,
@@ -108,8 +116,9 @@ class PolicyStore {
   virtual absl::StatusOr<bool> HasExternalChanges() = 0;
 
   // --- Retention --------------------------------------------------------------
-  // Deletes what `keep` does not keep, as of `now`, in one write transaction,
-  // and audits it ("Compact", by `actor`). Change-feed rows go only once
+  // Deletes what `keep` does not keep, as of `now`, in short write
+  // transactions of a bounded number of rows each (other writers get the
+  // database between them), and audits it ("Compact", by `actor`). Change-feed rows go only once
   // they are older than keep.changes: processes that fell further behind
   // reload everything (see ListChanges).
   virtual absl::StatusOr<CompactionReport> Compact(const Retention& keep, absl::Time now,

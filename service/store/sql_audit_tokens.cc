@@ -34,6 +34,23 @@ absl::Status SqlPolicyStore::RecordAudit(const AuditRecord& event) {
 
 absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ListAuditEvents(absl::string_view tenant,
                                                                   const PageRequest& page) {
+  absl::MutexLock lock(&mu_);
+  return ReadAuditPage(tenant, INT64_MIN, page);
+}
+
+absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ListCurrentTenantAuditEvents(
+    absl::string_view tenant, const PageRequest& page) {
+  absl::MutexLock lock(&mu_);
+  // One read transaction: the tenant and its events from the same commit.
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
+  RETURN_IF_ERROR(tx.status());
+  ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
+  return ReadAuditPage(tenant, absl::ToUnixMicros(record.created_at), page);
+}
+
+absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ReadAuditPage(absl::string_view tenant,
+                                                                int64_t since_us,
+                                                                const PageRequest& page) {
   ASSIGN_OR_RETURN(int32_t size, EffectivePageSize(page.page_size));
   const std::string list = absl::StrCat("audit/", tenant);
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(list, page.page_token));
@@ -41,17 +58,17 @@ absl::StatusOr<Page<AuditRecord>> SqlPolicyStore::ListAuditEvents(absl::string_v
   if (!after.empty() && !absl::SimpleAtoi(after, &below)) {
     return absl::InvalidArgumentError("page_token is corrupt; omit it to start again");
   }
-  absl::MutexLock lock(&mu_);
   // Rows are bounded when written (BoundedAuditValue); rows written before
   // that bound existed are cut when read, in the query, so a page never
   // holds more than kMaxPageSize x 4 x kMaxAuditFieldBytes of text.
-  static const std::string query = absl::StrCat(
-      "SELECT id, time_us, substr(actor, 1, ", kMaxAuditFieldBytes, "), substr(action, 1, ",
-      kMaxAuditFieldBytes, "), substr(tenant, 1, ", kMaxAuditFieldBytes,
-      "), revision, substr(detail, 1, ", kMaxAuditFieldBytes,
-      ") FROM audit_events WHERE (? = '' OR tenant = ?) AND id < ? ORDER BY id DESC LIMIT ?");
+  static const std::string query =
+      absl::StrCat("SELECT id, time_us, substr(actor, 1, ", kMaxAuditFieldBytes,
+                   "), substr(action, 1, ", kMaxAuditFieldBytes, "), substr(tenant, 1, ",
+                   kMaxAuditFieldBytes, "), revision, substr(detail, 1, ", kMaxAuditFieldBytes,
+                   ") FROM audit_events WHERE (? = '' OR tenant = ?) AND id < ? AND time_us >= ? "
+                   "ORDER BY id DESC LIMIT ?");
   ASSIGN_OR_RETURN(SqlRows rows, db_->Query(query, {std::string(tenant), std::string(tenant), below,
-                                                    int64_t{size} + 1}));
+                                                    since_us, int64_t{size} + 1}));
   Page<AuditRecord> result;
   for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size); ++i) {
     const SqlRow& row = rows[i];
@@ -82,6 +99,9 @@ absl::StatusOr<CreatedToken> SqlPolicyStore::CreateToken(Role role, absl::string
   absl::MutexLock lock(&mu_);
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
+  // In the write transaction: a DeleteTenant that commits first finds this
+  // token and revokes it; one that commits later is refused here.
+  if (!tenant.empty()) RETURN_IF_ERROR(ReadTenant(tenant).status());
   ASSIGN_OR_RETURN(
       SqlRows rows,
       db_->Query("INSERT INTO api_tokens (secret_sha256, role, tenant, label, "

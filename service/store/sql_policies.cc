@@ -48,7 +48,8 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::AppendRevision(
                                .policy = policy,
                                .updated_at = absl::Now(),
                                .updated_by = actor.label,
-                               .comment = std::string(comment)};
+                               .comment = std::string(comment),
+                               .tenant_created_at = record.created_at};
   RETURN_IF_ERROR(
       db_->Execute("INSERT INTO policy_revisions (tenant, revision, policy, "
                    "updated_at_us, updated_by, comment) VALUES (?, ?, ?, ?, ?, ?)",
@@ -111,10 +112,12 @@ absl::StatusOr<Page<PolicyRevisionRecord>> SqlPolicyStore::ListPolicyRevisions(
     return absl::InvalidArgumentError("page_token is corrupt; omit it to start again");
   }
   absl::MutexLock lock(&mu_);
+  // Sizes first, policies second, from one snapshot: a page of a thousand
+  // large revisions must not be read into memory only to be cut to the byte
+  // budget, and a compaction committing in between must not empty the page.
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
+  RETURN_IF_ERROR(tx.status());
   RETURN_IF_ERROR(ReadTenant(tenant).status());
-  // Sizes first, policies second: a page of a thousand large revisions must
-  // not be read into memory only to be cut to the byte budget. (Revisions
-  // never change; one compacted in between is merely missing from the page.)
   ASSIGN_OR_RETURN(SqlRows sizes,
                    db_->Query("SELECT revision, length(policy) FROM policy_revisions "
                               "WHERE tenant = ? AND revision < ? ORDER BY revision DESC LIMIT ?",
@@ -149,7 +152,8 @@ absl::StatusOr<Page<PolicyRevisionRecord>> SqlPolicyStore::ListPolicyRevisions(
     }
   }
   if (more) {
-    result.next_page_token = EncodePageToken(list, absl::StrCat(result.items.back().revision));
+    // The last revision this page covers, whether or not it was read back.
+    result.next_page_token = EncodePageToken(list, absl::StrCat(sizes[count - 1].Int(0)));
   }
   return result;
 }

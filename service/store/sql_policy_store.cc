@@ -23,7 +23,8 @@ absl::StatusOr<std::unique_ptr<SqlPolicyStore>> SqlPolicyStore::Open(
   // The first HasExternalChanges() call compares against this point.
   ASSIGN_OR_RETURN(bool ignored, db->HasExternalChanges());
   (void)ignored;
-  return std::unique_ptr<SqlPolicyStore>(new SqlPolicyStore(std::move(db), std::move(result)));
+  return std::unique_ptr<SqlPolicyStore>(
+      new SqlPolicyStore(std::move(db), std::move(result), options.compaction_batch_rows));
 }
 
 absl::StatusOr<std::unique_ptr<SqlPolicyStore>> OpenSqliteStore(const std::string& path,

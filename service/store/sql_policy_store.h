@@ -11,6 +11,7 @@
 #ifndef CORSD_SERVICE_STORE_SQL_POLICY_STORE_H_
 #define CORSD_SERVICE_STORE_SQL_POLICY_STORE_H_
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ struct StoreOpenOptions {
   // Apply pending migrations; otherwise require an up-to-date schema.
   bool apply_migrations = true;
   absl::Duration busy_timeout = absl::Seconds(5);  // SQLite only
+  // Compaction deletes at most this many rows per write transaction, so
+  // other writers get the database between batches.
+  int64_t compaction_batch_rows = 1000;
 };
 
 class SqlPolicyStore : public PolicyStore {
@@ -64,6 +68,8 @@ class SqlPolicyStore : public PolicyStore {
   absl::Status RecordAudit(const AuditRecord& event) override;
   absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view tenant,
                                                     const PageRequest& page) override;
+  absl::StatusOr<Page<AuditRecord>> ListCurrentTenantAuditEvents(absl::string_view tenant,
+                                                                 const PageRequest& page) override;
 
   absl::StatusOr<CreatedToken> CreateToken(Role role, absl::string_view tenant,
                                            absl::string_view label, const Actor& actor) override;
@@ -85,10 +91,22 @@ class SqlPolicyStore : public PolicyStore {
   std::string Describe() const override { return description_; }
 
  private:
-  SqlPolicyStore(std::unique_ptr<SqlConnection> db, MigrationResult migrations)
-      : description_(db->Describe()), db_(std::move(db)), migrations_(std::move(migrations)) {}
+  SqlPolicyStore(std::unique_ptr<SqlConnection> db, MigrationResult migrations,
+                 int64_t compaction_batch_rows)
+      : description_(db->Describe()),
+        db_(std::move(db)),
+        migrations_(std::move(migrations)),
+        compaction_batch_rows_(std::max<int64_t>(1, compaction_batch_rows)) {}
 
   // Helpers that run inside the caller's transaction (mu_ held).
+  // Runs `sql` (a DELETE taking `bound` and a LIMIT) in transactions of at
+  // most compaction_batch_rows_ rows until one deletes fewer; returns the total.
+  absl::StatusOr<int64_t> DeleteInBatches(absl::string_view sql, int64_t bound)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Audit events of `tenant` ("" = all) at or after `since_us`.
+  absl::StatusOr<Page<AuditRecord>> ReadAuditPage(absl::string_view tenant, int64_t since_us,
+                                                  const PageRequest& page)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<TenantRecord> ReadTenant(absl::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<std::string>> ReadHosts(absl::string_view tenant)
@@ -118,6 +136,7 @@ class SqlPolicyStore : public PolicyStore {
   absl::Mutex mu_;
   std::unique_ptr<SqlConnection> db_ ABSL_GUARDED_BY(mu_);
   MigrationResult migrations_;
+  const int64_t compaction_batch_rows_;
 };
 
 absl::StatusOr<std::unique_ptr<SqlPolicyStore>> OpenSqliteStore(const std::string& path,

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -101,11 +104,20 @@ absl::Status SyncDirectoryOf(const std::string& path) {
   return SyncFile(dir);
 }
 
+// Removes a database file with its -wal and -shm. A -wal left from an
+// earlier, interrupted copy would otherwise be replayed into the next one.
+void RemoveDatabaseFiles(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(absl::StrCat(path, suffix), ignored);
+  }
+}
+
 // Copies `from` (open) into a new file `to` with the online backup API, in
 // one step so the copy is a single snapshot; checks and syncs the copy.
 absl::Status CopyInto(sqlite3* from, const std::string& to, BackupReport* report) {
   std::error_code ignored;
-  std::filesystem::remove(to, ignored);
+  RemoveDatabaseFiles(to);
   absl::StatusOr<SqliteHandle> target =
       Open(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   if (!target.ok()) return target.status();
@@ -147,34 +159,81 @@ int OpenLocked(const std::string& path, int operation) {
   return fd;
 }
 
+// Folds the -wal of the database at `path`, if there is one, into the main
+// file, so that nothing committed lives only in the -wal. Best effort: a file
+// that is not a readable database has nothing to fold.
+void CheckpointIfDatabase(const std::string& path) {
+  if (!std::filesystem::exists(path + "-wal")) return;
+  absl::StatusOr<SqliteHandle> db = Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+  if (!db.ok()) return;
+  sqlite3_exec(db->get(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+}
+
 // Copies `source` into `destination` the crash-safe way: into
 // `destination` + `partial_suffix` first, then renamed over it, with the
 // directory synced. A -wal or -shm file left beside `destination` describes
-// the old content and would be replayed onto the new one, so it goes.
+// the old content and would be replayed onto the new one: the old content is
+// checkpointed first, and its -wal and -shm are moved aside before the rename
+// and put back if the rename fails, so a failed install loses nothing.
 absl::Status InstallCopy(sqlite3* source, const std::string& destination,
                          absl::string_view partial_suffix, BackupReport* report) {
   const std::string partial = absl::StrCat(destination, partial_suffix);
   if (absl::Status copied = CopyInto(source, partial, report); !copied.ok()) {
-    std::filesystem::remove(partial);
+    RemoveDatabaseFiles(partial);
     return copied;
   }
+  CheckpointIfDatabase(destination);
   std::error_code error;
-  std::filesystem::remove(destination + "-wal", error);
-  std::filesystem::remove(destination + "-shm", error);
+  std::vector<std::pair<std::string, std::string>> set_aside;  // original, aside
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string file = destination + suffix;
+    const std::string aside = file + ".replaced";
+    std::filesystem::rename(file, aside, error);
+    if (!error) set_aside.emplace_back(file, aside);
+  }
   std::filesystem::rename(partial, destination, error);
   if (error) {
+    const std::string message = error.message();
+    for (const auto& [file, aside] : set_aside) std::filesystem::rename(aside, file, error);
+    RemoveDatabaseFiles(partial);
     return absl::InternalError(
-        absl::StrCat("cannot rename ", partial, " to ", destination, ": ", error.message()));
+        absl::StrCat("cannot rename ", partial, " to ", destination, ": ", message));
   }
+  for (const auto& [file, aside] : set_aside) std::filesystem::remove(aside, error);
   return SyncDirectoryOf(destination);
+}
+
+// Whether `a` and `b` name the same file (both must exist).
+bool SameFile(const std::string& a, const std::string& b) {
+  std::error_code error;
+  return std::filesystem::equivalent(a, b, error) && !error;
 }
 
 }  // namespace
 
 absl::StatusOr<ServingLock> ServingLock::Acquire(const std::string& db_path) {
-  int fd = OpenLocked(db_path, LOCK_SH);
-  if (fd < 0) return ErrnoError("cannot lock", db_path);
-  return ServingLock(fd);
+  // A restore replaces the file by renaming another over it while holding
+  // the old one exclusively: a lock obtained on the old file after that is
+  // worthless. So lock, then check that the locked file is still the one at
+  // the path, and start again when it is not.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    // Created empty when missing (SQLite takes an empty file as a new
+    // database), so that the lock exists before SQLite opens anything.
+    int created = ::open(db_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (created < 0) return ErrnoError("cannot open", db_path);
+    ::close(created);
+    int fd = OpenLocked(db_path, LOCK_SH);
+    if (fd < 0) return ErrnoError("cannot lock", db_path);
+    struct stat locked;
+    struct stat at_path;
+    if (::fstat(fd, &locked) == 0 && ::stat(db_path.c_str(), &at_path) == 0 &&
+        locked.st_dev == at_path.st_dev && locked.st_ino == at_path.st_ino) {
+      return ServingLock(fd);
+    }
+    ::close(fd);  // replaced while we waited for the lock: lock the new one
+  }
+  return absl::UnavailableError(
+      absl::StrCat(db_path, " keeps being replaced (is a restore looping?); try again"));
 }
 
 ServingLock& ServingLock::operator=(ServingLock&& other) noexcept {
@@ -196,6 +255,27 @@ absl::StatusOr<BackupReport> BackupSqliteDatabase(const std::string& db_path,
   if (!std::filesystem::exists(db_path)) {
     return absl::NotFoundError(absl::StrCat("no database at ", db_path));
   }
+  // The target is replaced, with its -wal and -shm: never a live database.
+  if (std::filesystem::exists(backup_path)) {
+    if (SameFile(db_path, backup_path)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--to ", backup_path, " is the database itself; write the backup to another file"));
+    }
+    if (std::filesystem::exists(backup_path + "-wal")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(backup_path,
+                       " is a database in use (it has a -wal file); a backup never replaces one: "
+                       "choose another --to"));
+    }
+    int held = OpenLocked(backup_path, LOCK_EX | LOCK_NB);
+    if (held < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(backup_path,
+                       " is held by a running corsd; a backup never replaces a served database: "
+                       "choose another --to"));
+    }
+    ::close(held);
+  }
   absl::StatusOr<SqliteHandle> source = Open(db_path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   if (!source.ok()) return source.status();
   BackupReport report;
@@ -212,6 +292,10 @@ absl::StatusOr<BackupReport> RestoreSqliteDatabase(const std::string& backup_pat
   const absl::Time start = absl::Now();
   if (!std::filesystem::exists(backup_path)) {
     return absl::NotFoundError(absl::StrCat("no backup at ", backup_path));
+  }
+  if (std::filesystem::exists(db_path) && SameFile(backup_path, db_path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(backup_path, " is the database itself; restore from a backup file"));
   }
   // Exclusive and non-blocking: any server holding the file makes this fail.
   int lock_fd = -1;

@@ -12,11 +12,15 @@
 // PRAGMA integrity_check, synced and renamed into place, so a crash never
 // leaves a half-written backup under the final name.
 //
+// BackupSqliteDatabase never replaces a live database: it refuses a target
+// that is the database itself, has a -wal beside it or is held by a server.
+//
 // RestoreSqliteDatabase refuses when any process holds a ServingLock on the
 // target (a running corsd would keep its own view of the old file), checks
 // the backup first (integrity, a corsd schema this build knows), then puts a
-// copy in place the same way and removes the old file's -wal and -shm, which
-// belong to the old content.
+// copy in place the same way. The old file's -wal and -shm belong to the old
+// content: it is checkpointed first, and they are moved aside before the
+// rename and put back if it fails, then removed.
 //
 // The lock is flock(2) on the database file itself: shared for servers (several
 // may share one file), exclusive and non-blocking for restore. flock locks are
@@ -36,9 +40,13 @@
 namespace corsd::store {
 
 // Held by `corsd serve` for its lifetime (move-only; released on destruction).
+// Take it before opening the database: it is on the file at the path when it
+// returns (a restore that swapped the file meanwhile is noticed), and restore
+// cannot swap that file while it is held.
 class ServingLock {
  public:
-  // A shared lock on `db_path` (which must exist). Fails only on I/O errors.
+  // A shared lock on `db_path`, created empty if missing. Fails only on I/O
+  // errors.
   static absl::StatusOr<ServingLock> Acquire(const std::string& db_path);
 
   ServingLock(ServingLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }

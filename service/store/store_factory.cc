@@ -8,27 +8,35 @@
 
 namespace corsd::store {
 
-absl::StatusOr<OpenedStore> OpenStore(const StoreSelection& selection, bool migrate) {
+absl::Status CheckSelection(const StoreSelection& selection) {
   if (!selection.db_path.empty() && !selection.store_url.empty()) {
     return absl::InvalidArgumentError("use either --db (SQLite) or --store (PostgreSQL), not both");
   }
-  StoreOpenOptions options{.apply_migrations = migrate};
-  absl::StatusOr<std::unique_ptr<SqlPolicyStore>> store;
-  if (!selection.store_url.empty()) {
-    if (!absl::StartsWith(selection.store_url, "postgres://") &&
-        !absl::StartsWith(selection.store_url, "postgresql://")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--store ", PostgresSqlConnection::WithoutPassword(selection.store_url),
-                       ": only postgres:// or postgresql:// URLs are supported"));
-    }
-    store = OpenPostgresStore(selection.store_url, options);
-  } else if (!selection.db_path.empty()) {
-    store = OpenSqliteStore(selection.db_path, options);
-  } else {
+  if (selection.db_path.empty() && selection.store_url.empty()) {
     return absl::InvalidArgumentError(
         "no store selected: pass --db PATH (SQLite) or --store postgres://... (or set CORSD_DB / "
         "CORSD_STORE)");
   }
+  if (!selection.store_url.empty() && !absl::StartsWith(selection.store_url, "postgres://") &&
+      !absl::StartsWith(selection.store_url, "postgresql://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--store ", PostgresSqlConnection::WithoutPassword(selection.store_url),
+                     ": only postgres:// or postgresql:// URLs are supported"));
+  }
+  return absl::OkStatus();
+}
+
+std::string DescribeSelection(const StoreSelection& selection) {
+  return selection.store_url.empty() ? absl::StrCat("sqlite:", selection.db_path)
+                                     : PostgresSqlConnection::WithoutPassword(selection.store_url);
+}
+
+absl::StatusOr<OpenedStore> OpenStore(const StoreSelection& selection, bool migrate) {
+  RETURN_IF_ERROR(CheckSelection(selection));
+  StoreOpenOptions options{.apply_migrations = migrate};
+  absl::StatusOr<std::unique_ptr<SqlPolicyStore>> store =
+      selection.store_url.empty() ? OpenSqliteStore(selection.db_path, options)
+                                  : OpenPostgresStore(selection.store_url, options);
   if (!store.ok()) return store.status();
   OpenedStore opened;
   opened.migrations_applied = (*store)->migrations().applied;

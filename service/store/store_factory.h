@@ -26,6 +26,13 @@ struct OpenedStore {
   std::vector<std::string> migrations_applied;
 };
 
+// INVALID_ARGUMENT, saying what to do, unless exactly one store is selected
+// and its URL has a supported scheme.
+absl::Status CheckSelection(const StoreSelection& selection);
+
+// "sqlite:PATH" or the PostgreSQL URL without its password: for logs.
+std::string DescribeSelection(const StoreSelection& selection);
+
 // Applies pending migrations when `migrate` is set; otherwise requires an
 // up-to-date schema.
 absl::StatusOr<OpenedStore> OpenStore(const StoreSelection& selection, bool migrate);

@@ -37,6 +37,10 @@ struct PolicyRevisionRecord {
   absl::Time updated_at;
   std::string updated_by;
   std::string comment;
+  // Set by PutPolicy and RollbackPolicy only: the creation time of the tenant
+  // the revision was written to, which tells apart two tenants that had the
+  // same name at different times (a tenant deleted and re-created).
+  absl::Time tenant_created_at = absl::InfinitePast();
 };
 
 // `value` cut to kMaxAuditFieldBytes (record_limits.h) at a UTF-8 boundary,

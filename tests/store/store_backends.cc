@@ -1,11 +1,20 @@
 #include "tests/store/store_backends.h"
 
+#include "service/store/migration.h"
+#include "service/store/postgres_sql_connection.h"
 #include "service/store/sql_policy_store.h"
+#include "service/store/sqlite_sql_connection.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
 namespace {
+
+std::unique_ptr<store::PolicyStore> Unwrap(
+    absl::StatusOr<std::unique_ptr<store::SqlPolicyStore>> opened) {
+  if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
+  return std::move(*opened);
+}
 
 class SqliteFixture : public StoreFixture {
  public:
@@ -19,6 +28,12 @@ class SqliteFixture : public StoreFixture {
     auto opened = store::OpenSqliteStore(path_, {});
     if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
     return std::move(*opened);
+  }
+  std::unique_ptr<store::PolicyStore> OpenWrapped(const ConnectionWrapper& wrap) override {
+    auto db = store::SqliteSqlConnection::Open(path_, absl::Seconds(5));
+    if (!db.ok()) throw std::runtime_error(std::string(db.status().message()));
+    return Unwrap(store::SqlPolicyStore::Open(wrap(std::move(*db)), store::SqliteMigrations(),
+                                              {.compaction_batch_rows = kWrappedBatchRows}));
   }
 
  private:
@@ -43,6 +58,12 @@ class PostgresFixture : public StoreFixture {
     auto opened = store::OpenPostgresStore(url_, {});
     if (!opened.ok()) throw std::runtime_error(std::string(opened.status().message()));
     return std::move(*opened);
+  }
+  std::unique_ptr<store::PolicyStore> OpenWrapped(const ConnectionWrapper& wrap) override {
+    auto db = store::PostgresSqlConnection::Open(url_);
+    if (!db.ok()) throw std::runtime_error(std::string(db.status().message()));
+    return Unwrap(store::SqlPolicyStore::Open(wrap(std::move(*db)), store::PostgresMigrations(),
+                                              {.compaction_batch_rows = kWrappedBatchRows}));
   }
 
  private:

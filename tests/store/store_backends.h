@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "service/store/policy_store.h"
+#include "service/store/sql_connection.h"
 
 namespace corsd::testing {
 
@@ -19,6 +20,13 @@ class StoreFixture {
   virtual ~StoreFixture() = default;
   virtual store::PolicyStore* store() = 0;
   virtual std::unique_ptr<store::PolicyStore> OpenAnother() = 0;
+  // Another store on the same database whose connection is `wrap(real)`
+  // (see HookedSqlConnection).
+  using ConnectionWrapper =
+      std::function<std::unique_ptr<store::SqlConnection>(std::unique_ptr<store::SqlConnection>)>;
+  // Its compaction deletes kWrappedBatchRows rows per transaction.
+  static constexpr int64_t kWrappedBatchRows = 10;
+  virtual std::unique_ptr<store::PolicyStore> OpenWrapped(const ConnectionWrapper& wrap) = 0;
 };
 
 struct StoreBackend {

@@ -255,6 +255,7 @@ TEST_P(StoreContract, AuditRecordsEveryWriteWithActor) {
 }
 
 TEST_P(StoreContract, TokensStoreOnlyTheHash) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
   auto created = store_->CreateToken(Role::kEditor, "shop", "ci-deploy", {"ops"});
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_GE(created->secret.size(), 40u);
@@ -278,7 +279,7 @@ TEST_P(StoreContract, TokensStoreOnlyTheHash) {
   // Both are audited, in the same transaction as the change itself.
   auto audit = store_->ListAuditEvents("", {});
   ASSERT_TRUE(audit.ok());
-  ASSERT_EQ(audit->items.size(), 2u);
+  ASSERT_EQ(audit->items.size(), 3u);  // and the tenant's creation
   EXPECT_EQ(audit->items[0].action, "RevokeToken");
   EXPECT_EQ(audit->items[0].actor, "ops");
   EXPECT_EQ(audit->items[0].tenant, "shop");

@@ -1,0 +1,56 @@
+#include "service/store/lazy_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace corsd::store {
+
+LazyStore::LazyStore(Opener open, std::string description,
+                     std::function<void(const absl::Status&)> on_failed)
+    : open_(std::move(open)),
+      description_(std::move(description)),
+      on_failed_(std::move(on_failed)) {}
+
+absl::Status LazyStore::TryOpen() {
+  if (is_open()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  if (store_ != nullptr) return absl::OkStatus();
+  return Attempt();
+}
+
+absl::Status LazyStore::Attempt() {
+  absl::StatusOr<std::unique_ptr<PolicyStore>> opened = open_();
+  if (opened.ok()) {
+    store_ = *std::move(opened);
+    open_store_.store(store_.get(), std::memory_order_release);
+    return absl::OkStatus();
+  }
+  last_error_ = opened.status();
+  next_attempt_ = absl::Now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  if (on_failed_) on_failed_(last_error_);
+  return last_error_;
+}
+
+absl::StatusOr<PolicyStore*> LazyStore::Target() {
+  if (PolicyStore* store = open_store_.load(std::memory_order_acquire)) return store;
+  // One attempt at a time: callers arriving meanwhile fail fast instead of
+  // queueing behind a slow connect.
+  if (mu_.TryLock()) {
+    // A failed attempt is reported to on_failed and kept in last_error_.
+    if (store_ == nullptr && absl::Now() >= next_attempt_) Attempt().IgnoreError();
+    PolicyStore* store = store_.get();
+    const absl::Status why = last_error_;
+    mu_.Unlock();
+    if (store != nullptr) return store;
+    return absl::UnavailableError(absl::StrCat(
+        "the store (", description_, ") cannot be reached yet: ", why.message(),
+        "; corsd keeps deciding with the policies it last knew and retries; try again later"));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("the store (", description_, ") cannot be reached yet; try again later"));
+}
+
+}  // namespace corsd::store
