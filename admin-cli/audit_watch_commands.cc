@@ -63,7 +63,7 @@ int Watch(CliContext* cli, const std::vector<std::string>& tenants) {
     } else {
       const v1::PolicyVersion& v = event.version();
       printf("%s  tenant %s revision %lld by %s (%d rules)%s\n",
-             FormatTimestamp(v.updated_at()).c_str(), event.tenant().c_str(),
+             FormatTimestamp(v.updated_at()).c_str(), TerminalSafe(event.tenant()).c_str(),
              static_cast<long long>(v.revision()), TerminalSafe(v.updated_by()).c_str(),
              v.policy().rules_size(),
              v.comment().empty() ? "" : TerminalSafe(absl::StrCat(": ", v.comment())).c_str());

@@ -82,7 +82,7 @@ grpc::Status CurrentPolicy(CliContext* cli, const std::string& tenant, v1::Polic
 absl::StatusOr<v1::Policy> LoadFile(const PolicyFlags& flags) {
   absl::StatusOr<v1::Policy> policy = ReadPolicyFile(flags.file);
   if (!policy.ok())
-    fprintf(stderr, "corsctl: %s\n", std::string(policy.status().message()).c_str());
+    fprintf(stderr, "corsctl: %s\n", TerminalSafe(policy.status().message()).c_str());
   return policy;
 }
 
@@ -115,7 +115,7 @@ int Validate(CliContext* cli, const PolicyFlags& flags) {
       result = server;
     } else {
       fprintf(stderr, "note: server validation skipped (%s); local validation passed\n",
-              status.error_message().c_str());
+              TerminalSafe(status.error_message()).c_str());
     }
   }
   if (cli->json()) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "admin-cli/text_table.h"
 
 namespace corsd::cli {
 namespace {
@@ -90,8 +91,10 @@ std::string RenderDiff(const std::vector<DiffLine>& lines, bool color) {
       start = line.kind == '+' ? "\033[32m" : line.kind == '-' ? "\033[31m" : "\033[33m";
       end = "\033[0m";
     }
+    // The text is policy content as the server sent it: escaped, so that it
+    // can never drive the terminal.
     absl::StrAppend(&out, start, std::string(line.depth * 4, ' '), std::string(1, line.kind), " ",
-                    line.text, end, "\n");
+                    TerminalSafe(line.text), end, "\n");
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "service/common/utf8.h"
+#include "service/convert/time_convert.h"
 
 namespace corsd::cli {
 
@@ -60,8 +61,7 @@ std::string TextTable::Render() const {
 }
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
-  absl::Time time =
-      absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+  absl::Time time = FromTimestamp(timestamp);
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 

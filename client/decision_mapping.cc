@@ -1,6 +1,7 @@
 #include "client/decision_mapping.h"
 
 #include "absl/strings/match.h"
+#include "service/common/utf8.h"
 #include "service/engine/decision.h"
 
 namespace corsd::client_internal {
@@ -38,18 +39,32 @@ bool IsPreflight(const CorsRequest& request) {
   return false;
 }
 
+namespace {
+
+// Protobuf string fields carry UTF-8 only, but a gateway passes on whatever
+// bytes a client sent. Malformed bytes become SUB (0x1A), a control byte that
+// no origin, method token, header name, tenant name, host or policy path may
+// contain, so the engine decides the request exactly as CheckLocal decides
+// the original (a malformed origin is DENY, MALFORMED_REQUEST on both paths)
+// and lengths, which limits compare, stay the same.
+std::string WireString(const std::string& s) {
+  return IsValidUtf8(s) ? s : ReplaceMalformedUtf8(s, '\x1a');
+}
+
+}  // namespace
+
 v1::CheckRequest ToCheckRequest(const CorsRequest& request) {
   v1::CheckRequest out;
-  out.set_tenant(request.tenant);
-  out.set_host(request.host);
-  out.set_origin(request.origin);
-  out.set_method(request.method);
-  out.set_path(request.path);
+  out.set_tenant(WireString(request.tenant));
+  out.set_host(WireString(request.host));
+  out.set_origin(WireString(request.origin));
+  out.set_method(WireString(request.method));
+  out.set_path(WireString(request.path));
   out.set_explain(request.explain);
   for (const HttpHeader& h : request.headers) {
     v1::Header* header = out.add_headers();
-    header->set_name(h.name);
-    header->set_value(h.value);
+    header->set_name(WireString(h.name));
+    header->set_value(WireString(h.value));
   }
   return out;
 }

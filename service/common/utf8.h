@@ -10,6 +10,7 @@
 #define CORSD_SERVICE_COMMON_UTF8_H_
 
 #include <cstddef>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -51,6 +52,25 @@ inline bool IsValidUtf8(absl::string_view s) {
     i += n;
   }
   return true;
+}
+
+// `s` with every byte that is not part of a well-formed UTF-8 sequence
+// replaced by `replacement` (one byte for one: lengths are kept).
+inline std::string ReplaceMalformedUtf8(absl::string_view s, char replacement) {
+  std::string out(s);
+  for (size_t i = 0; i < out.size();) {
+    if (static_cast<unsigned char>(out[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(out, i);
+    if (n == 0) {
+      out[i++] = replacement;
+    } else {
+      i += n;
+    }
+  }
+  return out;
 }
 
 // The longest prefix of `s` of at most `max_bytes` that does not end inside a

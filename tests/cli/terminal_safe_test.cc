@@ -1,6 +1,7 @@
 // TerminalSafe: server text reaches an operator's terminal with every control
 // character escaped, including ones hidden in malformed UTF-8 (an overlong
 // C1 CSI, surrogates, code points past U+10FFFF), and printable Unicode kept.
+#include "admin-cli/policy_diff.h"
 #include "admin-cli/text_table.h"
 #include "gtest/gtest.h"
 #include "service/common/utf8.h"
@@ -36,6 +37,17 @@ TEST(TerminalSafeTest, EscapesEveryControlAndEveryMalformedSequence) {
   for (const Row& row : rows) {
     EXPECT_EQ(TerminalSafe(row.in), row.want) << row.name;
   }
+}
+
+// A diff shows policy content as the server sent it; colour codes are
+// corsctl's own, anything in the content is escaped.
+TEST(TerminalSafeTest, DiffTextIsEscapedButItsColoursAreKept) {
+  const std::string rendered =
+      RenderDiff({{'+', 1, "https://a.example\x1b]0;owned\x07"}, {'-', 0, "x\xe0\x82\x9b"}},
+                 /*color=*/true);
+  EXPECT_EQ(rendered,
+            "\033[32m    + https://a.example\\x1b]0;owned\\x07\033[0m\n"
+            "\033[31m- x\\xe0\\x82\\x9b\033[0m\n");
 }
 
 TEST(Utf8Test, ValidatesAsUnicodeTable3_7Says) {
