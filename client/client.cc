@@ -100,7 +100,7 @@ class ClientImpl final : public Client {
   absl::StatusOr<Decision> Check(const CorsRequest& request) override {
     // Local decisions return directly: no callback, no notification.
     if (options_.local_evaluation && watcher_ != nullptr) {
-      if (std::optional<Decision> local = DecideFromWatch(request, Decision::Source::kLocal)) {
+      if (std::optional<Decision> local = DecideFromWatch(request, LocalSource())) {
         return std::move(*local);
       }
     }
@@ -117,7 +117,7 @@ class ClientImpl final : public Client {
   void CheckAsync(const CorsRequest& request,
                   std::function<void(absl::StatusOr<Decision>)> done) override {
     if (options_.local_evaluation && watcher_ != nullptr) {
-      if (std::optional<Decision> local = DecideFromWatch(request, Decision::Source::kLocal)) {
+      if (std::optional<Decision> local = DecideFromWatch(request, LocalSource())) {
         done(std::move(*local));
         return;
       }
@@ -177,6 +177,12 @@ class ClientImpl final : public Client {
     DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, request.explain,
                                view);
     return true;
+  }
+
+  // Local decisions come from the watch, or from the snapshot file until
+  // the watch delivered its first state.
+  Decision::Source LocalSource() const {
+    return watcher_->serving_snapshot() ? Decision::Source::kSnapshot : Decision::Source::kLocal;
   }
 
   // The owning form, for Check and the kFailOpenCached fallback.

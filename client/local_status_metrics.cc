@@ -49,7 +49,13 @@ std::string LocalStatusMetrics(const LocalPolicyStatus& status) {
       "complete (Unix time, 0 if never).\n"
       "# TYPE corsd_client_policy_synced_timestamp_seconds gauge\n"
       "corsd_client_policy_synced_timestamp_seconds ",
-      synced ? absl::ToUnixSeconds(status.synced_at) : 0, "\n");
+      synced ? absl::ToUnixSeconds(status.synced_at) : 0,
+      "\n"
+      "# HELP corsd_client_serving_from_snapshot 1 while local decisions come from the "
+      "snapshot file because corsd has not answered since the client started.\n"
+      "# TYPE corsd_client_serving_from_snapshot gauge\n"
+      "corsd_client_serving_from_snapshot ",
+      status.from_snapshot ? 1 : 0, "\n");
   if (!status.revisions.empty()) {
     absl::StrAppend(&out,
                     "# HELP corsd_client_policy_revision Policy revision held per tenant.\n"

@@ -1,11 +1,15 @@
 #include "client/policy_watcher.h"
 
 #include <algorithm>
+#include <cstdio>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/convert/policy_convert.h"
+#include "service/convert/time_convert.h"
 #include "service/convert/wire_metadata.h"
 #include "service/engine/policy_compiler.h"
 
@@ -19,6 +23,17 @@ constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 PolicyWatcher::PolicyWatcher(std::shared_ptr<grpc::Channel> admin_channel,
                              const ClientOptions& options)
     : admin_(v1::CorsAdmin::NewStub(std::move(admin_channel))), options_(options) {
+  if (!options_.snapshot_path.empty()) {
+    LoadSnapshotFile();
+    snapshot_writer_ = std::make_unique<snapshot::SnapshotWriter>(
+        options_.snapshot_path, [this] { return CaptureSnapshot(); },
+        [this](const absl::Status& status, absl::Duration) {
+          if (!status.ok()) {
+            Log(absl::StrCat("corsd client: cannot write the policy snapshot: ", status.message(),
+                             " (retrying at the next change)"));
+          }
+        });
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -29,6 +44,69 @@ PolicyWatcher::~PolicyWatcher() {
     if (active_ != nullptr) active_->TryCancel();
   }
   thread_.join();
+  snapshot_writer_.reset();  // writes the last change
+}
+
+void PolicyWatcher::Log(absl::string_view line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  }
+}
+
+void PolicyWatcher::LoadSnapshotFile() {
+  absl::StatusOr<v1::Snapshot> loaded = snapshot::ReadSnapshotFile(options_.snapshot_path);
+  if (!loaded.ok()) {
+    // No file yet is the first start, not worth a line.
+    if (loaded.status().code() != absl::StatusCode::kNotFound) {
+      Log(absl::StrCat("corsd client: ignoring the policy snapshot: ", loaded.status().message()));
+    }
+    return;
+  }
+  const absl::flat_hash_set<std::string> watched(options_.tenants.begin(), options_.tenants.end());
+  std::vector<std::shared_ptr<const engine::TenantSnapshot>> state;
+  for (const v1::PolicyEvent& event : loaded->policies()) {
+    if (event.deleted() || (!watched.empty() && !watched.contains(event.tenant()))) continue;
+    state.push_back(Snapshot(event));
+    compiled_from_[event.tenant()] = StampOf(event.version());
+    RememberForSnapshot(event);
+  }
+  registry_.Replace(state);
+  {
+    absl::MutexLock lock(&mu_);
+    synced_at_ = FromTimestamp(loaded->synced_at());
+    disconnected_at_ = synced_at_;
+  }
+  serving_snapshot_.store(true, std::memory_order_release);
+}
+
+void PolicyWatcher::RememberForSnapshot(const v1::PolicyEvent& event) {
+  if (options_.snapshot_path.empty()) return;
+  auto bytes = std::make_shared<const std::string>(event.SerializeAsString());
+  absl::MutexLock lock(&events_mu_);
+  if (event.deleted()) {
+    events_.erase(event.tenant());
+  } else {
+    events_[event.tenant()] = std::move(bytes);
+  }
+}
+
+snapshot::SnapshotContent PolicyWatcher::CaptureSnapshot() {
+  snapshot::SnapshotContent content;
+  {
+    absl::MutexLock lock(&mu_);
+    ToTimestamp(connected_ ? absl::Now() : synced_at_, content.head.mutable_synced_at());
+  }
+  auto events = std::make_shared<std::vector<std::shared_ptr<const std::string>>>();
+  {
+    absl::MutexLock lock(&events_mu_);
+    events->reserve(events_.size());
+    for (const auto& [tenant, bytes] : events_) events->push_back(bytes);
+  }
+  content.policy_count = events->size();
+  content.policy_event = [events](size_t i) { return *(*events)[i]; };
+  return content;
 }
 
 void PolicyWatcher::Run() {
@@ -75,8 +153,7 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
 }
 
 PolicyWatcher::VersionStamp PolicyWatcher::StampOf(const v1::PolicyVersion& version) {
-  return {version.revision(), absl::FromUnixSeconds(version.updated_at().seconds()) +
-                                  absl::Nanoseconds(version.updated_at().nanos())};
+  return {version.revision(), FromTimestamp(version.updated_at())};
 }
 
 void PolicyWatcher::WatchOnce() {
@@ -125,15 +202,26 @@ bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> state;
   absl::flat_hash_map<std::string, VersionStamp> compiled_from;
   v1::PolicyEvent event;
+  std::vector<v1::PolicyEvent> kept;  // for the snapshot file
   for (size_t received = 0; received < count; ++received) {
     if (!reader->Read(&event)) return false;  // keep serving what we had
     if (event.deleted()) continue;
     state.push_back(Snapshot(event));
     compiled_from[event.tenant()] = StampOf(event.version());
+    if (snapshot_writer_ != nullptr) kept.push_back(event);
   }
   registry_.Replace(state);
   compiled_from_ = std::move(compiled_from);
+  serving_snapshot_.store(false, std::memory_order_release);
   SetConnected(true);
+  if (snapshot_writer_ != nullptr) {
+    {
+      absl::MutexLock lock(&events_mu_);
+      events_.clear();
+    }
+    for (const v1::PolicyEvent& e : kept) RememberForSnapshot(e);
+    snapshot_writer_->MarkChanged();
+  }
   return true;
 }
 
@@ -144,6 +232,11 @@ void PolicyWatcher::ApplyLiveEvent(const v1::PolicyEvent& event) {
   } else {
     registry_.Apply({engine::TenantUpdate::Upsert(Snapshot(event))});
     compiled_from_[event.tenant()] = StampOf(event.version());
+  }
+  serving_snapshot_.store(false, std::memory_order_release);
+  if (snapshot_writer_ != nullptr) {
+    RememberForSnapshot(event);
+    snapshot_writer_->MarkChanged();
   }
 }
 
@@ -173,6 +266,7 @@ LocalPolicyStatus PolicyWatcher::status() const {
     status.staleness = connected_                           ? absl::ZeroDuration()
                        : synced_at_ == absl::InfinitePast() ? absl::InfiniteDuration()
                                                             : absl::Now() - disconnected_at_;
+    status.from_snapshot = serving_snapshot();
   }
   std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
   for (const auto& [name, tenant] : directory->tenants()) {

@@ -6,11 +6,16 @@
 // state once all of it has arrived (the server announces its size in the
 // `corsd-initial-events` initial metadata), so tenants deleted meanwhile do
 // not linger.
+//
+// With ClientOptions::snapshot_path, what it holds is also kept in that file
+// (by a SnapshotWriter thread), and the file is loaded at construction, so a
+// client started while corsd is unreachable decides at once.
 #ifndef CORSD_CLIENT_POLICY_WATCHER_H_
 #define CORSD_CLIENT_POLICY_WATCHER_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +28,7 @@
 #include "corsd/client.h"
 #include "corsd/v1/corsd.grpc.pb.h"
 #include "service/engine/tenant_directory.h"
+#include "service/snapshot/snapshot_writer.h"
 
 namespace corsd::client_internal {
 
@@ -34,10 +40,19 @@ class PolicyWatcher {
   // Hot path: the current policies (see SnapshotCell::Read for lifetimes).
   const engine::TenantRegistry& registry() const { return registry_; }
   LocalPolicyStatus status() const;
+  // True while the policies come from the snapshot file (no live state yet).
+  bool serving_snapshot() const { return serving_snapshot_.load(std::memory_order_acquire); }
   bool WaitUntilSynced(absl::Duration timeout);
 
  private:
   void Run();
+  // Loads ClientOptions::snapshot_path if it holds a usable snapshot.
+  void LoadSnapshotFile();
+  snapshot::SnapshotContent CaptureSnapshot();
+  // Keeps the serialized event a tenant is served from, for the snapshot
+  // (only with a snapshot_path). Watcher thread.
+  void RememberForSnapshot(const v1::PolicyEvent& event);
+  void Log(absl::string_view line) const;
   // One connection: returns when the stream ends.
   void WatchOnce();
   // The size of the stream's initial state, from its initial metadata;
@@ -74,6 +89,12 @@ class PolicyWatcher {
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time synced_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time disconnected_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::atomic<bool> serving_snapshot_{false};
+  // With a snapshot_path: each tenant's serialized event, and the writer.
+  mutable absl::Mutex events_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> events_
+      ABSL_GUARDED_BY(events_mu_);
+  std::unique_ptr<snapshot::SnapshotWriter> snapshot_writer_;
   std::thread thread_;
 };
 

@@ -11,6 +11,7 @@
 #ifndef CORSD_SERVICE_ENGINE_TENANT_DIRECTORY_H_
 #define CORSD_SERVICE_ENGINE_TENANT_DIRECTORY_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct TenantSnapshot {
   std::string name;
   std::vector<std::string> hosts;                // lowercase, as stored
   std::shared_ptr<const CompiledPolicy> policy;  // never null; revision 0 = no policy
+  // Which life of the name this is, as the source of policies numbers it (0:
+  // unknown): a tenant deleted and re-created under the same name has another
+  // one, so nothing of the old one (hosts, compiled policy) is reused for it.
+  int64_t incarnation = 0;
 };
 
 class TenantDirectory {

@@ -91,10 +91,15 @@ grpc::Status AdminService::ListAuditEvents(grpc::ServerContext* context,
                 [&](const Principal& who) -> absl::Status {
                   std::string tenant = request->tenant();
                   if (tenant.empty() && who.role != store::Role::kAdmin) tenant = who.tenant;
+                  const store::PageRequest page_request{.page_size = request->page_size(),
+                                                        .page_token = request->page_token()};
+                  // A tenant-bound token reads its own tenant's life only,
+                  // not that of an earlier tenant with the same name.
                   ASSIGN_OR_RETURN(
                       store::Page<store::AuditRecord> page,
-                      store_->ListAuditEvents(tenant, {.page_size = request->page_size(),
-                                                       .page_token = request->page_token()}));
+                      who.tenant.empty()
+                          ? store_->ListAuditEvents(tenant, page_request)
+                          : store_->ListCurrentTenantAuditEvents(tenant, page_request));
                   for (const store::AuditRecord& event : page.items) {
                     ToAuditEventProto(event, response->add_events());
                   }

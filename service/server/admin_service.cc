@@ -88,7 +88,19 @@ void AdminService::RecordDenied(grpc::ServerContextBase* context, absl::string_v
       .Field("actor", actor)
       .Field("peer", peer)
       .Field("code", absl::StatusCodeToString(status.code()));
-  if (!denied_audits_.Admit(PeerAddress(peer), absl::Now())) return;  // logged and counted above
+  const RefusalAdmission admission = denied_audits_.Admit(PeerNetwork(peer), absl::Now());
+  if (admission.unaudited_before > 0) {
+    absl::Status recorded = store_->RecordAudit(
+        {.time = absl::Now(),
+         .actor = "corsd",
+         .action = "RefusalsNotAudited",
+         .detail = absl::StrCat(admission.unaudited_before,
+                                " refused admin calls in an earlier second got no row of their "
+                                "own (too many at once); each is in the log and in "
+                                "corsd_auth_failures_total")});
+    if (!recorded.ok()) ops::LogWarning("audit_write_failed").Field("error", recorded.message());
+  }
+  if (!admission.audit) return;  // logged and counted above
   absl::Status recorded = store_->RecordAudit(
       {.time = absl::Now(),
        .actor = actor,

@@ -13,8 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
+#include "service/convert/time_convert.h"
 #include "service/ops/log.h"
 #include "service/server/unparsable_request_interceptor.h"
+#include "service/snapshot/snapshot_file.h"
 
 namespace corsd::server {
 namespace {
@@ -97,17 +99,26 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   CorsdServer* self = server.get();
   server->sync_ = std::make_unique<PolicySync>(
       server->store_.get(), &server->tenants_, &server->hub_, server->metrics_.get(),
-      PolicySyncHooks{.on_tokens_changed = [self] { self->OnTokensChanged(); },
-                      .on_store_health = [self](bool up) { self->SetAdminHealth(up); }});
+      PolicySyncHooks{.on_published =
+                          [self] {
+                            if (snapshot::SnapshotWriter* writer =
+                                    self->snapshot_writer_for_hooks_.load()) {
+                              writer->MarkChanged();
+                            }
+                          },
+                      .on_tokens_changed = [self] { return self->OnTokensChanged(); },
+                      .on_store_health = [self](bool up) { self->OnStoreHealth(up); }});
 
   const absl::Time load_start = absl::Now();
-  if (absl::Status s = server->sync_->LoadAll(); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("loading policies from ", server->store_->Describe(),
-                                               ": ", s.message()));
+  if (absl::Status s = server->sync_->LoadAll(); s.ok()) {
+    ops::LogInfo("policies_loaded")
+        .Field("tenants", static_cast<uint64_t>(server->tenants_.Read().size()))
+        .Field("took", absl::Now() - load_start);
+  } else {
+    // Fail static: never exit for an unreachable store. Serve the snapshot
+    // if there is one; keep retrying either way (the sync loop does).
+    server->LoadSnapshotInstead(s);
   }
-  ops::LogInfo("policies_loaded")
-      .Field("tenants", static_cast<uint64_t>(server->tenants_.Read().size()))
-      .Field("took", absl::Now() - load_start);
   // Loading read every stored policy at once; give that transient memory
   // back to the system instead of carrying it as RSS for the process's life.
   malloc_trim(0);
@@ -132,6 +143,7 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
         server->metrics_http_,
         ops::MetricsHttpServer::Start(options.metrics_listen, &server->registry_metrics_));
   }
+  server->StartSnapshotWriter();
   server->sync_->StartPolling(options.poll_interval, options.resync_interval);
   if (RetentionLimitsAnything(options.retention)) {
     server->compactor_ = std::make_unique<Compactor>(
@@ -145,7 +157,10 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
       .Field("http_port", static_cast<int64_t>(server->http_port()))
       .Field("data_transport", Describe(options.data_tls))
       .Field("admin_transport", Describe(options.admin_tls))
-      .Field("store", server->store_->Describe());
+      .Field("store", server->store_->Describe())
+      .Field("policies", !server->sync_->loaded()                 ? "none yet (store unreachable)"
+                         : server->sync_->serving_from_snapshot() ? "from the snapshot"
+                                                                  : "from the store");
   return server;
 }
 
@@ -184,11 +199,81 @@ absl::Status CorsdServer::StartServers() {
                      " (admin port): is another corsd running, or is the address not local?"));
   }
 
-  data_server_->GetHealthCheckService()->SetServingStatus(kDecisionServiceName, true);
-  data_server_->GetHealthCheckService()->SetServingStatus(ExtAuthzService::kServiceName, true);
-  data_serving_.store(true, std::memory_order_release);
+  SetDataHealth(sync_->loaded());
   SetAdminHealth(sync_->store_up());
   return absl::OkStatus();
+}
+
+void CorsdServer::SetDataHealth(bool serving) {
+  if (data_server_ == nullptr) return;
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_) return;  // draining: stays NOT_SERVING
+    grpc::HealthCheckServiceInterface* health = data_server_->GetHealthCheckService();
+    health->SetServingStatus("", serving);
+    health->SetServingStatus(kDecisionServiceName, serving);
+    health->SetServingStatus(ExtAuthzService::kServiceName, serving);
+    data_serving_.store(serving, std::memory_order_release);
+  }
+}
+
+void CorsdServer::OnStoreHealth(bool up) {
+  SetAdminHealth(up);
+  // The first load may come late (the store was unreachable at start).
+  if (up && sync_ != nullptr && sync_->loaded()) SetDataHealth(true);
+}
+
+void CorsdServer::LoadSnapshotInstead(const absl::Status& store_error) {
+  if (options_.snapshot_path.empty()) {
+    ops::LogError("store_unreachable_at_start")
+        .Field("store", store_->Describe())
+        .Field("error", store_error.message())
+        .Field("serving", "nothing until the store answers (no --snapshot); retrying");
+    return;
+  }
+  absl::StatusOr<v1::Snapshot> snapshot = snapshot::ReadSnapshotFile(options_.snapshot_path);
+  if (!snapshot.ok()) {
+    ops::LogError("store_unreachable_at_start")
+        .Field("store", store_->Describe())
+        .Field("error", store_error.message())
+        .Field("snapshot", snapshot.status().message())
+        .Field("serving", "nothing until the store answers; retrying");
+    return;
+  }
+  if (absl::Status loaded = sync_->LoadSnapshot(*snapshot); !loaded.ok()) {
+    ops::LogError("snapshot_unusable").Field("error", loaded.message());
+    return;
+  }
+  ops::LogWarning("serving_from_snapshot")
+      .Field("store", store_->Describe())
+      .Field("error", store_error.message())
+      .Field("snapshot", options_.snapshot_path)
+      .Field("tenants", static_cast<uint64_t>(snapshot->tenants_size()))
+      .Field("age", absl::Now() - FromTimestamp(snapshot->synced_at()))
+      .Field("serving", "Check from the snapshot; admin calls fail until the store answers");
+}
+
+void CorsdServer::StartSnapshotWriter() {
+  if (options_.snapshot_path.empty()) return;
+  ServerMetrics* metrics = metrics_.get();
+  snapshot_writer_ = std::make_unique<snapshot::SnapshotWriter>(
+      options_.snapshot_path, [this] { return sync_->CaptureSnapshot(); },
+      [metrics, path = options_.snapshot_path](const absl::Status& status, absl::Duration took) {
+        metrics->snapshot_write_duration.ObserveDuration(took);
+        if (status.ok()) {
+          metrics->snapshot_writes_ok.Increment();
+          return;
+        }
+        metrics->snapshot_writes_failed.Increment();
+        ops::LogWarning("snapshot_write_failed")
+            .Field("snapshot", path)
+            .Field("error", status.message())
+            .Field("action", "retrying at the next change");
+      });
+  snapshot_writer_for_hooks_.store(snapshot_writer_.get());
+  // What the store gave at start is not on disk yet (a snapshot that was
+  // just loaded is).
+  if (sync_->loaded() && !sync_->serving_from_snapshot()) snapshot_writer_->MarkChanged();
 }
 
 absl::Status CorsdServer::StartHttpEndpoint() {
@@ -244,6 +329,12 @@ void CorsdServer::RegisterCollectors() {
       [this](std::vector<ops::Sample>* out) {
         out->push_back({{}, absl::ToDoubleSeconds(absl::Now() - sync_->last_synced())});
       });
+  registry_metrics_.AddCollector(
+      "corsd_serving_from_snapshot",
+      "1 while serving the --snapshot file because the store has not answered since start.",
+      "gauge", [this](std::vector<ops::Sample>* out) {
+        out->push_back({{}, sync_->serving_from_snapshot() ? 1.0 : 0.0});
+      });
   registry_metrics_.AddCollector("corsd_watchers", "Open WatchPolicies streams.", "gauge",
                                  [this](std::vector<ops::Sample>* out) {
                                    out->push_back({{}, static_cast<double>(hub_.watcher_count())});
@@ -296,6 +387,9 @@ void CorsdServer::Shutdown() {
   http_drain.join();
   compactor_.reset();
   sync_->Stop();
+  // The last change is written before the process goes.
+  snapshot_writer_for_hooks_.store(nullptr);
+  snapshot_writer_.reset();
   if (metrics_http_) metrics_http_->Stop();
   ops::LogInfo("stopped").Field("took", absl::Now() - start);
 }
@@ -306,23 +400,27 @@ CorsdServer::~CorsdServer() {
   if (admin_server_) admin_server_->Wait();
 }
 
-void CorsdServer::OnTokensChanged() {
+absl::Status CorsdServer::OnTokensChanged() {
   authenticator_->Invalidate();
   absl::StatusOr<std::vector<store::TokenRecord>> tokens = store_->ListTokens();
   if (!tokens.ok()) {
-    // Streams of a revoked token end at the next token change the store
-    // answers for; new calls with it are refused already (cache dropped).
-    ops::LogWarning("token_recheck_failed").Field("error", tokens.status().message());
-    return;
+    // New calls with a revoked token are refused already (cache dropped);
+    // PolicySync calls again after its next catch-up to end the streams.
+    ops::LogWarning("token_recheck_failed")
+        .Field("error", tokens.status().message())
+        .Field("action", "retrying after the next sync");
+    return tokens.status();
   }
   absl::flat_hash_set<int64_t> revoked;
   for (const store::TokenRecord& token : *tokens) {
     if (token.revoked()) revoked.insert(token.id);
   }
   const size_t ended = hub_.EndStreamsOfTokens(
-      revoked, absl::UnauthenticatedError("the token this watch was opened with has been revoked; "
-                                          "reconnect with a valid token"));
+      std::move(revoked),
+      absl::UnauthenticatedError("the token this watch was opened with has been revoked; "
+                                 "reconnect with a valid token"));
   if (ended > 0) ops::LogInfo("watches_ended_for_revoked_tokens").Field("streams", uint64_t{ended});
+  return absl::OkStatus();
 }
 
 }  // namespace corsd::server

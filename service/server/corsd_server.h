@@ -6,9 +6,14 @@
 //   ... wait for SIGTERM ...
 //   server->Shutdown();  // health NOT_SERVING, end watches, drain, stop
 //
-// Health: the data port reports "" and "corsd.v1.CorsDecision" SERVING while
-// up; the admin port reports "corsd.v1.CorsAdmin" NOT_SERVING whenever the
-// store is unreachable (Check keeps answering from memory).
+// Health: the data port reports "" and "corsd.v1.CorsDecision" SERVING once
+// policies are loaded (from the store or, with --snapshot, from the snapshot
+// when the store cannot be reached at start); the admin port reports
+// "corsd.v1.CorsAdmin" NOT_SERVING whenever the store is unreachable (Check
+// keeps answering from memory, admin calls fail with UNAVAILABLE).
+//
+// `store` may be a store::LazyStore that is not open yet: corsd then starts
+// anyway, serves the snapshot if there is one, and keeps retrying.
 #ifndef CORSD_SERVICE_SERVER_CORSD_SERVER_H_
 #define CORSD_SERVICE_SERVER_CORSD_SERVER_H_
 
@@ -33,6 +38,7 @@
 #include "service/server/server_metrics.h"
 #include "service/server/server_options.h"
 #include "service/server/watch_hub.h"
+#include "service/snapshot/snapshot_writer.h"
 #include "service/store/policy_store.h"
 
 namespace corsd::server {
@@ -58,9 +64,15 @@ class CorsdServer {
   absl::Status StartHttpEndpoint();
   void RegisterCollectors();
   void SetAdminHealth(bool serving);
+  void SetDataHealth(bool serving);
+  // The store answered (or stopped answering) PolicySync.
+  void OnStoreHealth(bool up);
+  // Start-up without the store: the snapshot, if there is a usable one.
+  void LoadSnapshotInstead(const absl::Status& store_error);
+  void StartSnapshotWriter();
   // A token was created or revoked somewhere: forget cached tokens and end
   // the watch streams of revoked ones (a stream must not outlive its token).
-  void OnTokensChanged();
+  absl::Status OnTokensChanged();
   absl::Status WriteReadyFile() const;
 
   const ServerOptions options_;
@@ -71,6 +83,10 @@ class CorsdServer {
   WatchHub hub_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<PolicySync> sync_;
+  // Keeps options_.snapshot_path current; before sync_ is stopped, it is
+  // flushed and destroyed (it reads sync_).
+  std::unique_ptr<snapshot::SnapshotWriter> snapshot_writer_;
+  std::atomic<snapshot::SnapshotWriter*> snapshot_writer_for_hooks_{nullptr};
   std::unique_ptr<PolicyWriter> writer_;
   std::unique_ptr<Compactor> compactor_;  // only when retention limits anything
   std::unique_ptr<DecisionPath> decision_path_;

@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "service/common/status_macros.h"
 #include "service/convert/policy_convert.h"
+#include "service/convert/time_convert.h"
 #include "service/engine/policy_compiler.h"
 #include "service/ops/log.h"
 #include "service/server/proto_records.h"
@@ -36,6 +37,11 @@ WatchEventPtr PolicyEvent(const store::PolicyRevisionRecord& record,
     return nullptr;
   }
   return PolicyEvent(std::move(version), hosts);
+}
+
+// The store's creation time of a tenant, as TenantSnapshot::incarnation.
+int64_t IncarnationOf(absl::Time tenant_created_at) {
+  return absl::ToUnixMicros(tenant_created_at);
 }
 
 WatchEventPtr DeletedEvent(const std::string& tenant) {
@@ -80,9 +86,11 @@ std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
   auto snapshot = std::make_shared<engine::TenantSnapshot>();
   snapshot->name = state.tenant.name;
   snapshot->hosts = state.tenant.hosts;
+  snapshot->incarnation = IncarnationOf(state.tenant.created_at);
   if (!state.policy.has_value()) {
     snapshot->policy = engine::CompiledPolicy::Empty(0);
-  } else if (serving != nullptr && serving->policy->revision() == state.policy->revision) {
+  } else if (serving != nullptr && serving->incarnation == snapshot->incarnation &&
+             serving->policy->revision() == state.policy->revision) {
     snapshot->policy = serving->policy;
   } else {
     snapshot->policy = Compile(*state.policy);
@@ -91,25 +99,38 @@ std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
 }
 
 absl::Status PolicySync::PublishCommitted(const v1::PolicyVersion& version,
+                                          absl::Time tenant_created_at,
                                           std::shared_ptr<const engine::CompiledPolicy> policy) {
   {
     absl::MutexLock lock(&mu_);
-    auto published = published_.find(version.tenant());
-    const bool newer = published == published_.end() || published->second < version.revision();
     std::shared_ptr<const engine::TenantDirectory> directory = registry_->Load();
     const engine::TenantSnapshot* serving = directory->FindByName(version.tenant());
-    if (newer && serving != nullptr) {
-      auto snapshot = std::make_shared<const engine::TenantSnapshot>(
-          engine::TenantSnapshot{serving->name, serving->hosts, std::move(policy)});
-      registry_->Apply({engine::TenantUpdate::Upsert(snapshot)});
-      hub_->Publish({PolicyEvent(version, snapshot->hosts)});
-      published_[version.tenant()] = version.revision();
-      return absl::OkStatus();
+    // Only the tenant the write went to, as this process knows it: another
+    // incarnation under the same name has other hosts and other revisions.
+    if (serving != nullptr && serving->incarnation == IncarnationOf(tenant_created_at)) {
+      auto published = published_.find(version.tenant());
+      const int64_t sent = published == published_.end() ? 0 : published->second;
+      const int64_t served = serving->policy->revision();
+      if (served >= version.revision() && sent >= version.revision()) {
+        return absl::OkStatus();  // the feed got there first
+      }
+      // Both behind: publish. Comparing with what is served as well as with
+      // what was sent keeps a slower writer from moving a tenant back from
+      // N+1 (loaded from the store) to its own N.
+      if (served < version.revision() && sent < version.revision()) {
+        auto snapshot = std::make_shared<const engine::TenantSnapshot>(engine::TenantSnapshot{
+            serving->name, serving->hosts, std::move(policy), serving->incarnation});
+        registry_->Apply({engine::TenantUpdate::Upsert(snapshot)});
+        hub_->Publish({PolicyEvent(version, snapshot->hosts)});
+        published_[version.tenant()] = version.revision();
+        if (hooks_.on_published) hooks_.on_published();
+        return absl::OkStatus();
+      }
     }
   }
-  // Either the feed got there first (then this finds little to do), or this
-  // process has not seen the tenant as the write found it: a newer
-  // incarnation, or one it does not know yet. The feed has both.
+  // This process has not seen the tenant as the write found it (a newer
+  // incarnation, or one it does not know yet), or only part of it has this
+  // revision: the feed has all of it, in order.
   return CatchUp();
 }
 
@@ -121,6 +142,68 @@ absl::Status PolicySync::LoadAll() {
   }
   MarkSynced();
   return absl::OkStatus();
+}
+
+absl::Status PolicySync::LoadSnapshot(const v1::Snapshot& snapshot) {
+  absl::MutexLock lock(&mu_);
+  absl::flat_hash_map<std::string, const v1::PolicyEvent*> policies;
+  for (const v1::PolicyEvent& event : snapshot.policies()) policies[event.tenant()] = &event;
+  std::vector<std::shared_ptr<const engine::TenantSnapshot>> snapshots;
+  std::vector<WatchEventPtr> events;
+  absl::flat_hash_map<std::string, int64_t> published;
+  for (const v1::SnapshotTenant& tenant : snapshot.tenants()) {
+    auto built = std::make_shared<engine::TenantSnapshot>();
+    built->name = tenant.name();
+    built->hosts.assign(tenant.hosts().begin(), tenant.hosts().end());
+    built->incarnation = IncarnationOf(FromTimestamp(tenant.created_at()));
+    built->policy = engine::CompiledPolicy::Empty(0);
+    if (auto it = policies.find(tenant.name()); it != policies.end()) {
+      const v1::PolicyVersion& version = it->second->version();
+      engine::PolicyCompilation compiled = engine::CompilePolicy(
+          ToPolicySpec(version.policy()), version.revision(), engine::PolicySource::kStored);
+      built->policy = compiled.policy != nullptr
+                          ? compiled.policy
+                          : engine::CompiledPolicy::Empty(version.revision());
+      events.push_back(MakeWatchEvent(*it->second));
+      published[tenant.name()] = version.revision();
+    }
+    snapshots.push_back(std::move(built));
+  }
+  registry_->Replace(snapshots);
+  hub_->Publish(events);
+  published_ = std::move(published);
+  last_seq_ = snapshot.change_seq();
+  {
+    absl::MutexLock time_lock(&time_mu_);
+    last_synced_ = FromTimestamp(snapshot.synced_at());
+  }
+  from_snapshot_ = true;
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+snapshot::SnapshotContent PolicySync::CaptureSnapshot() {
+  snapshot::SnapshotContent content;
+  std::shared_ptr<const engine::TenantDirectory> directory;
+  std::shared_ptr<std::vector<WatchEventPtr>> events;
+  {
+    // Registry and hub are published together under mu_: one consistent
+    // view, as of last_seq_.
+    absl::MutexLock lock(&mu_);
+    directory = registry_->Load();
+    events = std::make_shared<std::vector<WatchEventPtr>>(hub_->CurrentEvents());
+    content.head.set_change_seq(last_seq_);
+  }
+  ToTimestamp(last_synced(), content.head.mutable_synced_at());
+  for (const auto& [name, tenant] : directory->tenants()) {
+    v1::SnapshotTenant* out = content.head.add_tenants();
+    out->set_name(name);
+    for (const std::string& host : tenant->hosts) out->add_hosts(host);
+    ToTimestamp(absl::FromUnixMicros(tenant->incarnation), out->mutable_created_at());
+  }
+  content.policy_count = events->size();
+  content.policy_event = [events](size_t i) { return WatchEventBytes(*(*events)[i]); };
+  return content;
 }
 
 absl::Status PolicySync::ReloadAll() {
@@ -150,6 +233,10 @@ absl::Status PolicySync::ReloadAll() {
   hub_->Publish(events);
   published_ = std::move(published);
   last_seq_ = seq;
+  loaded_ = true;
+  if (hooks_.on_published) hooks_.on_published();
+  // Token revocations may be among the changes that were never read.
+  tokens_recheck_pending_ = true;
   return absl::OkStatus();
 }
 
@@ -163,6 +250,11 @@ void PolicySync::MarkSynced() {
 
 absl::Status PolicySync::CatchUp() {
   absl::MutexLock lock(&mu_);
+  if (absl::Status status = StartFromWhatWasLoaded(); !status.ok()) {
+    metrics_->sync_errors.Increment();
+    SetStoreUp(false, status);
+    return status;
+  }
   while (true) {
     absl::StatusOr<std::vector<store::ChangeRecord>> changes =
         store_->ListChanges(last_seq_, kChangeBatch);
@@ -186,8 +278,35 @@ absl::Status PolicySync::CatchUp() {
     }
     if (changes->size() < static_cast<size_t>(kChangeBatch)) break;
   }
+  RecheckTokensIfPending();
   MarkSynced();
   return absl::OkStatus();
+}
+
+absl::Status PolicySync::StartFromWhatWasLoaded() {
+  if (!loaded_) return ReloadAll();  // nothing yet: the store could not be read at start
+  if (!from_snapshot_) return absl::OkStatus();
+  // First contact after serving a snapshot. A feed that ends before the
+  // snapshot's position is another database (restored, or a new one): only
+  // a full reload tells what it holds.
+  ASSIGN_OR_RETURN(const int64_t latest, store_->LatestChangeSeq());
+  if (latest < last_seq_) {
+    ops::LogWarning("snapshot_ahead_of_store")
+        .Field("snapshot_change_seq", last_seq_)
+        .Field("store_change_seq", latest)
+        .Field("action", "reloading every tenant");
+    RETURN_IF_ERROR(ReloadAll());
+  }
+  from_snapshot_ = false;
+  ops::LogInfo("snapshot_caught_up").Field("store", store_->Describe());
+  return absl::OkStatus();
+}
+
+void PolicySync::RecheckTokensIfPending() {
+  if (!tokens_recheck_pending_ || !hooks_.on_tokens_changed) return;
+  // Kept pending until the re-check succeeds: a revocation must end its
+  // streams even if the first look at the tokens failed.
+  tokens_recheck_pending_ = !hooks_.on_tokens_changed().ok();
 }
 
 // One batch of the change feed, sorted before anything is read.
@@ -313,6 +432,7 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
 
   registry_->Apply(updates);
   hub_->Publish(events);
+  if (hooks_.on_published) hooks_.on_published();
   for (const auto& [tenant, revision] : batch.revisions) {
     if (revision.has_value()) {
       published_[tenant] = *revision;
@@ -321,7 +441,7 @@ absl::Status PolicySync::ApplyChanges(const std::vector<store::ChangeRecord>& ch
     }
   }
   last_seq_ = changes.back().seq;
-  if (batch.tokens_changed && hooks_.on_tokens_changed) hooks_.on_tokens_changed();
+  if (batch.tokens_changed) tokens_recheck_pending_ = true;
   return absl::OkStatus();
 }
 

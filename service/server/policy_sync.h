@@ -41,12 +41,17 @@
 #include "service/engine/tenant_directory.h"
 #include "service/server/server_metrics.h"
 #include "service/server/watch_hub.h"
+#include "service/snapshot/snapshot_file.h"
 #include "service/store/policy_store.h"
 
 namespace corsd::server {
 
 struct PolicySyncHooks {
-  std::function<void()> on_tokens_changed;       // a token was revoked somewhere
+  // Something new was published (the snapshot writer's cue).
+  std::function<void()> on_published;
+  // A token was revoked somewhere (or may have been, after a gap in the
+  // change feed). Called again after the next catch-up until it succeeds.
+  std::function<absl::Status()> on_tokens_changed;
   std::function<void(bool up)> on_store_health;  // store became reachable / unreachable
 };
 
@@ -58,15 +63,29 @@ class PolicySync {
 
   // Start-up: every tenant, compiled and published at once.
   absl::Status LoadAll();
-  // Applies every change committed since the last call. Thread-safe.
+  // Start-up with the store unreachable: serves what `snapshot` holds, as
+  // of its change-feed position, until a catch-up reaches the store; that
+  // catch-up continues from the snapshot's position (or reloads everything
+  // when the feed no longer reaches back to it) and tells watchers.
+  absl::Status LoadSnapshot(const v1::Snapshot& snapshot);
+  // What is served now, for the snapshot file (see snapshot_file.h).
+  // Thread-safe; the policy bytes are read later, outside any lock.
+  snapshot::SnapshotContent CaptureSnapshot();
+  // True once something (the store or a snapshot) was loaded.
+  bool loaded() const { return loaded_.load(); }
+  // True from LoadSnapshot until the store answered a catch-up.
+  bool serving_from_snapshot() const { return from_snapshot_.load(); }
+  // Applies every change committed since the last call (everything, when
+  // nothing was loaded yet). Thread-safe.
   absl::Status CatchUp();
-  // Publishes `version`, just committed by this process, compiled as
-  // `policy` (whose revision is version.revision()). Revisions of a tenant
-  // are published in increasing order: one the feed published already is
-  // not sent again. When this process does not know the tenant in the form
-  // the write found it (created or re-created elsewhere since the last
-  // sync), it catches up from the feed instead. Thread-safe.
-  absl::Status PublishCommitted(const v1::PolicyVersion& version,
+  // Publishes `version`, just committed by this process to the tenant
+  // created at `tenant_created_at`, compiled as `policy` (whose revision is
+  // version.revision()). Revisions of a tenant are published in increasing
+  // order: what is served or was sent never moves back to an older one.
+  // When this process does not know that tenant (created or re-created
+  // elsewhere since the last sync), it catches up from the feed instead.
+  // Thread-safe.
+  absl::Status PublishCommitted(const v1::PolicyVersion& version, absl::Time tenant_created_at,
                                 std::shared_ptr<const engine::CompiledPolicy> policy);
 
   // Background thread: cheap external-change check every `poll_interval`,
@@ -87,6 +106,10 @@ class PolicySync {
   // and recovery when compaction pruned changes this process had not read.
   absl::Status ReloadAll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MarkSynced();
+  // Before reading the feed: a full load if nothing was loaded, and the
+  // first-contact check after a snapshot.
+  absl::Status StartFromWhatWasLoaded() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RecheckTokensIfPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // One batch of the feed: sort, load the touched tenants, build the events,
   // publish registry and events together.
   absl::Status ApplyChanges(const std::vector<store::ChangeRecord>& changes)
@@ -117,8 +140,13 @@ class PolicySync {
   int64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   // Newest revision handed to watchers, per tenant (dedupes replays).
   absl::flat_hash_map<std::string, int64_t> published_ ABSL_GUARDED_BY(mu_);
+  // A token change (or a gap that may hide one) not yet handed to
+  // on_tokens_changed successfully.
+  bool tokens_recheck_pending_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<bool> store_up_{true};
+  std::atomic<bool> loaded_{false};
+  std::atomic<bool> from_snapshot_{false};
   mutable absl::Mutex time_mu_;
   absl::Time last_synced_ ABSL_GUARDED_BY(time_mu_) = absl::InfinitePast();
 

@@ -58,7 +58,8 @@ v1::PolicyVersion PolicyWriter::PublishPolicyWrite(
     const store::PolicyRevisionRecord& written, const v1::Policy& policy,
     std::shared_ptr<const engine::CompiledPolicy> compiled) {
   v1::PolicyVersion version = ToPolicyVersionProto(written, policy);
-  if (absl::Status s = sync_->PublishCommitted(version, compiled->WithRevision(written.revision));
+  if (absl::Status s = sync_->PublishCommitted(version, written.tenant_created_at,
+                                               compiled->WithRevision(written.revision));
       !s.ok()) {
     ops::LogWarning("publish_after_write_failed").Field("error", s.message());
   }

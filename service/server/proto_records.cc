@@ -5,12 +5,6 @@
 
 namespace corsd::server {
 
-void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(time);
-  out->set_seconds(micros / 1'000'000);
-  out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
-}
-
 void ToTenantProto(const store::TenantRecord& record, v1::Tenant* out) {
   out->set_name(record.name);
   for (const std::string& host : record.hosts) out->add_hosts(host);

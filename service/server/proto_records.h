@@ -6,11 +6,11 @@
 #include "absl/time/time.h"
 #include "corsd/v1/corsd.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "service/convert/time_convert.h"
 #include "service/store/store_types.h"
 
 namespace corsd::server {
 
-void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out);
 void ToTenantProto(const store::TenantRecord& record, v1::Tenant* out);
 // Fails with DATA_LOSS if the stored policy bytes do not parse.
 absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,

@@ -10,10 +10,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "service/common/status_macros.h"
 #include "service/ops/log.h"
 #include "service/ops/systemd_notify.h"
 #include "service/server/corsd_commands.h"
 #include "service/server/corsd_server.h"
+#include "service/store/lazy_store.h"
 #include "service/store/sqlite_backup.h"
 #include "service/store/store_factory.h"
 
@@ -59,18 +61,9 @@ int Serve(const ServeFlags& flags) {
   }
   ops::SetMinLogLevel(level);
 
-  absl::StatusOr<store::OpenedStore> opened = store::OpenStore(flags.store, true);
-  if (!opened.ok()) {
-    fprintf(stderr, "corsd: cannot open the store: %s\n",
-            std::string(opened.status().message()).c_str());
-    return 1;
-  }
-  if (!opened->migrations_applied.empty()) {
-    ops::LogInfo("migrations_applied")
-        .Field("store", opened->store->Describe())
-        .Field("migrations", absl::StrJoin(opened->migrations_applied, ","));
-  }
   // Tells `corsd restore` that this database is in use (released at exit).
+  // Taken before the database is opened, so a restore cannot swap the file
+  // between the open and the lock.
   std::optional<store::ServingLock> serving_lock;
   if (!flags.store.db_path.empty()) {
     absl::StatusOr<store::ServingLock> lock = store::ServingLock::Acquire(flags.store.db_path);
@@ -80,8 +73,33 @@ int Serve(const ServeFlags& flags) {
     }
     serving_lock.emplace(*std::move(lock));
   }
+  if (absl::Status selected = store::CheckSelection(flags.store); !selected.ok()) {
+    fprintf(stderr, "corsd: %s\n", std::string(selected.message()).c_str());
+    return 2;
+  }
+  // Opened now if it can be; if not, corsd starts anyway (fail static) and
+  // every later store call is another attempt.
+  const store::StoreSelection selection = flags.store;
+  auto lazy = std::make_unique<store::LazyStore>(
+      [selection]() -> absl::StatusOr<std::unique_ptr<store::PolicyStore>> {
+        ASSIGN_OR_RETURN(store::OpenedStore opened, store::OpenStore(selection, true));
+        if (!opened.migrations_applied.empty()) {
+          ops::LogInfo("migrations_applied")
+              .Field("store", opened.store->Describe())
+              .Field("migrations", absl::StrJoin(opened.migrations_applied, ","));
+        }
+        return std::move(opened.store);
+      },
+      store::DescribeSelection(selection),
+      [description = store::DescribeSelection(selection)](const absl::Status& error) {
+        ops::LogWarning("store_open_failed")
+            .Field("store", description)
+            .Field("error", error.message())
+            .Field("action", "retrying with backoff");
+      });
+  lazy->TryOpen().IgnoreError();  // logged by the callback above
   absl::StatusOr<std::unique_ptr<CorsdServer>> server =
-      CorsdServer::Start(options, std::move(opened->store));
+      CorsdServer::Start(options, std::move(lazy));
   if (!server.ok()) {
     fprintf(stderr, "corsd: %s\n", std::string(server.status().message()).c_str());
     return 1;
@@ -152,6 +170,12 @@ Command AddServeCommand(CLI::App& app) {
       "  corsd serve --db var/corsd.db --listen 127.0.0.1:50051 --admin-listen 127.0.0.1:50052 \\\n"
       "      --metrics-listen 127.0.0.1:9090");
   AddStoreFlags(serve, &flags->store);
+  serve
+      ->add_option("--snapshot", flags->server.snapshot_path,
+                   "keep what is served in this file (written atomically after changes, at most "
+                   "once a second), and serve from it when the store cannot be reached at start "
+                   "(fail static), e.g. /var/lib/corsd/snapshot.pb")
+      ->envname("CORSD_SNAPSHOT");
   serve->add_option("--listen", flags->server.listen, "data port (CorsDecision), HOST:PORT")
       ->envname("CORSD_LISTEN")
       ->capture_default_str();

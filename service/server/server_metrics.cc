@@ -23,6 +23,14 @@ ServerMetrics::ServerMetrics(ops::MetricsRegistry* registry)
       compacted_audit_events(
           registry->AddCounter("corsd_compacted_total", "", {{"what", "audit_events"}})),
       compacted_changes(registry->AddCounter("corsd_compacted_total", "", {{"what", "changes"}})),
+      snapshot_writes_ok(registry->AddCounter(
+          "corsd_snapshot_writes_total", "Snapshot files written for fail static (--snapshot).",
+          {{"result", "ok"}})),
+      snapshot_writes_failed(
+          registry->AddCounter("corsd_snapshot_writes_total", "", {{"result", "error"}})),
+      snapshot_write_duration(registry->AddHistogram("corsd_snapshot_write_duration_seconds",
+                                                     "Time to capture and write one snapshot.",
+                                                     ops::LatencyBucketsSeconds())),
       registry_(registry),
       auth_unauthenticated_(registry->AddCounter("corsd_auth_failures_total",
                                                  "Admin calls rejected by authentication or "

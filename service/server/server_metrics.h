@@ -14,8 +14,11 @@
 //   corsd_sync_errors_total                  failed change-feed reads
 //   corsd_feed_reloads_total                 full reloads after the feed was compacted past us
 //   corsd_compacted_total{what}              rows deleted by retention
+//   corsd_snapshot_writes_total{result}      snapshot files written (--snapshot)
+//   corsd_snapshot_write_duration_seconds    time to write one
 // plus, computed per scrape by CorsdServer: corsd_policy_revision{tenant},
-// corsd_snapshot_age_seconds, corsd_tenants, corsd_watchers.
+// corsd_snapshot_age_seconds, corsd_serving_from_snapshot, corsd_tenants,
+// corsd_watchers.
 #ifndef CORSD_SERVICE_SERVER_SERVER_METRICS_H_
 #define CORSD_SERVICE_SERVER_SERVER_METRICS_H_
 
@@ -53,6 +56,9 @@ class ServerMetrics {
   ops::Counter& compacted_revisions;
   ops::Counter& compacted_audit_events;
   ops::Counter& compacted_changes;
+  ops::Counter& snapshot_writes_ok;
+  ops::Counter& snapshot_writes_failed;
+  ops::Histogram& snapshot_write_duration;
 
  private:
   ops::MetricsRegistry* registry_;

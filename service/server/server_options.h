@@ -47,6 +47,9 @@ struct ServerOptions {
   absl::Duration compact_interval = absl::Hours(1);
   // Written (atomically) once serving: {"data_port":..,"admin_port":..,...}.
   std::string ready_file;
+  // "Fail static": what this replica serves is kept here, and served from
+  // here when it starts while the store cannot be reached. "" = off.
+  std::string snapshot_path;
 };
 
 // Message size limits. A Check request is small; an admin request may carry

@@ -2,6 +2,8 @@
 
 #include <grpcpp/support/slice.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace corsd::server {
@@ -66,12 +68,13 @@ void WatchQueue::Close(absl::Status status) {
   wake_();
 }
 
-std::shared_ptr<WatchQueue> WatchHub::Subscribe(const std::vector<std::string>& tenants,
-                                                int64_t token_id, std::function<void()> wake) {
+absl::StatusOr<std::shared_ptr<WatchQueue>> WatchHub::Subscribe(
+    const std::vector<std::string>& tenants, int64_t token_id, std::function<void()> wake) {
   absl::flat_hash_set<std::string> wanted(tenants.begin(), tenants.end());
   std::shared_ptr<WatchQueue> queue(new WatchQueue(std::move(wanted), token_id, std::move(wake)));
   absl::MutexLock lock(&mu_);
-  if (shut_down_) return nullptr;
+  if (shut_down_) return absl::UnavailableError("corsd is shutting down; reconnect");
+  if (revoked_tokens_.contains(token_id)) return revoked_status_;
   size_t initial = 0;
   size_t initial_bytes = 0;
   {
@@ -123,14 +126,16 @@ void WatchHub::Shutdown() {
   watchers_.clear();
 }
 
-size_t WatchHub::EndStreamsOfTokens(const absl::flat_hash_set<int64_t>& token_ids,
+size_t WatchHub::EndStreamsOfTokens(absl::flat_hash_set<int64_t> token_ids,
                                     const absl::Status& status) {
-  if (token_ids.empty()) return 0;
   std::vector<std::shared_ptr<WatchQueue>> ended;
   {
     absl::MutexLock lock(&mu_);
+    revoked_tokens_ = std::move(token_ids);
+    revoked_status_ = status;
+    const absl::flat_hash_set<int64_t>& revoked = revoked_tokens_;
     for (auto it = watchers_.begin(); it != watchers_.end();) {
-      if (token_ids.contains(it->second.first->token_id_)) {
+      if (revoked.contains(it->second.first->token_id_)) {
         ended.push_back(std::move(it->second.first));
         watchers_.erase(it++);
       } else {
@@ -141,6 +146,30 @@ size_t WatchHub::EndStreamsOfTokens(const absl::flat_hash_set<int64_t>& token_id
   // Closing wakes the reactor, which may call back into the hub: not under mu_.
   for (const std::shared_ptr<WatchQueue>& queue : ended) queue->Close(status);
   return ended.size();
+}
+
+std::string WatchEventBytes(const WatchEvent& event) {
+  grpc::ByteBuffer bytes = event.bytes;  // shares the slices; Dump is not const
+  std::vector<grpc::Slice> slices;
+  std::string flat;
+  if (!bytes.Dump(&slices).ok()) return flat;
+  flat.reserve(bytes.Length());
+  for (const grpc::Slice& slice : slices) {
+    flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return flat;
+}
+
+std::vector<WatchEventPtr> WatchHub::CurrentEvents() {
+  std::vector<WatchEventPtr> events;
+  {
+    absl::MutexLock lock(&mu_);
+    events.reserve(current_.size());
+    for (const auto& [tenant, event] : current_) events.push_back(event);
+  }
+  std::sort(events.begin(), events.end(),
+            [](const WatchEventPtr& a, const WatchEventPtr& b) { return a->tenant < b->tenant; });
+  return events;
 }
 
 size_t WatchHub::watcher_count() {

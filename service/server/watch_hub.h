@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "corsd/v1/corsd.pb.h"
 
@@ -43,6 +44,9 @@ struct WatchEvent {
   grpc::ByteBuffer bytes;  // the serialized corsd.v1.PolicyEvent
 };
 using WatchEventPtr = std::shared_ptr<const WatchEvent>;
+
+// The serialized PolicyEvent as one string (a copy of the buffer's slices).
+std::string WatchEventBytes(const WatchEvent& event);
 
 WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event);
 
@@ -87,10 +91,12 @@ class WatchHub {
 
   // `wake` is called (from Publish or Shutdown, possibly on another thread)
   // whenever the queue gains an event or closes. `token_id` is the token the
-  // watcher authenticated with (see EndStreamsOfTokens). Returns null when
-  // the hub is shut down.
-  std::shared_ptr<WatchQueue> Subscribe(const std::vector<std::string>& tenants, int64_t token_id,
-                                        std::function<void()> wake);
+  // watcher authenticated with (see EndStreamsOfTokens). UNAVAILABLE when the
+  // hub is shut down; UNAUTHENTICATED when the token was revoked after the
+  // caller authenticated it.
+  absl::StatusOr<std::shared_ptr<WatchQueue>> Subscribe(const std::vector<std::string>& tenants,
+                                                        int64_t token_id,
+                                                        std::function<void()> wake);
   // After this returns, `wake` of that queue is never called again.
   void Unsubscribe(const std::shared_ptr<WatchQueue>& queue);
 
@@ -98,11 +104,15 @@ class WatchHub {
   // version; a deleted event removes it.
   void Publish(const std::vector<WatchEventPtr>& events);
 
-  // Ends, with `status`, every watch opened with one of `token_ids` (tokens
-  // that were revoked: a stream must not outlive its authorization). Returns
-  // how many were ended.
-  size_t EndStreamsOfTokens(const absl::flat_hash_set<int64_t>& token_ids,
-                            const absl::Status& status);
+  // `token_ids` are every revoked token: ends, with `status`, each watch
+  // opened with one (a stream must not outlive its authorization), and
+  // refuses later Subscribe calls with one, which closes the window between
+  // a call's authentication and its subscription. Returns how many ended.
+  size_t EndStreamsOfTokens(absl::flat_hash_set<int64_t> token_ids, const absl::Status& status);
+
+  // The current version of every tenant (what a new watcher's initial state
+  // would hold), sorted by tenant.
+  std::vector<WatchEventPtr> CurrentEvents();
 
   // Ends every watch with UNAVAILABLE and refuses new ones.
   void Shutdown();
@@ -121,6 +131,8 @@ class WatchHub {
   absl::flat_hash_map<WatchQueue*, std::pair<std::shared_ptr<WatchQueue>, Capacity>> watchers_
       ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_set<int64_t> revoked_tokens_ ABSL_GUARDED_BY(mu_);
+  absl::Status revoked_status_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace corsd::server

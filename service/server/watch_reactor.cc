@@ -13,15 +13,17 @@ WatchReactor::WatchReactor(grpc::CallbackServerContext* context, WatchHub* hub,
   // The hub may call Pump() from a publishing thread as soon as Subscribe
   // registers the queue, before queue_ is set here; Pump() ignores calls
   // until then, and the Pump() below catches up.
-  std::shared_ptr<WatchQueue> queue = hub_->Subscribe(tenants, token_id, [this] { Pump(); });
-  if (queue == nullptr) {
+  absl::StatusOr<std::shared_ptr<WatchQueue>> subscribed =
+      hub_->Subscribe(tenants, token_id, [this] { Pump(); });
+  if (!subscribed.ok()) {
     {
       absl::MutexLock lock(&mu_);
       finished_ = true;
     }
-    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "corsd is shutting down; reconnect"));
+    Finish(ToGrpcStatus(subscribed.status()));
     return;
   }
+  std::shared_ptr<WatchQueue> queue = *std::move(subscribed);
   context->AddInitialMetadata(kInitialEventsMetadata, std::to_string(queue->initial_events()));
   StartSendInitialMetadata();
   {

@@ -8,6 +8,10 @@
 #ifndef CORSD_TESTS_SERVER_IN_PROCESS_PUBLICATION_H_
 #define CORSD_TESTS_SERVER_IN_PROCESS_PUBLICATION_H_
 
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
 #include "service/engine/tenant_directory.h"
 #include "service/ops/metrics.h"
 #include "service/server/policy_sync.h"
@@ -18,8 +22,8 @@
 namespace corsd::server {
 
 struct InProcessPublication {
-  explicit InProcessPublication(store::PolicyStore* store)
-      : sync(store, &tenants, &hub, &metrics, {}) {}
+  explicit InProcessPublication(store::PolicyStore* store, PolicySyncHooks hooks = {})
+      : sync(store, &tenants, &hub, &metrics, std::move(hooks)) {}
 
   ops::MetricsRegistry metrics_registry;
   ServerMetrics metrics{&metrics_registry};
@@ -27,6 +31,13 @@ struct InProcessPublication {
   WatchHub hub;
   PolicySync sync;
 };
+
+// The PolicyEvent a watcher would receive.
+inline v1::PolicyEvent DecodeWatchEvent(const WatchEventPtr& event) {
+  v1::PolicyEvent decoded;
+  EXPECT_TRUE(decoded.ParseFromString(WatchEventBytes(*event)));
+  return decoded;
+}
 
 }  // namespace corsd::server
 

@@ -57,7 +57,7 @@ TEST(PolicySync, ATransientErrorWhilePublishingLosesNothing) {
   PolicySync& sync = published.sync;
   ASSERT_TRUE(sync.LoadAll().ok());
   std::atomic<int> wakes{0};
-  std::shared_ptr<WatchQueue> watcher = hub.Subscribe({}, 0, [&] { ++wakes; });
+  std::shared_ptr<WatchQueue> watcher = *hub.Subscribe({}, 0, [&] { ++wakes; });
   ASSERT_NE(watcher, nullptr);
 
   ASSERT_TRUE(
@@ -77,7 +77,7 @@ TEST(PolicySync, ATransientErrorWhilePublishingLosesNothing) {
   EXPECT_EQ(shop->policy->revision(), 1);
 
   // A late subscriber gets it as current state too.
-  std::shared_ptr<WatchQueue> late = hub.Subscribe({}, 0, [] {});
+  std::shared_ptr<WatchQueue> late = *hub.Subscribe({}, 0, [] {});
   EXPECT_EQ(late->initial_events(), 1u);
   hub.Unsubscribe(watcher);
   hub.Unsubscribe(late);
@@ -102,7 +102,7 @@ TEST(PolicySync, AFeedCompactedPastItsPositionMeansAFullReload) {
   WatchHub& hub = published.hub;
   PolicySync& sync = published.sync;
   ASSERT_TRUE(sync.LoadAll().ok());
-  std::shared_ptr<WatchQueue> watcher = hub.Subscribe({}, 0, [] {});
+  std::shared_ptr<WatchQueue> watcher = *hub.Subscribe({}, 0, [] {});
   ASSERT_EQ(watcher->initial_events(), 2u);
   while (watcher->Pop().has_value()) {
   }
@@ -139,7 +139,7 @@ TEST(PolicySync, AFeedCompactedPastItsPositionMeansAFullReload) {
 // allowance, long before the event count would: events carry whole policies.
 TEST(WatchHub, ASlowWatchersBacklogIsBoundedInBytes) {
   WatchHub hub;
-  std::shared_ptr<WatchQueue> slow = hub.Subscribe({}, 0, [] {});
+  std::shared_ptr<WatchQueue> slow = *hub.Subscribe({}, 0, [] {});
   ASSERT_NE(slow, nullptr);
   v1::PolicyEvent big;
   big.set_tenant("shop");

@@ -42,19 +42,6 @@ class CountingStore final : public corsd::testing::ForwardingStore {
   std::atomic<int> reads{0};
 };
 
-v1::PolicyEvent Decode(const WatchEventPtr& event) {
-  grpc::ByteBuffer bytes = event->bytes;
-  std::vector<grpc::Slice> slices;
-  EXPECT_TRUE(bytes.Dump(&slices).ok());
-  std::string flat;
-  for (const grpc::Slice& slice : slices) {
-    flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  v1::PolicyEvent decoded;
-  EXPECT_TRUE(decoded.ParseFromString(flat));
-  return decoded;
-}
-
 v1::Policy AllowOrigin(const std::string& origin) {
   v1::Policy policy;
   policy.add_rules()->add_allowed_origins(origin);
@@ -71,7 +58,7 @@ class PolicyWriterTest : public ::testing::Test {
     published_ = std::make_unique<InProcessPublication>(store_.get());
     ASSERT_TRUE(sync().LoadAll().ok());
     writer_ = std::make_unique<PolicyWriter>(store_.get(), &sync(), &published_->metrics);
-    watcher_ = hub().Subscribe({}, 0, [] {});
+    watcher_ = *hub().Subscribe({}, 0, [] {});
     ASSERT_NE(watcher_, nullptr);
   }
   void TearDown() override { hub().Unsubscribe(watcher_); }
@@ -82,7 +69,8 @@ class PolicyWriterTest : public ::testing::Test {
 
   std::vector<v1::PolicyEvent> Events() {
     std::vector<v1::PolicyEvent> events;
-    while (std::optional<WatchEventPtr> event = watcher_->Pop()) events.push_back(Decode(*event));
+    while (std::optional<WatchEventPtr> event = watcher_->Pop())
+      events.push_back(DecodeWatchEvent(*event));
     return events;
   }
 
@@ -200,10 +188,10 @@ TEST_F(PolicyWriterTest, ATenantUpdateSendsTheNewHostsWithoutRecompiling) {
   EXPECT_EQ(Serving("new.example")->policy.get(), compiled) << "hosts changed, policy did not";
 
   // A late watcher's initial state has the new hosts too.
-  std::shared_ptr<WatchQueue> late = hub().Subscribe({}, 0, [] {});
+  std::shared_ptr<WatchQueue> late = *hub().Subscribe({}, 0, [] {});
   std::optional<WatchEventPtr> initial = late->Pop();
   ASSERT_TRUE(initial.has_value());
-  EXPECT_THAT(Decode(*initial).hosts(), ElementsAre("new.example"));
+  EXPECT_THAT(DecodeWatchEvent(*initial).hosts(), ElementsAre("new.example"));
   hub().Unsubscribe(late);
 
   ASSERT_TRUE(writer_->DeleteTenant("shop", {"alice"}).ok());

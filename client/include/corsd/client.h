@@ -124,6 +124,8 @@ struct Decision {
   enum class Source {
     kRemote,        // corsd answered
     kLocal,         // decided in-process from a watched policy
+    kSnapshot,      // decided in-process from ClientOptions::snapshot_path, before the
+                    // watch delivered its first state (corsd unreachable at start)
     kCachedPolicy,  // corsd unreachable; decided with the last known policy
     kFailClosed,    // corsd unreachable and nothing to fall back on: DENY
   };
@@ -151,11 +153,13 @@ class DecisionViewAccess;
 // A local decision whose strings are views (see CheckLocal). Valid while the
 // DecisionView lives: it pins the compiled policy it was decided with, so a
 // policy swap meanwhile does not invalidate it. The pin is thread-local, which
-// is what keeps it free of atomics: create, fill and destroy a DecisionView on
-// one thread, and keep it for one request (each policy change that happens
+// is what keeps it free of atomics: fill a DecisionView on the thread that
+// reads it, and keep it for one request (each policy change that happens
 // while a thread holds views keeps the old policy in memory until the thread's
 // last view is gone). Reusing one view for the next request is fine: filling
-// it again releases what it held.
+// it again releases what it held. Destroying or clearing a view on another
+// thread (a request that moved) or at thread exit (a thread_local view) is
+// safe: the filling thread frees what the view kept at its next CheckLocal.
 //
 // Not copyable or movable (it is its own storage); ToDecision() makes an
 // owning copy.
@@ -192,7 +196,7 @@ class DecisionView {
   static constexpr size_t kEngineDecisionBytes = 448;
 
   alignas(16) unsigned char engine_decision_[kEngineDecisionBytes];
-  unsigned char pin_[1];  // the thread-local policy pin, alive while pinned_
+  alignas(void*) unsigned char pin_[sizeof(void*)];  // the policy pin, alive while pinned_
   // HeaderRefs [0, header_count_), constructed when filled: raw storage, so
   // a view on the stack costs nothing for the entries a decision leaves out.
   alignas(HeaderRef) unsigned char headers_[kMaxHeaders * sizeof(HeaderRef)];
@@ -236,6 +240,18 @@ struct ClientOptions {
   std::string admin_tls_server_name;
   std::vector<std::string> tenants;  // empty = every tenant the token may read
   absl::Duration reconnect_backoff_max = absl::Seconds(5);
+
+  // Fail static (local evaluation): the watched policies are kept in this
+  // file (written atomically after changes, at most once a second, off the
+  // decision path), and a client created while corsd is unreachable decides
+  // from it at once (Decision::Source::kSnapshot, local_status().from_snapshot)
+  // until the watch delivers the live state. "" = off. A file that is
+  // damaged or from another build is ignored, with a line to `log`.
+  std::string snapshot_path;
+  // Rare events worth a line in the gateway's log (a snapshot ignored or not
+  // written). Default: the line goes to stderr. Called from the client's
+  // threads; must be thread-safe.
+  std::function<void(absl::string_view line)> log;
 };
 
 // What the watch stream has delivered, for staleness alarms.
@@ -254,7 +270,10 @@ struct LocalPolicyStatus {
   bool connected = false;                       // currently connected and holding the full state
   absl::Time synced_at = absl::InfinitePast();  // last time the state was complete
   absl::Duration staleness = absl::InfiniteDuration();  // 0 while connected
-  std::map<std::string, int64_t> revisions;             // tenant -> policy revision held
+  // Deciding from ClientOptions::snapshot_path: corsd was not reachable since
+  // the client started; synced_at is when the snapshot's writer was in sync.
+  bool from_snapshot = false;
+  std::map<std::string, int64_t> revisions;  // tenant -> policy revision held
 };
 
 // `status` in the Prometheus text exposition format, ready to append to a
