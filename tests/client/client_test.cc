@@ -4,11 +4,13 @@
 #include "corsd/client.h"
 
 #include <atomic>
+#include <filesystem>
 #include <set>
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "service/convert/policy_convert.h"
+#include "service/snapshot/snapshot_file.h"
 #include "tests/support/fetch_cases.h"
 #include "tests/support/pki.h"
 #include "tests/support/server_fixture.h"
@@ -332,6 +334,86 @@ TEST_F(ClientTest, LocalModeSurvivesAnOutageAndResyncs) {
   ASSERT_TRUE(decision.ok());
   EXPECT_EQ(decision->source, Decision::Source::kLocal);
   EXPECT_EQ(decision->verdict, Verdict::kDeny) << "decided with the deleted tenant's policy";
+}
+
+// Fail static for a gateway: a client that kept a snapshot and restarts
+// while corsd is away decides from it at once (source kSnapshot), says how
+// old it is, and switches to the live watch when corsd answers, picking up
+// a change made meanwhile. A damaged snapshot is ignored with a log line.
+TEST_F(ClientTest, ARestartWhileCorsdIsAwayDecidesFromTheSnapshot) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
+  const int data_port = corsd_->data_port();
+  const int admin_port = corsd_->admin_port();
+  ClientOptions options = LocalOptions({"shop"});
+  options.deadline = absl::Milliseconds(200);
+  options.snapshot_path = dir_.File("gateway.snapshot");
+  {
+    auto first = MakeClient(options);
+    ASSERT_TRUE(first->WaitUntilSynced(absl::Seconds(10)));
+  }  // destroying the client writes what it holds
+  absl::StatusOr<v1::Snapshot> kept = snapshot::ReadSnapshotFile(options.snapshot_path);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->policies_size(), 1);
+
+  admin_.reset();
+  decision_.reset();
+  ASSERT_EQ(corsd_->Stop(), 0);
+  const CorsRequest request{.tenant = "shop", .origin = "https://app.example.com", .method = "GET"};
+  {
+    auto restarted = MakeClient(options);
+    absl::StatusOr<Decision> decision = restarted->Check(request);
+    ASSERT_TRUE(decision.ok());
+    EXPECT_EQ(decision->source, Decision::Source::kSnapshot);
+    EXPECT_EQ(decision->verdict, Verdict::kAllow);
+    EXPECT_EQ(decision->policy_revision, 1);
+    DecisionView view;
+    ASSERT_TRUE(restarted->CheckLocal(
+        {.tenant = "shop", .origin = "https://app.example.com", .method = "GET"}, &view));
+    EXPECT_EQ(view.verdict(), Verdict::kAllow);
+    LocalPolicyStatus status = restarted->local_status();
+    EXPECT_TRUE(status.from_snapshot);
+    EXPECT_FALSE(status.connected);
+    EXPECT_NE(status.synced_at, absl::InfinitePast());
+    EXPECT_THAT(LocalStatusMetrics(status), HasSubstr("corsd_client_serving_from_snapshot 1"));
+
+    // Meanwhile the policy changes; corsd comes back on the same ports.
+    {
+      std::unique_ptr<store::PolicyStore> direct = store_->OpenDirect();
+      ASSERT_NE(direct, nullptr);
+      v1::Policy other;
+      other.add_rules()->add_allowed_origins("https://other.example");
+      ASSERT_TRUE(direct->PutPolicy("shop", SerializePolicy(other), 1, "", {"test"}).ok());
+    }
+    CorsdOptions back = store_->Options(dir_.path(), {}, "back");
+    back.data_listen = "127.0.0.1:" + std::to_string(data_port);
+    back.admin_listen = "127.0.0.1:" + std::to_string(admin_port);
+    corsd_ = CorsdProcess::Start(back);
+    ASSERT_NE(corsd_, nullptr);
+    ASSERT_TRUE(restarted->WaitUntilSynced(absl::Seconds(15)));
+    decision = restarted->Check(request);
+    EXPECT_EQ(decision->source, Decision::Source::kLocal);
+    EXPECT_EQ(decision->policy_revision, 2);
+    EXPECT_EQ(decision->verdict, Verdict::kDeny);
+    EXPECT_FALSE(restarted->local_status().from_snapshot);
+  }
+
+  // A damaged file is ignored, with a line in the gateway's log.
+  std::filesystem::resize_file(options.snapshot_path, 20);
+  std::vector<std::string> lines;
+  absl::Mutex lines_mu;
+  options.log = [&](absl::string_view line) {
+    absl::MutexLock lock(&lines_mu);
+    lines.emplace_back(line);
+  };
+  options.target = "127.0.0.1:1";  // nothing there
+  options.admin_target = "127.0.0.1:1";
+  auto damaged = MakeClient(options);
+  EXPECT_FALSE(damaged->local_status().from_snapshot);
+  EXPECT_TRUE(damaged->local_status().revisions.empty());
+  absl::MutexLock lock(&lines_mu);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("ignoring the policy snapshot"));
 }
 
 TEST_F(ClientTest, CheckAsyncFromManyThreads) {
