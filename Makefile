@@ -2,13 +2,14 @@
 #   cmake --preset default && cmake --build --preset default && ctest --preset default
 #
 #   make test   install missing packages, build, run every test
+#   make asan-test / tsan-test / fuzz   the sanitizer builds CI runs too
 #   make run    install missing packages, build, start corsd with a demo tenant
 #   make package  build the Debian packages into build/packages/
 #
 # Both commands are idempotent: the dependency check takes well under a second
 # when nothing is missing, and Ninja rebuilds only what changed.
 
-.PHONY: all build test run asan-test fuzz package format clean deps test-deps
+.PHONY: all build test run asan-test tsan-test fuzz package format clean deps test-deps
 
 all: build
 
@@ -46,6 +47,14 @@ asan-test: test-deps build-asan/build.ninja
 	cmake --build --preset asan
 	ctest --preset asan
 
+build-tsan/build.ninja:
+	cmake --preset tsan
+
+# ThreadSanitizer over the in-process concurrency tests (see tests/tsan/).
+tsan-test: test-deps build-tsan/build.ninja
+	cmake --build --preset tsan
+	ctest --preset tsan
+
 build-fuzz/build.ninja:
 	cmake --preset fuzz
 
@@ -60,4 +69,4 @@ format:
 	@scripts/check-format --fix
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz

@@ -92,11 +92,17 @@ void PolicyWatcher::RememberForSnapshot(const v1::PolicyEvent& event) {
   }
 }
 
-snapshot::SnapshotContent PolicyWatcher::CaptureSnapshot() {
+std::optional<snapshot::SnapshotContent> PolicyWatcher::CaptureSnapshot() {
   snapshot::SnapshotContent content;
   {
     absl::MutexLock lock(&mu_);
-    ToTimestamp(connected_ ? absl::Now() : synced_at_, content.head.mutable_synced_at());
+    if (synced_at_ == absl::InfinitePast()) return std::nullopt;
+    // Complete until now while connected, until the disconnection otherwise
+    // (or as old as the snapshot it started from).
+    const absl::Time in_sync_until = connected_           ? absl::Now()
+                                     : serving_snapshot() ? synced_at_
+                                                          : disconnected_at_;
+    ToTimestamp(in_sync_until, content.head.mutable_synced_at());
   }
   auto events = std::make_shared<std::vector<std::shared_ptr<const std::string>>>();
   {

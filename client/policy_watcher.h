@@ -48,7 +48,8 @@ class PolicyWatcher {
   void Run();
   // Loads ClientOptions::snapshot_path if it holds a usable snapshot.
   void LoadSnapshotFile();
-  snapshot::SnapshotContent CaptureSnapshot();
+  // nullopt while the client holds nothing (never synced, no snapshot).
+  std::optional<snapshot::SnapshotContent> CaptureSnapshot();
   // Keeps the serialized event a tenant is served from, for the snapshot
   // (only with a snapshot_path). Watcher thread.
   void RememberForSnapshot(const v1::PolicyEvent& event);

@@ -29,10 +29,14 @@ constexpr uint64_t kOwnerExited = uint64_t{1} << 63;
 // thread's thread-local objects: a thread_local DecisionView destroyed at
 // thread exit, after them, still finds its pin's state intact.
 //
-// Owner-only fields are touched by the owning thread alone. Pins released on
-// another thread are counted in `foreign_word` instead, which the owner reads
-// to know how many of its pins are still alive; the state is freed by
-// whichever side sees the last pin go after the owner has exited.
+// Owner-only fields are touched by the owning thread alone. While the owner
+// lives, pins released on another thread are counted up in `foreign_word`,
+// which the owner reads to know how many of its pins are still alive. When it
+// exits, the owner replaces that count, in one compare-and-swap, by
+// kOwnerExited plus the number of pins still alive; from then on each release
+// counts down, and the one that leaves exactly kOwnerExited frees the state.
+// Nobody reads the state after their own update of the word, so the state is
+// freed exactly once and never read afterwards.
 struct SnapshotThreadState {
   // Owner only.
   std::array<ThreadSlot, kThreadSlots> slots;
@@ -41,9 +45,8 @@ struct SnapshotThreadState {
   bool keeping = false;    // kept_for_pins is non-empty
   // Snapshots a slot dropped while pins were alive, kept until the last goes.
   std::vector<std::shared_ptr<const void>> kept_for_pins;
-  // Written by the owner before it sets kOwnerExited; read after seeing it.
-  uint64_t pins_made_at_exit = 0;
-  // Pins released on other threads (low bits) and kOwnerExited.
+  // Owner alive: pins released on other threads. Owner exited: kOwnerExited
+  // plus the pins still alive.
   std::atomic<uint64_t> foreign_word{0};
 
   // Pins still alive (owner only). Acquire: a snapshot another thread read
@@ -86,9 +89,14 @@ struct ThreadStateReaper {
       }
       slot.value.reset();
     }
-    state->pins_made_at_exit = state->pins_made;
-    const uint64_t foreign = state->foreign_word.fetch_or(kOwnerExited, std::memory_order_acq_rel);
-    if (foreign == state->pins_made_at_exit) delete state;
+    const uint64_t pins_made = state->pins_made;
+    uint64_t word = state->foreign_word.load(std::memory_order_acquire);
+    uint64_t alive;
+    do {
+      alive = pins_made - word;  // the exit bit is only ever set here
+    } while (!state->foreign_word.compare_exchange_weak(word, kOwnerExited | alive,
+                                                        std::memory_order_acq_rel));
+    if (alive == 0) delete state;  // no pin left to release it
   }
 };
 thread_local ThreadStateReaper reaper;
@@ -125,13 +133,15 @@ SnapshotPin::~SnapshotPin() {
     return;
   }
   // Released on another thread, or on the owner after its teardown: count it
-  // where the owner looks, and free the state if this was the last pin of an
-  // exited owner. Release: what this thread read under the pin happens before
-  // the owner frees it.
-  const uint64_t word = state->foreign_word.fetch_add(1, std::memory_order_acq_rel) + 1;
-  if ((word & kOwnerExited) != 0 && (word & ~kOwnerExited) == state->pins_made_at_exit) {
-    delete state;
-  }
+  // where the owner looks (up while it lives, down once it exited), and free
+  // the state if this was the last pin of an exited owner. Release: what this
+  // thread read under the pin happens before the owner frees it.
+  uint64_t word = state->foreign_word.load(std::memory_order_relaxed);
+  uint64_t next;
+  do {
+    next = (word & kOwnerExited) != 0 ? word - 1 : word + 1;
+  } while (!state->foreign_word.compare_exchange_weak(word, next, std::memory_order_acq_rel));
+  if (next == kOwnerExited) delete state;
 }
 
 size_t SnapshotPin::HeldByThisThread() {

@@ -20,11 +20,12 @@
 // i.e. after each thread that read it has read again (with no pin held) or
 // exited.
 //
-// SnapshotPin extends Read()'s guarantee without touching shared memory: while
+// SnapshotPin extends Read()'s guarantee cheaply: while
 // at least one pin is alive on a thread, every snapshot that thread read
 // stays alive, even if the thread reads again and a newer one replaces it in
-// its cache. Pins cost a thread-local increment (no atomic, no lock), which is
-// what lets a gateway keep views into a policy for the length of a request:
+// its cache. Making a pin costs a thread-local increment, releasing it on its
+// own thread a decrement and one atomic load (no lock), which is what lets a
+// gateway keep views into a policy for the length of a request:
 //
 //   SnapshotPin pin;                              // same thread from here on
 //   const Directory& now = cell.Read();
@@ -35,8 +36,11 @@
 // on another thread (a request handed over with its DecisionView) or after
 // its thread's thread-local objects are gone (a thread_local view destroyed at
 // thread exit): the release is then counted where the owning thread looks (one
-// atomic add), and the owner frees what it kept at its next read or pin, or
-// the last such release frees it when the owner has exited. A thread that
+// atomic compare-and-swap), and the owner frees what it kept at its next read
+// or pin, or the last such release frees it when the owner has exited. A
+// Read() or pin made from a thread_local destructor that runs after the
+// thread's snapshot state was torn down allocates a new state that is never
+// freed (it keeps what it read): do not read cells at that point. A thread that
 // never lets its pin count drop to zero keeps every snapshot it reads meanwhile
 // (one per policy change), so hold pins for the duration of a request only.
 #ifndef CORSD_SERVICE_ENGINE_SNAPSHOT_CELL_H_

@@ -125,7 +125,8 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
 
   server->decision_path_ = std::make_unique<DecisionPath>(
       &server->tenants_, server->metrics_.get(),
-      DecisionLogOptions{.sample_every = options.decision_log_sample_every});
+      DecisionLogOptions{.sample_every = options.decision_log_sample_every},
+      server->sync_->loaded_flag());
   server->decision_service_ = std::make_unique<DecisionService>(server->decision_path_.get());
   server->ext_authz_service_ = std::make_unique<ExtAuthzService>(server->decision_path_.get());
   server->http_adapter_ =
@@ -135,6 +136,7 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   server->admin_service_ =
       std::make_unique<AdminService>(server->store_.get(), server->authenticator_.get(),
                                      server->writer_.get(), &server->hub_, server->metrics_.get());
+  server->StartSnapshotWriter();  // before any write can publish
   RETURN_IF_ERROR(server->StartServers());
   RETURN_IF_ERROR(server->StartHttpEndpoint());
   server->RegisterCollectors();
@@ -143,7 +145,6 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
         server->metrics_http_,
         ops::MetricsHttpServer::Start(options.metrics_listen, &server->registry_metrics_));
   }
-  server->StartSnapshotWriter();
   server->sync_->StartPolling(options.poll_interval, options.resync_interval);
   if (RetentionLimitsAnything(options.retention)) {
     server->compactor_ = std::make_unique<Compactor>(
@@ -199,16 +200,18 @@ absl::Status CorsdServer::StartServers() {
                      " (admin port): is another corsd running, or is the address not local?"));
   }
 
-  SetDataHealth(sync_->loaded());
+  RefreshDataHealth();
   SetAdminHealth(sync_->store_up());
   return absl::OkStatus();
 }
 
-void CorsdServer::SetDataHealth(bool serving) {
+void CorsdServer::RefreshDataHealth() {
   if (data_server_ == nullptr) return;
   {
     absl::MutexLock lock(&shutdown_mu_);
     if (shut_down_) return;  // draining: stays NOT_SERVING
+    // Read under the lock: two refreshes racing end with the latest value.
+    const bool serving = sync_->loaded();
     grpc::HealthCheckServiceInterface* health = data_server_->GetHealthCheckService();
     health->SetServingStatus("", serving);
     health->SetServingStatus(kDecisionServiceName, serving);
@@ -220,7 +223,7 @@ void CorsdServer::SetDataHealth(bool serving) {
 void CorsdServer::OnStoreHealth(bool up) {
   SetAdminHealth(up);
   // The first load may come late (the store was unreachable at start).
-  if (up && sync_ != nullptr && sync_->loaded()) SetDataHealth(true);
+  if (up && sync_ != nullptr) RefreshDataHealth();
 }
 
 void CorsdServer::LoadSnapshotInstead(const absl::Status& store_error) {

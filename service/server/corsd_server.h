@@ -64,7 +64,8 @@ class CorsdServer {
   absl::Status StartHttpEndpoint();
   void RegisterCollectors();
   void SetAdminHealth(bool serving);
-  void SetDataHealth(bool serving);
+  // Data port health from whether policies are loaded (never while draining).
+  void RefreshDataHealth();
   // The store answered (or stopped answering) PolicySync.
   void OnStoreHealth(bool up);
   // Start-up without the store: the snapshot, if there is a usable one.
@@ -86,6 +87,10 @@ class CorsdServer {
   // Keeps options_.snapshot_path current; before sync_ is stopped, it is
   // flushed and destroyed (it reads sync_).
   std::unique_ptr<snapshot::SnapshotWriter> snapshot_writer_;
+  // What PolicySync's on_published hook calls. A raw pointer is enough: the
+  // hook runs on the sync thread or in admin writes, and Shutdown stops both
+  // (admin server drained, sync_->Stop()) before it clears this and destroys
+  // the writer.
   std::atomic<snapshot::SnapshotWriter*> snapshot_writer_for_hooks_{nullptr};
   std::unique_ptr<PolicyWriter> writer_;
   std::unique_ptr<Compactor> compactor_;  // only when retention limits anything

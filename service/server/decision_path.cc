@@ -10,6 +10,11 @@ namespace corsd::server {
 
 absl::Status DecisionPath::FindTenant(const DecisionInput& input,
                                       const engine::TenantSnapshot** tenant) const {
+  if (loaded_ != nullptr && !loaded_->load(std::memory_order_acquire)) {
+    return absl::UnavailableError(
+        "this corsd has no policies yet: its store has not answered since it started and it "
+        "has no usable --snapshot; ask another replica, or retry");
+  }
   if (!input.tenant.empty()) {
     if (input.tenant.size() > engine::kMaxTenantNameBytes) {
       return absl::InvalidArgumentError(

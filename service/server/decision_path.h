@@ -22,6 +22,8 @@
 #ifndef CORSD_SERVICE_SERVER_DECISION_PATH_H_
 #define CORSD_SERVICE_SERVER_DECISION_PATH_H_
 
+#include <atomic>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "service/engine/cors_request.h"
@@ -44,9 +46,12 @@ struct DecisionInput {
 
 class DecisionPath {
  public:
+  // `loaded` (may be null: always loaded) turns true once there are policies
+  // to decide with; until then every decision is UNAVAILABLE, not NOT_FOUND,
+  // so callers fall back instead of taking "no such tenant" for an answer.
   DecisionPath(const engine::TenantRegistry* registry, ServerMetrics* metrics,
-               DecisionLogOptions log_options)
-      : registry_(registry), metrics_(metrics), log_options_(log_options) {}
+               DecisionLogOptions log_options, const std::atomic<bool>* loaded = nullptr)
+      : registry_(registry), metrics_(metrics), log_options_(log_options), loaded_(loaded) {}
 
   // Decides `input` for the door `api`; on OK fills `decision` and `tenant`.
   absl::Status Decide(Api api, const DecisionInput& input, engine::Decision* decision,
@@ -66,6 +71,7 @@ class DecisionPath {
   const engine::TenantRegistry* const registry_;
   ServerMetrics* const metrics_;
   const DecisionLogOptions log_options_;
+  const std::atomic<bool>* const loaded_;
 };
 
 }  // namespace corsd::server

@@ -15,11 +15,20 @@ constexpr int kGrpcOk = grpc::StatusCode::OK;
 constexpr int kGrpcInvalidArgument = grpc::StatusCode::INVALID_ARGUMENT;
 constexpr int kGrpcPermissionDenied = grpc::StatusCode::PERMISSION_DENIED;
 constexpr int kHttpBadRequest = 400;
+constexpr int kHttpServiceUnavailable = 503;
 
 ExtAuthzAnswer ErrorAnswer(const absl::Status& status) {
   if (status.code() == absl::StatusCode::kNotFound) {
     // Not ours to decide: let the request through untouched.
     return ExtAuthzAnswer{.grpc_code = kGrpcOk, .error = "unknown_tenant"};
+  }
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    // No policies to decide with yet: refuse, as a failing authorizer does.
+    return ExtAuthzAnswer{.grpc_code = grpc::StatusCode::UNAVAILABLE,
+                          .grpc_message = status.message(),
+                          .denied = true,
+                          .http_status = kHttpServiceUnavailable,
+                          .error = "unavailable"};
   }
   return ExtAuthzAnswer{.grpc_code = kGrpcInvalidArgument,
                         .grpc_message = status.message(),

@@ -57,6 +57,7 @@ PolicySync::PolicySync(store::PolicyStore* store, engine::TenantRegistry* regist
                        ServerMetrics* metrics, PolicySyncHooks hooks)
     : store_(store), registry_(registry), hub_(hub), metrics_(metrics), hooks_(std::move(hooks)) {
   metrics_->store_up.Set(1);
+  hub_->SetCurrent(false);  // until the store was read
 }
 
 PolicySync::~PolicySync() { Stop(); }
@@ -182,7 +183,8 @@ absl::Status PolicySync::LoadSnapshot(const v1::Snapshot& snapshot) {
   return absl::OkStatus();
 }
 
-snapshot::SnapshotContent PolicySync::CaptureSnapshot() {
+std::optional<snapshot::SnapshotContent> PolicySync::CaptureSnapshot() {
+  if (!loaded_) return std::nullopt;
   snapshot::SnapshotContent content;
   std::shared_ptr<const engine::TenantDirectory> directory;
   std::shared_ptr<std::vector<WatchEventPtr>> events;
@@ -234,6 +236,7 @@ absl::Status PolicySync::ReloadAll() {
   published_ = std::move(published);
   last_seq_ = seq;
   loaded_ = true;
+  hub_->SetCurrent(true);
   if (hooks_.on_published) hooks_.on_published();
   // Token revocations may be among the changes that were never read.
   tokens_recheck_pending_ = true;
@@ -278,6 +281,12 @@ absl::Status PolicySync::CatchUp() {
     }
     if (changes->size() < static_cast<size_t>(kChangeBatch)) break;
   }
+  if (from_snapshot_) {
+    // Everything since the snapshot is applied: what is served is current.
+    from_snapshot_ = false;
+    hub_->SetCurrent(true);
+    ops::LogInfo("snapshot_caught_up").Field("store", store_->Describe());
+  }
   RecheckTokensIfPending();
   MarkSynced();
   return absl::OkStatus();
@@ -297,8 +306,6 @@ absl::Status PolicySync::StartFromWhatWasLoaded() {
         .Field("action", "reloading every tenant");
     RETURN_IF_ERROR(ReloadAll());
   }
-  from_snapshot_ = false;
-  ops::LogInfo("snapshot_caught_up").Field("store", store_->Describe());
   return absl::OkStatus();
 }
 

@@ -70,9 +70,12 @@ class PolicySync {
   absl::Status LoadSnapshot(const v1::Snapshot& snapshot);
   // What is served now, for the snapshot file (see snapshot_file.h).
   // Thread-safe; the policy bytes are read later, outside any lock.
-  snapshot::SnapshotContent CaptureSnapshot();
+  // nullopt while nothing is loaded.
+  std::optional<snapshot::SnapshotContent> CaptureSnapshot();
   // True once something (the store or a snapshot) was loaded.
   bool loaded() const { return loaded_.load(); }
+  // The same, for the decision path's hot check (DecisionPath).
+  const std::atomic<bool>* loaded_flag() const { return &loaded_; }
   // True from LoadSnapshot until the store answered a catch-up.
   bool serving_from_snapshot() const { return from_snapshot_.load(); }
   // Applies every change committed since the last call (everything, when

@@ -61,6 +61,10 @@ int Serve(const ServeFlags& flags) {
   }
   ops::SetMinLogLevel(level);
 
+  if (absl::Status selected = store::CheckSelection(flags.store); !selected.ok()) {
+    fprintf(stderr, "corsd: %s\n", std::string(selected.message()).c_str());
+    return 2;
+  }
   // Tells `corsd restore` that this database is in use (released at exit).
   // Taken before the database is opened, so a restore cannot swap the file
   // between the open and the lock.
@@ -72,10 +76,6 @@ int Serve(const ServeFlags& flags) {
       return 1;
     }
     serving_lock.emplace(*std::move(lock));
-  }
-  if (absl::Status selected = store::CheckSelection(flags.store); !selected.ok()) {
-    fprintf(stderr, "corsd: %s\n", std::string(selected.message()).c_str());
-    return 2;
   }
   // Opened now if it can be; if not, corsd starts anyway (fail static) and
   // every later store call is another attempt.
@@ -97,7 +97,14 @@ int Serve(const ServeFlags& flags) {
             .Field("error", error.message())
             .Field("action", "retrying with backoff");
       });
-  lazy->TryOpen().IgnoreError();  // logged by the callback above
+  // Only an unreachable store is waited for; a store that answers "no"
+  // (wrong password, a schema newer than this corsd, a file it may not
+  // open) will not change its mind: exit and say why.
+  if (absl::Status first = lazy->TryOpen();
+      !first.ok() && first.code() != absl::StatusCode::kUnavailable) {
+    fprintf(stderr, "corsd: cannot open the store: %s\n", std::string(first.message()).c_str());
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<CorsdServer>> server =
       CorsdServer::Start(options, std::move(lazy));
   if (!server.ok()) {

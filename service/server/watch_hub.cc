@@ -75,6 +75,11 @@ absl::StatusOr<std::shared_ptr<WatchQueue>> WatchHub::Subscribe(
   absl::MutexLock lock(&mu_);
   if (shut_down_) return absl::UnavailableError("corsd is shutting down; reconnect");
   if (revoked_tokens_.contains(token_id)) return revoked_status_;
+  if (!current_state_) {
+    return absl::UnavailableError(
+        "this corsd has not caught up with its store yet (it is starting, or serving its "
+        "snapshot while the store is away); reconnect shortly or to another replica");
+  }
   size_t initial = 0;
   size_t initial_bytes = 0;
   {
@@ -115,6 +120,11 @@ void WatchHub::Publish(const std::vector<WatchEventPtr>& events) {
       }
     }
   }
+}
+
+void WatchHub::SetCurrent(bool current) {
+  absl::MutexLock lock(&mu_);
+  current_state_ = current;
 }
 
 void WatchHub::Shutdown() {

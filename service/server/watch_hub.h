@@ -114,6 +114,12 @@ class WatchHub {
   // would hold), sorted by tenant.
   std::vector<WatchEventPtr> CurrentEvents();
 
+  // Whether what the hub holds is the store's current state. While it is not
+  // (nothing loaded yet, or a snapshot served until the store answers),
+  // Subscribe is UNAVAILABLE: a watcher replaces its whole state with the
+  // initial one, so it must never get an empty or older one. True at first.
+  void SetCurrent(bool current);
+
   // Ends every watch with UNAVAILABLE and refuses new ones.
   void Shutdown();
 
@@ -131,6 +137,7 @@ class WatchHub {
   absl::flat_hash_map<WatchQueue*, std::pair<std::shared_ptr<WatchQueue>, Capacity>> watchers_
       ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool current_state_ ABSL_GUARDED_BY(mu_) = true;
   absl::flat_hash_set<int64_t> revoked_tokens_ ABSL_GUARDED_BY(mu_);
   absl::Status revoked_status_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -78,20 +79,29 @@ absl::Status SyncDirectoryOf(const std::string& path) {
 }  // namespace
 
 const std::string& ThisBuild() {
-  static const std::string build = absl::StrCat("corsd ", CORSD_VERSION, " snapshot format 1");
+  // The format, not the release: a rolling upgrade during a store outage
+  // must still start from the snapshot an older release wrote.
+  static const std::string build = "corsd snapshot format 1";
   return build;
 }
 
 absl::Status WriteSnapshotFile(const std::string& path, const SnapshotContent& content) {
-  const std::string temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  // A name of its own, so two writers of one path (two gateway processes
+  // sharing a snapshot_path) never write into each other's file.
+  static std::atomic<uint64_t> counter{0};
+  const std::string temporary =
+      absl::StrCat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1, std::memory_order_relaxed));
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return ErrnoError("cannot create", temporary);
-  struct Closer {
+  struct Cleanup {
     int& fd;
-    ~Closer() {
+    const std::string& temporary;
+    bool renamed = false;
+    ~Cleanup() {
       if (fd >= 0) ::close(fd);
+      if (!renamed) ::unlink(temporary.c_str());
     }
-  } closer{fd};
+  } cleanup{fd, temporary};
 
   // The header goes first as a placeholder; its length and checksum are
   // known once the payload is written.
@@ -124,6 +134,7 @@ absl::Status WriteSnapshotFile(const std::string& path, const SnapshotContent& c
   ::close(fd);
   fd = -1;
   if (::rename(temporary.c_str(), path.c_str()) != 0) return ErrnoError("cannot rename", temporary);
+  cleanup.renamed = true;
   return SyncDirectoryOf(path);
 }
 

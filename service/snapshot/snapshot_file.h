@@ -8,11 +8,12 @@
 //   RETURN_IF_ERROR(WriteSnapshotFile("/var/lib/corsd/snapshot.pb", content));
 //   absl::StatusOr<v1::Snapshot> loaded = ReadSnapshotFile("/var/lib/corsd/snapshot.pb");
 //
-// ReadSnapshotFile accepts only what this build wrote: a file that is
-// truncated, fails its checksum, does not parse or was written by another
-// build is refused with a message saying which (callers log it and go on
-// without it, never half-loading). Functions are thread-safe; two writers of
-// one path must not run at once.
+// ReadSnapshotFile accepts only what a build with this snapshot format wrote
+// (any release of it: a rolling upgrade during an outage still starts from
+// the snapshot the previous release left): a file that is truncated, fails
+// its checksum, does not parse or has another format is refused with a message saying which
+// (callers log it and go on without it, never half-loading). Functions are thread-safe; two writers
+// of one path must not run at once.
 #ifndef CORSD_SERVICE_SNAPSHOT_SNAPSHOT_FILE_H_
 #define CORSD_SERVICE_SNAPSHOT_SNAPSHOT_FILE_H_
 
@@ -26,7 +27,7 @@
 
 namespace corsd::snapshot {
 
-// What identifies this build's snapshots (Snapshot.build).
+// What identifies this build's snapshot format (Snapshot.build).
 const std::string& ThisBuild();
 
 // The largest snapshot file read back (1 GiB): a bound on what a damaged or
@@ -41,8 +42,8 @@ struct SnapshotContent {
   std::function<std::string(size_t i)> policy_event;
 };
 
-// Writes `content` to `path` atomically (temporary file, fsync, rename, fsync
-// of the directory).
+// Writes `content` to `path` atomically (a temporary file of its own, fsync,
+// rename, fsync of the directory; the temporary file is removed on failure).
 absl::Status WriteSnapshotFile(const std::string& path, const SnapshotContent& content);
 
 // NOT_FOUND when there is no file; FAILED_PRECONDITION, saying why, when it

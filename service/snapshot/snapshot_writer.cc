@@ -7,9 +7,13 @@
 namespace corsd::snapshot {
 
 SnapshotWriter::SnapshotWriter(
-    std::string path, std::function<SnapshotContent()> capture,
-    std::function<void(const absl::Status&, absl::Duration took)> on_written)
-    : path_(std::move(path)), capture_(std::move(capture)), on_written_(std::move(on_written)) {
+    std::string path, std::function<std::optional<SnapshotContent>()> capture,
+    std::function<void(const absl::Status&, absl::Duration took)> on_written,
+    absl::Duration refresh_every)
+    : path_(std::move(path)),
+      capture_(std::move(capture)),
+      refresh_every_(refresh_every),
+      on_written_(std::move(on_written)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -19,6 +23,7 @@ SnapshotWriter::~SnapshotWriter() {
     stopping_ = true;
   }
   thread_.join();
+  MarkChanged();          // the last state, with a fresh synced_at
   Flush().IgnoreError();  // reported through on_written
 }
 
@@ -42,11 +47,13 @@ absl::Status SnapshotWriter::WriteOnce() {
     changed_ = false;  // a change from here on is written next time
   }
   const absl::Time start = absl::Now();
-  absl::Status status = WriteSnapshotFile(path_, capture_());
+  std::optional<SnapshotContent> content = capture_();
+  if (!content.has_value()) return absl::OkStatus();  // nothing loaded: keep the file
+  absl::Status status = WriteSnapshotFile(path_, *content);
   const absl::Duration took = absl::Now() - start;
   if (!status.ok()) {
     absl::MutexLock lock(&mu_);
-    changed_ = true;  // try again at the next turn
+    changed_ = true;  // try again after the pause
   }
   on_written_(status, took);
   return status;
@@ -54,11 +61,17 @@ absl::Status SnapshotWriter::WriteOnce() {
 
 void SnapshotWriter::Run() {
   absl::Time next_allowed = absl::InfinitePast();
+  absl::Time last_write = absl::Now();
+  absl::Duration failure_pause = kMinInterval;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || changed_; };
-      mu_.Await(absl::Condition(&ready));
+      // Nothing changed for refresh_every: write anyway, for a fresh synced_at.
+      if (!mu_.AwaitWithTimeout(absl::Condition(&ready),
+                                last_write + refresh_every_ - absl::Now())) {
+        changed_ = true;
+      }
       if (stopping_) return;
       // Coalesce: whatever else changes before the next allowed time goes
       // into the same write.
@@ -69,9 +82,16 @@ void SnapshotWriter::Run() {
       }
     }
     const absl::Time start = absl::Now();
-    WriteOnce().IgnoreError();  // reported through on_written
-    const absl::Duration took = absl::Now() - start;
-    next_allowed = absl::Now() + std::max(kMinInterval, took * kCostFactor);
+    const absl::Status status = WriteOnce();  // reported through on_written
+    last_write = absl::Now();
+    const absl::Duration took = last_write - start;
+    if (status.ok()) {
+      failure_pause = kMinInterval;
+      next_allowed = last_write + std::max(kMinInterval, took * kCostFactor);
+    } else {
+      next_allowed = last_write + std::max(failure_pause, took * kCostFactor);
+      failure_pause = std::min(failure_pause * 2, absl::Minutes(1));
+    }
   }
 }
 

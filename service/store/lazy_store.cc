@@ -39,18 +39,17 @@ absl::StatusOr<PolicyStore*> LazyStore::Target() {
   // One attempt at a time: callers arriving meanwhile fail fast instead of
   // queueing behind a slow connect.
   if (mu_.TryLock()) {
-    // A failed attempt is reported to on_failed and kept in last_error_.
+    // A failed attempt is reported to on_failed (the log).
     if (store_ == nullptr && absl::Now() >= next_attempt_) Attempt().IgnoreError();
     PolicyStore* store = store_.get();
-    const absl::Status why = last_error_;
     mu_.Unlock();
     if (store != nullptr) return store;
-    return absl::UnavailableError(absl::StrCat(
-        "the store (", description_, ") cannot be reached yet: ", why.message(),
-        "; corsd keeps deciding with the policies it last knew and retries; try again later"));
   }
+  // Callers may not be authenticated yet: the store's address and the
+  // reason are in corsd's log (on_failed), not in the answer.
   return absl::UnavailableError(
-      absl::StrCat("the store (", description_, ") cannot be reached yet; try again later"));
+      "corsd cannot reach its store yet (see its log); admin calls fail until it does, and "
+      "decisions go on with the policies it holds; try again later");
 }
 
 }  // namespace corsd::store

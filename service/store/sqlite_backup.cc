@@ -189,7 +189,17 @@ absl::Status InstallCopy(sqlite3* source, const std::string& destination,
     const std::string file = destination + suffix;
     const std::string aside = file + ".replaced";
     std::filesystem::rename(file, aside, error);
-    if (!error) set_aside.emplace_back(file, aside);
+    if (!error) {
+      set_aside.emplace_back(file, aside);
+    } else if (error != std::errc::no_such_file_or_directory) {
+      // Left beside the new file, it would be replayed onto it: stop here.
+      const std::string message = error.message();
+      for (const auto& [original, moved] : set_aside)
+        std::filesystem::rename(moved, original, error);
+      RemoveDatabaseFiles(partial);
+      return absl::InternalError(
+          absl::StrCat("cannot move ", file, " aside: ", message, "; nothing was replaced"));
+    }
   }
   std::filesystem::rename(partial, destination, error);
   if (error) {
@@ -298,7 +308,13 @@ absl::StatusOr<BackupReport> RestoreSqliteDatabase(const std::string& backup_pat
         absl::StrCat(backup_path, " is the database itself; restore from a backup file"));
   }
   // Exclusive and non-blocking: any server holding the file makes this fail.
+  // A missing file is created empty first and locked all the same, so a
+  // server starting meanwhile waits instead of opening what is replaced.
   int lock_fd = -1;
+  {
+    const int created = ::open(db_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (created >= 0) ::close(created);
+  }
   if (std::filesystem::exists(db_path)) {
     lock_fd = OpenLocked(db_path, LOCK_EX | LOCK_NB);
     if (lock_fd < 0 && errno == EWOULDBLOCK) {
