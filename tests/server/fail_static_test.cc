@@ -186,6 +186,8 @@ TEST_F(FailStaticTest, WithoutASnapshotARestartWaitsForTheStore) {
   EXPECT_EQ(Health(lone.get(), lone->data_port(), "corsd.v1.CorsDecision"),
             HealthCheckResponse::NOT_SERVING);
   EXPECT_THAT(lone->log(), HasSubstr("store_unreachable_at_start"));
+  EXPECT_EQ(Check(lone.get(), "https://one.example").first, grpc::StatusCode::UNAVAILABLE)
+      << "no policies is not the same as no tenant";
   ASSERT_TRUE(postgres_->StartServer());
   for (int i = 0; i < 300 && Health(lone.get(), lone->data_port(), "corsd.v1.CorsDecision") !=
                                  HealthCheckResponse::SERVING;

@@ -163,6 +163,47 @@ TEST(PolicySyncRaces, ARecreatedTenantNeverReusesTheOldOnesCompiledPolicy) {
   EXPECT_FALSE(Allows(*shop, "https://old.example"));
 }
 
+// A replica started from its snapshot serves it, but refuses watchers until
+// the store answered (a watcher replaces its whole state with the initial
+// one, which must never be older than what it may hold from elsewhere); the
+// first catch-up goes on from the snapshot's feed position.
+TEST(PolicySyncSnapshot, ServesTheSnapshotRefusesWatchersAndCatchesUpFromItsPosition) {
+  Fixture f;
+  ASSERT_TRUE(f.store->CreateTenant({.name = "shop", .hosts = {"shop.example"}}, {"test"}).ok());
+  Put(*f.store, "shop", "https://one.example");
+  std::optional<snapshot::SnapshotContent> captured;
+  {
+    InProcessPublication writer(f.store.get());
+    ASSERT_TRUE(writer.sync.LoadAll().ok());
+    captured = writer.sync.CaptureSnapshot();
+    ASSERT_TRUE(captured.has_value());
+  }
+  v1::Snapshot snapshot = captured->head;
+  for (size_t i = 0; i < captured->policy_count; ++i) {
+    ASSERT_TRUE(snapshot.add_policies()->ParseFromString(captured->policy_event(i)));
+  }
+  Put(*f.store, "shop", "https://two.example");  // after the snapshot
+
+  InProcessPublication restarted(f.store.get());
+  EXPECT_FALSE(restarted.sync.CaptureSnapshot().has_value()) << "nothing loaded, nothing to write";
+  ASSERT_TRUE(restarted.sync.LoadSnapshot(snapshot).ok());
+  EXPECT_TRUE(restarted.sync.serving_from_snapshot());
+  const engine::TenantSnapshot* shop = restarted.tenants.Read().FindByHost("shop.example");
+  ASSERT_NE(shop, nullptr);
+  EXPECT_EQ(shop->policy->revision(), 1);
+  EXPECT_TRUE(Allows(*shop, "https://one.example"));
+  EXPECT_EQ(restarted.hub.Subscribe({}, 0, [] {}).status().code(), absl::StatusCode::kUnavailable);
+
+  ASSERT_TRUE(restarted.sync.CatchUp().ok());
+  EXPECT_FALSE(restarted.sync.serving_from_snapshot());
+  EXPECT_EQ(restarted.tenants.Read().FindByName("shop")->policy->revision(), 2);
+  EXPECT_EQ(restarted.metrics.feed_reloads.value(), 0u) << "caught up through the feed";
+  absl::StatusOr<std::shared_ptr<WatchQueue>> watcher = restarted.hub.Subscribe({}, 0, [] {});
+  ASSERT_TRUE(watcher.ok());
+  EXPECT_THAT(DrainRevisions(**watcher), ::testing::ElementsAre(2));
+  restarted.hub.Unsubscribe(*watcher);
+}
+
 // A revoked token's streams end when the tokens are re-checked. A failed
 // re-check is retried after the next catch-up, not forgotten.
 TEST(PolicySyncRaces, AFailedTokenRecheckIsRetried) {
