@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "service/snapshot/snapshot_file.h"
+#include "tests/server/owned_postgres.h"
 #include "tests/server/watcher.h"
 #include "tests/support/corsd_process.h"
 #include "tests/support/postgres_server.h"
@@ -26,20 +27,8 @@ using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
 
-class FailStaticTest : public ::testing::Test {
+class FailStaticTest : public OwnedPostgresTest {
  protected:
-  void SetUp() override {
-    std::string error;
-    postgres_ = PostgresServer::Start(&error);
-    ASSERT_NE(postgres_, nullptr) << error;
-    url_ = postgres_->CreateDatabase();
-    ASSERT_FALSE(url_.empty());
-    ProgramResult token = RunProgram({BinaryDir() + "/corsd", "token", "create", "--store", url_,
-                                      "--role", "admin", "--name", "ops"});
-    ASSERT_EQ(token.exit_code, 0) << token.err;
-    token_ = std::string(absl::StripTrailingAsciiWhitespace(token.out));
-  }
-
   std::unique_ptr<CorsdProcess> StartReplica(const std::string& name) {
     return CorsdProcess::Start({.store_url = url_,
                                 .dir = dir_.path(),
@@ -49,25 +38,13 @@ class FailStaticTest : public ::testing::Test {
   std::string SnapshotPath(const std::string& name) { return dir_.File(name + ".snapshot"); }
 
   grpc::Status Put(CorsdProcess* replica, const std::string& origin) {
-    grpc::ClientContext context;
-    Authorize(&context, token_, absl::Seconds(5));
-    v1::PutPolicyRequest put;
-    put.set_tenant("shop");
-    put.mutable_policy()->add_rules()->add_allowed_origins(origin);
-    v1::PolicyVersion written;
-    return replica->AdminStub()->PutPolicy(&context, put, &written);
+    return PutOrigin(replica->AdminStub().get(), "shop", origin);
   }
 
   // Check on `replica`; the status code, and the verdict when OK.
   std::pair<grpc::StatusCode, v1::Verdict> Check(CorsdProcess* replica, const std::string& origin) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    v1::CheckRequest request;
-    request.set_tenant("shop");
-    request.set_origin(origin);
-    request.set_method("GET");
     v1::CheckResponse response;
-    grpc::Status status = replica->DecisionStub()->Check(&context, request, &response);
+    grpc::Status status = CheckOrigin(replica->DecisionStub().get(), "shop", origin, &response);
     return {status.error_code(), response.verdict()};
   }
 
@@ -77,17 +54,6 @@ class FailStaticTest : public ::testing::Test {
       absl::SleepFor(absl::Milliseconds(50));
     }
     return false;
-  }
-
-  HealthCheckResponse::ServingStatus Health(CorsdProcess* replica, int port,
-                                            const std::string& service) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    HealthCheckRequest request;
-    request.set_service(service);
-    HealthCheckResponse response;
-    replica->HealthStub(port)->Check(&context, request, &response);
-    return response.status();
   }
 
   // Waits until the snapshot file holds `revision` of shop.
@@ -103,11 +69,6 @@ class FailStaticTest : public ::testing::Test {
     }
     return false;
   }
-
-  TempDir dir_;
-  std::unique_ptr<PostgresServer> postgres_;
-  std::string url_;
-  std::string token_;
 };
 
 TEST_F(FailStaticTest, ARestartDuringAStoreOutageServesTheSnapshotAndCatchesUp) {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
+#include "tests/server/owned_postgres.h"
 #include "tests/server/watcher.h"
 #include "tests/support/corsd_process.h"
 #include "tests/support/postgres_server.h"
@@ -21,18 +22,11 @@ using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
 
-class ReplicasTest : public ::testing::Test {
+class ReplicasTest : public OwnedPostgresTest {
  protected:
   void SetUp() override {
-    std::string error;
-    postgres_ = PostgresServer::Start(&error);
-    ASSERT_NE(postgres_, nullptr) << error;
-    url_ = postgres_->CreateDatabase();
-    ASSERT_FALSE(url_.empty());
-    ProgramResult token = RunProgram({BinaryDir() + "/corsd", "token", "create", "--store", url_,
-                                      "--role", "admin", "--name", "ops"});
-    ASSERT_EQ(token.exit_code, 0) << token.err;
-    token_ = std::string(absl::StripTrailingAsciiWhitespace(token.out));
+    OwnedPostgresTest::SetUp();
+    if (HasFatalFailure()) return;
     // Start all three at once: they race to migrate (tokens above already
     // did, so this also checks a re-run is a no-op under concurrency).
     std::vector<std::thread> starting;
@@ -56,26 +50,15 @@ class ReplicasTest : public ::testing::Test {
   }
 
   grpc::Status Put(CorsdProcess* replica, const std::string& origin, v1::PolicyVersion* out) {
-    grpc::ClientContext context;
-    Authorize(&context, token_, absl::Seconds(5));
-    v1::PutPolicyRequest put;
-    put.set_tenant("shop");
-    put.mutable_policy()->add_rules()->add_allowed_origins(origin);
-    return replica->AdminStub()->PutPolicy(&context, put, out);
+    return PutOrigin(replica->AdminStub().get(), "shop", origin, out);
   }
 
   // Checks `origin` on `replica`. `must_succeed` is false while waiting for
   // a tenant to propagate (until then the replica answers NOT_FOUND).
   v1::CheckResponse Check(CorsdProcess* replica, const std::string& origin,
                           bool must_succeed = true) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    v1::CheckRequest request;
-    request.set_tenant("shop");
-    request.set_origin(origin);
-    request.set_method("GET");
     v1::CheckResponse response;
-    grpc::Status status = replica->DecisionStub()->Check(&context, request, &response);
+    grpc::Status status = CheckOrigin(replica->DecisionStub().get(), "shop", origin, &response);
     if (must_succeed) {
       EXPECT_TRUE(status.ok()) << status.error_message();
     }
@@ -94,13 +77,7 @@ class ReplicasTest : public ::testing::Test {
   }
 
   HealthCheckResponse::ServingStatus AdminHealth(CorsdProcess* replica) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    HealthCheckRequest request;
-    request.set_service("corsd.v1.CorsAdmin");
-    HealthCheckResponse response;
-    replica->HealthStub(replica->admin_port())->Check(&context, request, &response);
-    return response.status();
+    return Health(replica, replica->admin_port(), "corsd.v1.CorsAdmin");
   }
 
   bool WaitForAdminHealth(HealthCheckResponse::ServingStatus want) {
@@ -113,10 +90,6 @@ class ReplicasTest : public ::testing::Test {
     return false;
   }
 
-  TempDir dir_;
-  std::unique_ptr<PostgresServer> postgres_;
-  std::string url_;
-  std::string token_;
   std::vector<std::unique_ptr<CorsdProcess>> replicas_;
 };
 

@@ -19,6 +19,7 @@
 #include "corsd/client.h"
 #include "gmock/gmock.h"
 #include "service/store/sql_policy_store.h"
+#include "tests/server/owned_postgres.h"
 #include "tests/support/corsd_process.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/temp_dir.h"
@@ -32,20 +33,8 @@ constexpr absl::Duration kSoak = absl::Seconds(40);
 
 std::string TenantName(int i) { return absl::StrCat("t", i); }
 
-class SoakTest : public ::testing::Test {
+class SoakTest : public OwnedPostgresTest {
  protected:
-  void SetUp() override {
-    std::string error;
-    postgres_ = PostgresServer::Start(&error);
-    ASSERT_NE(postgres_, nullptr) << error;
-    url_ = postgres_->CreateDatabase();
-    ASSERT_FALSE(url_.empty());
-    ProgramResult token = RunProgram({BinaryDir() + "/corsd", "token", "create", "--store", url_,
-                                      "--role", "admin", "--name", "soak"});
-    ASSERT_EQ(token.exit_code, 0) << token.err;
-    token_ = std::string(absl::StripTrailingAsciiWhitespace(token.out));
-  }
-
   // Starts replica `i` (on its first ports again after the first start).
   void StartReplica(int i) {
     CorsdOptions options{.store_url = url_,
@@ -67,35 +56,23 @@ class SoakTest : public ::testing::Test {
 
   grpc::Status Put(int replica, const std::string& tenant, const std::string& origin,
                    int64_t* revision) {
-    auto channel = grpc::CreateChannel(admin_listen_[replica], grpc::InsecureChannelCredentials());
-    auto admin = v1::CorsAdmin::NewStub(channel);
-    grpc::ClientContext context;
-    Authorize(&context, token_, absl::Seconds(3));
-    v1::PutPolicyRequest put;
-    put.set_tenant(tenant);
-    put.mutable_policy()->add_rules()->add_allowed_origins(origin);
+    auto admin = v1::CorsAdmin::NewStub(
+        grpc::CreateChannel(admin_listen_[replica], grpc::InsecureChannelCredentials()));
     v1::PolicyVersion written;
-    grpc::Status status = admin->PutPolicy(&context, put, &written);
+    grpc::Status status = PutOrigin(admin.get(), tenant, origin, &written);
     *revision = written.revision();
     return status;
   }
 
-  // The revision replica `i` serves for `tenant`; -1 when it does not answer.
+  // The revision a replica serves for `tenant`, through a stub that outlives
+  // its restarts (same port); -1 when it does not answer.
   int64_t Served(v1::CorsDecision::Stub* stub, const std::string& tenant) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-    v1::CheckRequest request;
-    request.set_tenant(tenant);
-    request.set_origin("https://soak.example");
-    request.set_method("GET");
     v1::CheckResponse response;
-    return stub->Check(&context, request, &response).ok() ? response.policy_revision() : -1;
+    return CheckOrigin(stub, tenant, "https://soak.example", &response, absl::Seconds(1)).ok()
+               ? response.policy_revision()
+               : -1;
   }
 
-  TempDir dir_;
-  std::unique_ptr<PostgresServer> postgres_;
-  std::string url_;
-  std::string token_;
   std::mutex replicas_mu_;
   std::unique_ptr<CorsdProcess> replicas_[kReplicas];
   std::string data_listen_[kReplicas];
