@@ -138,34 +138,52 @@ absl::Status WriteSnapshotFile(const std::string& path, const SnapshotContent& c
   return SyncDirectoryOf(path);
 }
 
-absl::StatusOr<v1::Snapshot> ReadSnapshotFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path))
-      return absl::NotFoundError(absl::StrCat("no snapshot at ", path));
-    return absl::FailedPreconditionError(absl::StrCat("cannot read ", path));
-  }
-  auto refuse = [&](absl::string_view why) {
-    return absl::FailedPreconditionError(absl::StrCat(path, " is not a usable snapshot: ", why));
-  };
-  char header[kHeaderBytes];
-  if (!in.read(header, kHeaderBytes)) return refuse("shorter than its header");
-  if (std::memcmp(header, kMagic, sizeof(kMagic)) != 0) return refuse("not a corsd snapshot");
-  const uint64_t length = absl::little_endian::Load64(header + sizeof(kMagic));
-  const uint32_t crc = absl::little_endian::Load32(header + sizeof(kMagic) + 8);
+absl::StatusOr<v1::Snapshot> ParseSnapshotBytes(absl::string_view bytes) {
+  auto refuse = [](absl::string_view why) { return absl::FailedPreconditionError(why); };
+  if (bytes.size() < kHeaderBytes) return refuse("shorter than its header");
+  if (std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) return refuse("not a corsd snapshot");
+  const uint64_t length = absl::little_endian::Load64(bytes.data() + sizeof(kMagic));
+  const uint32_t crc = absl::little_endian::Load32(bytes.data() + sizeof(kMagic) + 8);
   if (length > kMaxSnapshotBytes) return refuse(absl::StrCat("claims ", length, " bytes"));
-  std::string payload(length, '\0');
-  if (!in.read(payload.data(), static_cast<std::streamsize>(length))) {
-    return refuse(absl::StrCat("truncated (", in.gcount(), " of ", length, " bytes)"));
+  const absl::string_view payload = bytes.substr(kHeaderBytes);
+  if (payload.size() < length) {
+    return refuse(absl::StrCat("truncated (", payload.size(), " of ", length, " bytes)"));
   }
-  if (in.peek() != std::ifstream::traits_type::eof()) return refuse("longer than its header says");
+  if (payload.size() > length) return refuse("longer than its header says");
   if (Crc32c(0, payload) != crc) return refuse("checksum mismatch");
   v1::Snapshot snapshot;
-  if (!snapshot.ParseFromString(payload)) return refuse("does not parse as corsd.v1.Snapshot");
+  if (!snapshot.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return refuse("does not parse as corsd.v1.Snapshot");
+  }
   if (snapshot.build() != ThisBuild()) {
     return refuse(
         absl::StrCat("written by \"", snapshot.build(), "\", this is \"", ThisBuild(), "\""));
   }
+  return snapshot;
+}
+
+absl::StatusOr<v1::Snapshot> ReadSnapshotFile(const std::string& path) {
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) {
+    if (!std::filesystem::exists(path)) {
+      return absl::NotFoundError(absl::StrCat("no snapshot at ", path));
+    }
+    return absl::FailedPreconditionError(absl::StrCat("cannot read ", path, ": ", error.message()));
+  }
+  auto refuse = [&](absl::string_view why) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a usable snapshot: ", why));
+  };
+  if (size > kHeaderBytes + kMaxSnapshotBytes) {
+    return refuse(absl::StrCat("it is ", size, " bytes, more than a snapshot may be"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (!in || !in.read(bytes.data(), static_cast<std::streamsize>(size))) {
+    return refuse("it could not be read whole");
+  }
+  absl::StatusOr<v1::Snapshot> snapshot = ParseSnapshotBytes(bytes);
+  if (!snapshot.ok()) return refuse(snapshot.status().message());
   return snapshot;
 }
 

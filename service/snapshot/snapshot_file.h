@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "corsd/v1/corsd.pb.h"
 
 namespace corsd::snapshot {
@@ -49,6 +50,10 @@ absl::Status WriteSnapshotFile(const std::string& path, const SnapshotContent& c
 // NOT_FOUND when there is no file; FAILED_PRECONDITION, saying why, when it
 // is not a whole snapshot of this build.
 absl::StatusOr<v1::Snapshot> ReadSnapshotFile(const std::string& path);
+
+// The same for a file's bytes (FAILED_PRECONDITION saying why, without the
+// path): what ReadSnapshotFile checks, and what the fuzzer drives.
+absl::StatusOr<v1::Snapshot> ParseSnapshotBytes(absl::string_view bytes);
 
 }  // namespace corsd::snapshot
 
