@@ -149,8 +149,19 @@ auto PostgresSqlConnection::Guard(Body body) -> decltype(body()) {
   } catch (const pqxx::broken_connection& e) {
     pq_->transaction.reset();
     pq_->connection.reset();
+    // libpq reports a server that answered "no" the same way as one that
+    // did not answer; only the second is worth waiting for.
+    const absl::string_view why = e.what();
+    if (absl::StrContains(why, "authentication failed") ||
+        absl::StrContains(why, "no pg_hba.conf entry") ||
+        (absl::StrContains(why, "database") && absl::StrContains(why, "does not exist")) ||
+        (absl::StrContains(why, "role") && absl::StrContains(why, "does not exist"))) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("PostgreSQL at ", described_, " refused the connection: ", why,
+                       "; check the URL's user, password and database"));
+    }
     return absl::UnavailableError(
-        absl::StrCat("PostgreSQL at ", described_, " is unreachable: ", e.what()));
+        absl::StrCat("PostgreSQL at ", described_, " is unreachable: ", why));
   } catch (const pqxx::in_doubt_error& e) {
     pq_->transaction.reset();
     pq_->connection.reset();

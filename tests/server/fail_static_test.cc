@@ -163,5 +163,17 @@ TEST_F(FailStaticTest, WithoutASnapshotARestartWaitsForTheStore) {
   EXPECT_EQ(lone->Stop(), 0) << lone->log();
 }
 
+// Waiting is for a store that does not answer. One that answers "no" (here:
+// the database does not exist) will not change its mind: corsd exits at
+// start and says why.
+TEST_F(FailStaticTest, AStoreThatRefusesIsNotWaitedFor) {
+  const std::string missing = url_.substr(0, url_.rfind('/')) + "/no_such_database";
+  ProgramResult serve = RunProgram({BinaryDir() + "/corsd", "serve", "--store", missing, "--listen",
+                                    "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"});
+  EXPECT_EQ(serve.exit_code, 1);
+  EXPECT_THAT(serve.err, HasSubstr("refused the connection"));
+  EXPECT_THAT(serve.err, HasSubstr("does not exist"));
+}
+
 }  // namespace
 }  // namespace corsd::testing
