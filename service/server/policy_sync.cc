@@ -64,10 +64,14 @@ PolicySync::~PolicySync() { Stop(); }
 
 std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
     const store::PolicyRevisionRecord& record) {
-  absl::StatusOr<v1::Policy> parsed = ParseStoredPolicy(record.policy);
+  return Compile(record.tenant, record.revision, ParseStoredPolicy(record.policy));
+}
+
+std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
+    absl::string_view tenant, int64_t revision, absl::StatusOr<v1::Policy> parsed) {
   if (parsed.ok()) {
-    engine::PolicyCompilation compiled = engine::CompilePolicy(
-        ToPolicySpec(*parsed), record.revision, engine::PolicySource::kStored);
+    engine::PolicyCompilation compiled =
+        engine::CompilePolicy(ToPolicySpec(*parsed), revision, engine::PolicySource::kStored);
     if (compiled.policy != nullptr) return compiled.policy;
     parsed = absl::FailedPreconditionError(compiled.diagnostics.Summary(3));
   }
@@ -75,11 +79,11 @@ std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
   // policy (e.g. a newer public-suffix list). Deny rather than guess.
   metrics_->policy_compile_errors.Increment();
   ops::LogError("policy_compile_failed")
-      .Field("tenant", record.tenant)
-      .Field("revision", record.revision)
+      .Field("tenant", tenant)
+      .Field("revision", revision)
       .Field("error", parsed.status().message())
       .Field("serving", "deny-all until a valid revision is stored");
-  return engine::CompiledPolicy::Empty(record.revision);
+  return engine::CompiledPolicy::Empty(revision);
 }
 
 std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
@@ -160,11 +164,7 @@ absl::Status PolicySync::LoadSnapshot(const v1::Snapshot& snapshot) {
     built->policy = engine::CompiledPolicy::Empty(0);
     if (auto it = policies.find(tenant.name()); it != policies.end()) {
       const v1::PolicyVersion& version = it->second->version();
-      engine::PolicyCompilation compiled = engine::CompilePolicy(
-          ToPolicySpec(version.policy()), version.revision(), engine::PolicySource::kStored);
-      built->policy = compiled.policy != nullptr
-                          ? compiled.policy
-                          : engine::CompiledPolicy::Empty(version.revision());
+      built->policy = Compile(tenant.name(), version.revision(), version.policy());
       events.push_back(MakeWatchEvent(*it->second));
       published[tenant.name()] = version.revision();
     }

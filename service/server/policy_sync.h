@@ -130,6 +130,11 @@ class PolicySync {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::shared_ptr<const engine::CompiledPolicy> Compile(const store::PolicyRevisionRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `parsed` compiled, or deny-all (counted and logged) when it did not parse
+  // or does not compile with this build's rules.
+  std::shared_ptr<const engine::CompiledPolicy> Compile(absl::string_view tenant, int64_t revision,
+                                                        absl::StatusOr<v1::Policy> parsed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetStoreUp(bool up, const absl::Status& why);
   void PollLoop(absl::Duration poll_interval, absl::Duration resync_interval);
 
