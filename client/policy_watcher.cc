@@ -208,13 +208,16 @@ bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> state;
   absl::flat_hash_map<std::string, VersionStamp> compiled_from;
   v1::PolicyEvent event;
-  std::vector<v1::PolicyEvent> kept;  // for the snapshot file
+  // For the snapshot file: the events as bytes, swapped in whole below.
+  absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> events;
   for (size_t received = 0; received < count; ++received) {
     if (!reader->Read(&event)) return false;  // keep serving what we had
     if (event.deleted()) continue;
     state.push_back(Snapshot(event));
     compiled_from[event.tenant()] = StampOf(event.version());
-    if (snapshot_writer_ != nullptr) kept.push_back(event);
+    if (snapshot_writer_ != nullptr) {
+      events[event.tenant()] = std::make_shared<const std::string>(event.SerializeAsString());
+    }
   }
   registry_.Replace(state);
   compiled_from_ = std::move(compiled_from);
@@ -223,9 +226,8 @@ bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader
   if (snapshot_writer_ != nullptr) {
     {
       absl::MutexLock lock(&events_mu_);
-      events_.clear();
+      events_.swap(events);
     }
-    for (const v1::PolicyEvent& e : kept) RememberForSnapshot(e);
     snapshot_writer_->MarkChanged();
   }
   return true;
