@@ -27,11 +27,10 @@ absl::Status LazyStore::Attempt() {
     open_store_.store(store_.get(), std::memory_order_release);
     return absl::OkStatus();
   }
-  last_error_ = opened.status();
   next_attempt_ = absl::Now() + backoff_;
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  if (on_failed_) on_failed_(last_error_);
-  return last_error_;
+  if (on_failed_) on_failed_(opened.status());
+  return opened.status();
 }
 
 absl::StatusOr<PolicyStore*> LazyStore::Target() {

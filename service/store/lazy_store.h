@@ -54,7 +54,6 @@ class LazyStore final : public ForwardingStore {
   std::atomic<PolicyStore*> open_store_{nullptr};
   absl::Mutex mu_;
   std::unique_ptr<PolicyStore> store_ ABSL_GUARDED_BY(mu_);
-  absl::Status last_error_ ABSL_GUARDED_BY(mu_) = absl::UnavailableError("not opened yet");
   absl::Time next_attempt_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Duration backoff_ ABSL_GUARDED_BY(mu_) = kFirstBackoff;
 };
