@@ -47,12 +47,11 @@ class SnapshotWriter {
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
   void MarkChanged();
-  // Writes now if anything changed since the last write, ignoring the
-  // spacing (shutdown, tests). Returns the write's status (OK if nothing
-  // was pending).
-  absl::Status Flush();
 
  private:
+  // Writes now if anything changed since the last write, ignoring the
+  // spacing (the destructor's last write). OK if nothing was pending.
+  absl::Status Flush();
   void Run();
   absl::Status WriteOnce();
 
