@@ -5,6 +5,9 @@
 //   corsd-bench-populate --db /dev/shm/bench.db                 # tenant "bench"
 //   corsd-bench-populate --db /dev/shm/bench.db --tenants 10000 # + bench-0..bench-9999
 //
+// With --hosts, bench-N also serves requests for host bench-N.api.example, as
+// a platform with one customer domain per tenant would.
+//
 // Every tenant gets the same shape of policy: `--origins` exact origins
 // (https://app.example.com first, then https://app-N.example.com) plus
 // https://*.cdn.example.com, allowing PUT with content-type and x-request-id.
@@ -41,10 +44,10 @@ v1::Policy BenchPolicy(int origins) {
 // Creates `name` (unless it exists) and gives it `policy` unless it already
 // has exactly that policy.
 absl::Status Populate(store::PolicyStore& store, const std::string& name,
-                      const std::string& policy) {
+                      std::vector<std::string> hosts, const std::string& policy) {
   const store::Actor actor{.label = "corsd-bench-populate"};
   absl::StatusOr<store::TenantRecord> created =
-      store.CreateTenant(store::TenantRecord{.name = name}, actor);
+      store.CreateTenant(store::TenantRecord{.name = name, .hosts = std::move(hosts)}, actor);
   if (!created.ok() && created.status().code() != absl::StatusCode::kAlreadyExists) {
     return created.status();
   }
@@ -53,7 +56,7 @@ absl::Status Populate(store::PolicyStore& store, const std::string& name,
   return store.PutPolicy(name, policy, std::nullopt, "benchmark policy", actor).status();
 }
 
-int Run(const store::StoreSelection& selection, int tenants, int origins) {
+int Run(const store::StoreSelection& selection, int tenants, int origins, bool with_hosts) {
   absl::StatusOr<store::OpenedStore> opened = store::OpenStore(selection, /*migrate=*/true);
   if (!opened.ok()) {
     fprintf(stderr, "corsd-bench-populate: %s\n", std::string(opened.status().message()).c_str());
@@ -63,7 +66,10 @@ int Run(const store::StoreSelection& selection, int tenants, int origins) {
   const absl::Time start = absl::Now();
   for (int i = -1; i < tenants; ++i) {
     const std::string name = i < 0 ? "bench" : absl::StrCat("bench-", i);
-    if (absl::Status status = Populate(*opened->store, name, policy); !status.ok()) {
+    std::vector<std::string> hosts;
+    if (with_hosts) hosts.push_back(absl::StrCat(name, ".api.example"));
+    if (absl::Status status = Populate(*opened->store, name, std::move(hosts), policy);
+        !status.ok()) {
       fprintf(stderr, "corsd-bench-populate: tenant %s: %s\n", name.c_str(),
               std::string(status.message()).c_str());
       return 1;
@@ -81,6 +87,7 @@ int main(int argc, char** argv) {
   corsd::store::StoreSelection selection;
   int tenants = 0;
   int origins = 100;
+  bool with_hosts = false;
   CLI::App app{
       "corsd-bench-populate: create the tenants corsd-bench expects.\n\n"
       "Always creates tenant \"bench\"; --tenants N adds bench-0..bench-(N-1).\n"
@@ -94,10 +101,11 @@ int main(int argc, char** argv) {
   app.add_option("--origins", origins, "exact origins per policy (plus one wildcard)")
       ->check(CLI::Range(1, 99'900))
       ->capture_default_str();
+  app.add_flag("--hosts", with_hosts, "give tenant NAME the host NAME.api.example");
   CLI11_PARSE(app, argc, argv);
   if (selection.db_path.empty() && selection.store_url.empty()) {
     fprintf(stderr, "corsd-bench-populate: give --db PATH or --store postgres://...\n");
     return 2;
   }
-  return corsd::bench::Run(selection, tenants, origins);
+  return corsd::bench::Run(selection, tenants, origins, with_hosts);
 }

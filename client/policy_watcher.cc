@@ -277,9 +277,9 @@ LocalPolicyStatus PolicyWatcher::status() const {
     status.from_snapshot = serving_snapshot();
   }
   std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
-  for (const auto& [name, tenant] : directory->tenants()) {
-    status.revisions[name] = tenant->policy->revision();
-  }
+  directory->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {
+    status.revisions[entry.key] = entry.value->policy->revision();
+  });
   return status;
 }
 

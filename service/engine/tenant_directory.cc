@@ -10,26 +10,26 @@ namespace {
 
 constexpr size_t kMaxHostBytes = 300;
 
-void IndexHosts(const std::shared_ptr<const TenantSnapshot>& tenant,
-                absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>>* by_host) {
-  for (const std::string& host : tenant->hosts) (*by_host)[host] = tenant;
+// Works on a PersistentMap or its Builder alike.
+template <typename HostMap>
+void IndexHosts(const std::shared_ptr<const TenantSnapshot>& tenant, HostMap* by_host) {
+  for (const std::string& host : tenant->hosts) by_host->Set(host, tenant);
 }
 
-void UnindexHosts(
-    const TenantSnapshot& tenant,
-    absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>>* by_host) {
+template <typename HostMap>
+void UnindexHosts(const TenantSnapshot& tenant, HostMap* by_host) {
   for (const std::string& host : tenant.hosts) {
-    auto it = by_host->find(host);
+    const std::shared_ptr<const TenantSnapshot>* owner = by_host->Find(host);
     // Another tenant may have taken the host over in the same batch.
-    if (it != by_host->end() && it->second->name == tenant.name) by_host->erase(it);
+    if (owner != nullptr && (*owner)->name == tenant.name) by_host->Erase(host);
   }
 }
 
 }  // namespace
 
 const TenantSnapshot* TenantDirectory::FindByName(absl::string_view name) const {
-  auto it = tenants_.find(name);
-  return it == tenants_.end() ? nullptr : it->second.get();
+  const std::shared_ptr<const TenantSnapshot>* tenant = tenants_.Find(name);
+  return tenant == nullptr ? nullptr : tenant->get();
 }
 
 const TenantSnapshot* TenantDirectory::FindByHost(absl::string_view host) const {
@@ -40,15 +40,15 @@ const TenantSnapshot* TenantDirectory::FindByHost(absl::string_view host) const 
     lowercase[i] = absl::ascii_tolower(static_cast<unsigned char>(host[i]));
   }
   absl::string_view key(lowercase.data(), host.size());
-  if (auto it = by_host_.find(key); it != by_host_.end()) return it->second.get();
+  if (const auto* tenant = by_host_.Find(key)) return tenant->get();
   // Retry without the port ("shop.example.com:8443" -> "shop.example.com"),
   // taking care not to cut inside a bracketed IPv6 address.
   size_t colon = key.rfind(':');
   if (colon == absl::string_view::npos || key.find(']', colon) != absl::string_view::npos) {
     return nullptr;
   }
-  auto it = by_host_.find(key.substr(0, colon));
-  return it == by_host_.end() ? nullptr : it->second.get();
+  const auto* tenant = by_host_.Find(key.substr(0, colon));
+  return tenant == nullptr ? nullptr : tenant->get();
 }
 
 namespace {
@@ -112,28 +112,39 @@ const TenantSnapshot* TenantRegistry::FindByHost(absl::string_view host) const {
 void TenantRegistry::Apply(const std::vector<TenantUpdate>& updates) {
   if (updates.empty()) return;
   absl::MutexLock lock(&write_mu_);
-  auto next = std::make_shared<TenantDirectory>(*cell_.Load());
+  // The new directory shares the current one's nodes; a batch copies only
+  // the paths it changes, each shared node once.
+  std::shared_ptr<const TenantDirectory> current = cell_.Load();
+  TenantDirectory::TenantMap::Builder by_name(current->tenants_);
+  TenantDirectory::TenantMap::Builder by_host(current->by_host_);
   for (const TenantUpdate& update : updates) {
-    if (auto it = next->tenants_.find(update.name); it != next->tenants_.end()) {
-      UnindexHosts(*it->second, &next->by_host_);
-      next->tenants_.erase(it);
+    if (const auto* old = by_name.Find(update.name)) {
+      const std::shared_ptr<const TenantSnapshot> replaced = *old;
+      UnindexHosts(*replaced, &by_host);
+      if (update.tenant == nullptr) by_name.Erase(update.name);
     }
     if (update.tenant != nullptr) {
-      next->tenants_[update.name] = update.tenant;
-      IndexHosts(update.tenant, &next->by_host_);
+      by_name.Set(update.name, update.tenant);
+      IndexHosts(update.tenant, &by_host);
     }
   }
+  auto next = std::make_shared<TenantDirectory>();
+  next->tenants_ = std::move(by_name).Build();
+  next->by_host_ = std::move(by_host).Build();
   cell_.Publish(std::move(next));
 }
 
 void TenantRegistry::Replace(const std::vector<std::shared_ptr<const TenantSnapshot>>& tenants) {
-  absl::MutexLock lock(&write_mu_);
-  auto next = std::make_shared<TenantDirectory>();
-  next->tenants_.reserve(tenants.size());
+  TenantDirectory::TenantMap::Builder by_name;
+  TenantDirectory::TenantMap::Builder by_host;
   for (const auto& tenant : tenants) {
-    next->tenants_[tenant->name] = tenant;
-    IndexHosts(tenant, &next->by_host_);
+    by_name.Set(tenant->name, tenant);
+    IndexHosts(tenant, &by_host);
   }
+  auto next = std::make_shared<TenantDirectory>();
+  next->tenants_ = std::move(by_name).Build();
+  next->by_host_ = std::move(by_host).Build();
+  absl::MutexLock lock(&write_mu_);
   cell_.Publish(std::move(next));
 }
 

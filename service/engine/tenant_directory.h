@@ -3,6 +3,12 @@
 // the current directory in a SnapshotCell so Check can read it without locks
 // while policy writes, watch events or a resync publish new ones.
 //
+// Both maps are PersistentMaps: a new directory shares every node with the
+// one before except the paths to the entries that changed, so publishing a
+// change to one tenant costs O(log32 N + hosts) whatever the number N of
+// tenants (a few microseconds at 100,000), and an old directory a reader
+// still holds keeps only what differs from the current one.
+//
 //   TenantRegistry registry;
 //   registry.Apply({TenantUpdate::Upsert(std::make_shared<const TenantSnapshot>(
 //       TenantSnapshot{"shop", {"shop.example.com"}, compiled_policy}))});
@@ -16,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "service/common/persistent_map.h"
 #include "service/engine/compiled_policy.h"
 #include "service/engine/snapshot_cell.h"
 
@@ -42,14 +48,15 @@ class TenantDirectory {
   const TenantSnapshot* FindByHost(absl::string_view host) const;
 
   size_t size() const { return tenants_.size(); }
-  const absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>>& tenants() const {
-    return tenants_;
-  }
+  // Every tenant, keyed by name, in no particular order. Copying it is O(1)
+  // and keeps this version of every tenant alive.
+  using TenantMap = PersistentMap<std::shared_ptr<const TenantSnapshot>>;
+  const TenantMap& tenants() const { return tenants_; }
 
  private:
   friend class TenantRegistry;
-  absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>> tenants_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const TenantSnapshot>> by_host_;
+  TenantMap tenants_;
+  TenantMap by_host_;
 };
 
 // One change to the directory.

@@ -317,9 +317,10 @@ void CorsdServer::RegisterCollectors() {
       "corsd_policy_revision", "Revision of the policy each tenant is served with.", "gauge",
       [this](std::vector<ops::Sample>* out) {
         std::shared_ptr<const engine::TenantDirectory> directory = tenants_.Load();
-        for (const auto& [name, tenant] : directory->tenants()) {
-          out->push_back({{{"tenant", name}}, static_cast<double>(tenant->policy->revision())});
-        }
+        directory->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {
+          out->push_back(
+              {{{"tenant", entry.key}}, static_cast<double>(entry.value->policy->revision())});
+        });
       });
   registry_metrics_.AddCollector(
       "corsd_tenants", "Tenants this process serves.", "gauge",

@@ -122,19 +122,26 @@ class PolicySync {
   absl::StatusOr<std::vector<WatchEventPtr>> BatchEvents(
       Batch& batch, const absl::flat_hash_map<std::string, store::TenantState>& states)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The builders below touch no state but the metrics: ReloadAll runs them
+  // on every core at once.
+  //
   // `serving`: what the registry serves for this tenant now, whose compiled
   // policy is reused when it has the state's revision (a host change does
   // not recompile); null when nothing of it may be reused.
-  std::shared_ptr<const engine::TenantSnapshot> BuildSnapshot(const store::TenantState& state,
-                                                              const engine::TenantSnapshot* serving)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::shared_ptr<const engine::CompiledPolicy> Compile(const store::PolicyRevisionRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // `parsed` compiled, or deny-all (counted and logged) when it did not parse
-  // or does not compile with this build's rules.
+  std::shared_ptr<const engine::TenantSnapshot> BuildSnapshot(
+      const store::TenantState& state, const engine::TenantSnapshot* serving);
+  // A stored tenant as loaded at start-up: compiled, and its event (null
+  // without a policy, or when the policy is unreadable), parsed once for both.
+  std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> BuildLoaded(
+      const store::TenantState& state);
+  std::shared_ptr<const engine::CompiledPolicy> Compile(const store::PolicyRevisionRecord& record);
+  // `policy` compiled, or deny-all (counted and logged) when it does not
+  // compile with this build's rules.
   std::shared_ptr<const engine::CompiledPolicy> Compile(absl::string_view tenant, int64_t revision,
-                                                        absl::StatusOr<v1::Policy> parsed)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                                        const v1::Policy& policy);
+  // Deny-all for a policy that could not be read or compiled, counted and logged.
+  std::shared_ptr<const engine::CompiledPolicy> DenyAll(absl::string_view tenant, int64_t revision,
+                                                        const absl::Status& why);
   void SetStoreUp(bool up, const absl::Status& why);
   void PollLoop(absl::Duration poll_interval, absl::Duration resync_interval);
 

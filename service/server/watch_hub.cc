@@ -2,8 +2,6 @@
 
 #include <grpcpp/support/slice.h>
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 
 namespace corsd::server {
@@ -18,8 +16,30 @@ WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event) {
   return prepared;
 }
 
+void WatchQueue::SetInitialState(const CurrentEvents& current) {
+  absl::MutexLock lock(&mu_);
+  if (tenants_.empty()) {
+    initial_events_ = current.size();
+    initial_all_.emplace(current);
+    return;
+  }
+  for (const std::string& tenant : tenants_) {
+    if (const WatchEventPtr* event = current.Find(tenant)) initial_named_.push_back(*event);
+  }
+  initial_events_ = initial_named_.size();
+}
+
 std::optional<WatchEventPtr> WatchQueue::Pop() {
   absl::MutexLock lock(&mu_);
+  if (initial_all_.has_value()) {
+    if (const CurrentEvents::Entry* entry = initial_all_->Next()) return entry->value;
+    initial_all_.reset();  // drops the copy, and with it what only it kept
+  }
+  if (!initial_named_.empty()) {
+    WatchEventPtr event = std::move(initial_named_.front());
+    initial_named_.pop_front();
+    return event;
+  }
   if (events_.empty()) return std::nullopt;
   WatchEventPtr event = std::move(events_.front());
   events_.pop_front();
@@ -32,18 +52,21 @@ std::optional<absl::Status> WatchQueue::closed_status() {
   // Deliver what is already queued before reporting a shutdown; an overflow
   // drops the backlog (the watcher must resync anyway).
   if (closed_.has_value() && closed_->code() != absl::StatusCode::kResourceExhausted &&
-      !events_.empty()) {
+      (initial_all_.has_value() || !initial_named_.empty() || !events_.empty())) {
     return std::nullopt;
   }
   return closed_;
 }
 
-bool WatchQueue::Push(WatchEventPtr event, size_t max_events, size_t max_bytes) {
+bool WatchQueue::Push(WatchEventPtr event) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_.has_value()) return false;
     const size_t bytes = event->bytes.Length();
-    if (events_.size() >= max_events || bytes_ + bytes > max_bytes) {
+    if (events_.size() >= WatchHub::kMaxPendingEvents ||
+        bytes_ + bytes > WatchHub::kMaxPendingBytes) {
+      initial_all_.reset();
+      initial_named_.clear();
       events_.clear();
       bytes_ = 0;
       closed_ = absl::ResourceExhaustedError(absl::StrCat(
@@ -80,21 +103,10 @@ absl::StatusOr<std::shared_ptr<WatchQueue>> WatchHub::Subscribe(
         "this corsd has not caught up with its store yet (it is starting, or serving its "
         "snapshot while the store is away); reconnect shortly or to another replica");
   }
-  size_t initial = 0;
-  size_t initial_bytes = 0;
-  {
-    absl::MutexLock queue_lock(&queue->mu_);
-    for (const auto& [tenant, event] : current_) {
-      if (!queue->Wants(tenant)) continue;
-      queue->events_.push_back(event);
-      initial_bytes += event->bytes.Length();
-      ++initial;
-    }
-    queue->bytes_ = initial_bytes;
-  }
-  queue->initial_events_ = initial;
-  watchers_[queue.get()] = {queue, Capacity{.events = initial + kMaxPendingEvents,
-                                            .bytes = initial_bytes + kMaxPendingBytes}};
+  // O(1) for every tenant, O(named tenants) otherwise: never a copy of the
+  // whole state under the lock writers take.
+  queue->SetInitialState(current_);
+  watchers_[queue.get()] = queue;
   return queue;
 }
 
@@ -105,21 +117,24 @@ void WatchHub::Unsubscribe(const std::shared_ptr<WatchQueue>& queue) {
 
 void WatchHub::Publish(const std::vector<WatchEventPtr>& events) {
   absl::MutexLock lock(&mu_);
+  // A batch copies each shared node once (a reload of every tenant, too).
+  CurrentEvents::Builder current(std::move(current_));
   for (const WatchEventPtr& event : events) {
     if (event->deleted) {
-      current_.erase(event->tenant);
+      current.Erase(event->tenant);
     } else {
-      current_[event->tenant] = event;
+      current.Set(event->tenant, event);
     }
     for (auto it = watchers_.begin(); it != watchers_.end();) {
-      auto& [queue, capacity] = it->second;
-      if (queue->Wants(event->tenant) && !queue->Push(event, capacity.events, capacity.bytes)) {
+      const std::shared_ptr<WatchQueue>& queue = it->second;
+      if (queue->Wants(event->tenant) && !queue->Push(event)) {
         watchers_.erase(it++);  // overflowed: it is closed and gets nothing more
       } else {
         ++it;
       }
     }
   }
+  current_ = std::move(current).Build();
 }
 
 void WatchHub::SetCurrent(bool current) {
@@ -130,8 +145,8 @@ void WatchHub::SetCurrent(bool current) {
 void WatchHub::Shutdown() {
   absl::MutexLock lock(&mu_);
   shut_down_ = true;
-  for (auto& [raw, entry] : watchers_) {
-    entry.first->Close(absl::UnavailableError("corsd is shutting down; reconnect"));
+  for (auto& [raw, queue] : watchers_) {
+    queue->Close(absl::UnavailableError("corsd is shutting down; reconnect"));
   }
   watchers_.clear();
 }
@@ -145,8 +160,8 @@ size_t WatchHub::EndStreamsOfTokens(absl::flat_hash_set<int64_t> token_ids,
     revoked_status_ = status;
     const absl::flat_hash_set<int64_t>& revoked = revoked_tokens_;
     for (auto it = watchers_.begin(); it != watchers_.end();) {
-      if (revoked.contains(it->second.first->token_id_)) {
-        ended.push_back(std::move(it->second.first));
+      if (revoked.contains(it->second->token_id_)) {
+        ended.push_back(std::move(it->second));
         watchers_.erase(it++);
       } else {
         ++it;
@@ -170,16 +185,9 @@ std::string WatchEventBytes(const WatchEvent& event) {
   return flat;
 }
 
-std::vector<WatchEventPtr> WatchHub::CurrentEvents() {
-  std::vector<WatchEventPtr> events;
-  {
-    absl::MutexLock lock(&mu_);
-    events.reserve(current_.size());
-    for (const auto& [tenant, event] : current_) events.push_back(event);
-  }
-  std::sort(events.begin(), events.end(),
-            [](const WatchEventPtr& a, const WatchEventPtr& b) { return a->tenant < b->tenant; });
-  return events;
+CurrentEvents WatchHub::Current() {
+  absl::MutexLock lock(&mu_);
+  return current_;
 }
 
 size_t WatchHub::watcher_count() {

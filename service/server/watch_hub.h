@@ -1,12 +1,17 @@
 // WatchHub fans policy events out to WatchPolicies streams.
 //
-// Each watcher gets a WatchQueue. Subscribing puts the current version of
-// every watched tenant in the queue first, under the same lock Publish takes,
-// so a watcher sees each revision exactly once: in the initial state or as a
-// later event, never both, never neither. Publish only appends to queues and
-// never waits: a watcher whose queue is full (it reads slower than policies
-// change) is closed with RESOURCE_EXHAUSTED and reconnects to get the
-// current state again. Writers are never blocked by readers.
+// Each watcher gets a WatchQueue. Subscribing takes the current version of
+// every watched tenant as its initial state, under the same lock Publish
+// takes, so a watcher sees each revision exactly once: in the initial state
+// or as a later event, never both, never neither. The current state is a
+// PersistentMap of already-serialized events, so taking it is O(1) whatever
+// the number of tenants: the queue then hands the initial state out entry by
+// entry as the stream writes, from that shared copy, while later events wait
+// behind it. Publish only appends to queues and never waits: a watcher whose
+// backlog of later events is full (it reads slower than policies change) is
+// closed with RESOURCE_EXHAUSTED and reconnects to get the current state
+// again. Writers are never blocked by readers, nor by a new watcher of
+// 100,000 tenants.
 //
 //   auto queue = hub.Subscribe({"shop"}, [&] { reactor->Wake(); });
 //   hub.Publish({event});   // from PolicySync, in commit order
@@ -31,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "corsd/v1/corsd.pb.h"
+#include "service/common/persistent_map.h"
 
 namespace corsd::server {
 
@@ -50,6 +56,9 @@ std::string WatchEventBytes(const WatchEvent& event);
 
 WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event);
 
+// Every tenant's current event, keyed by tenant name.
+using CurrentEvents = PersistentMap<WatchEventPtr>;
+
 class WatchQueue {
  public:
   // Next event to send, if any.
@@ -67,8 +76,11 @@ class WatchQueue {
   bool Wants(const std::string& tenant) const {
     return tenants_.empty() || tenants_.contains(tenant);
   }
-  // Returns false when the queue overflowed and was closed.
-  bool Push(WatchEventPtr event, size_t max_events, size_t max_bytes);
+  // Sets the initial state: every entry of `current` this queue wants.
+  // Before the queue is shared.
+  void SetInitialState(const CurrentEvents& current);
+  // Returns false when the backlog overflowed and the queue was closed.
+  bool Push(WatchEventPtr event);
   void Close(absl::Status status);
 
   const absl::flat_hash_set<std::string> tenants_;  // empty = every tenant
@@ -76,14 +88,20 @@ class WatchQueue {
   const std::function<void()> wake_;
   size_t initial_events_ = 0;  // set once, by Subscribe
   absl::Mutex mu_;
+  // The initial state not sent yet: every tenant's from a shared copy of the
+  // hub's state, or (when the watcher named its tenants) those few events.
+  std::optional<CurrentEvents::Cursor> initial_all_ ABSL_GUARDED_BY(mu_);
+  std::deque<WatchEventPtr> initial_named_ ABSL_GUARDED_BY(mu_);
+  // Later events, bounded by kMaxPendingEvents and kMaxPendingBytes.
   std::deque<WatchEventPtr> events_ ABSL_GUARDED_BY(mu_);
-  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // of the events waiting
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // of `events_`
   std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
 };
 
 class WatchHub {
  public:
-  // Events a watcher may have waiting beyond its initial state.
+  // Events a watcher may have waiting beyond its initial state (which is
+  // not copied: it is read from the hub's state as it is sent).
   static constexpr size_t kMaxPendingEvents = 1024;
   // ... and at most this many bytes of them: events carry whole policies, so
   // a count alone would let one slow watcher hold gigabytes.
@@ -111,8 +129,8 @@ class WatchHub {
   size_t EndStreamsOfTokens(absl::flat_hash_set<int64_t> token_ids, const absl::Status& status);
 
   // The current version of every tenant (what a new watcher's initial state
-  // would hold), sorted by tenant.
-  std::vector<WatchEventPtr> CurrentEvents();
+  // would hold). O(1): a copy that shares the hub's nodes.
+  CurrentEvents Current();
 
   // Whether what the hub holds is the store's current state. While it is not
   // (nothing loaded yet, or a snapshot served until the store answers),
@@ -127,15 +145,8 @@ class WatchHub {
 
  private:
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, WatchEventPtr> current_ ABSL_GUARDED_BY(mu_);
-  // What one watcher may have waiting: its initial state plus the pending
-  // allowance, in events and in bytes.
-  struct Capacity {
-    size_t events;
-    size_t bytes;
-  };
-  absl::flat_hash_map<WatchQueue*, std::pair<std::shared_ptr<WatchQueue>, Capacity>> watchers_
-      ABSL_GUARDED_BY(mu_);
+  CurrentEvents current_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<WatchQueue*, std::shared_ptr<WatchQueue>> watchers_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   bool current_state_ ABSL_GUARDED_BY(mu_) = true;
   absl::flat_hash_set<int64_t> revoked_tokens_ ABSL_GUARDED_BY(mu_);
