@@ -1,11 +1,71 @@
 #include "service/engine/origin_matcher.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <initializer_list>
+
 #include "absl/strings/str_cat.h"
 #include "service/engine/limits.h"
 
 namespace corsd::engine {
 
-void OriginMatcher::Add(const OriginPattern& pattern) {
+// The block of text a matcher keeps, filled front to back; sized up front
+// from the patterns, so it never moves and views into it stay valid.
+class OriginMatcher::TextBlock {
+ public:
+  // An upper bound of what Keep() will be given for `pattern`.
+  static size_t BytesFor(const OriginPattern& pattern) {
+    switch (pattern.kind()) {
+      case OriginPattern::Kind::kAny:
+      case OriginPattern::Kind::kNull:
+        return 0;
+      case OriginPattern::Kind::kExact:
+        return pattern.text().size() +
+               (pattern.any_port() ? pattern.scheme().size() + 3 + pattern.domain().size() : 0);
+      case OriginPattern::Kind::kSubdomainWildcard:
+        return pattern.text().size() + pattern.scheme().size() + pattern.domain().size() + 1 +
+               pattern.port().size();
+    }
+    return 0;
+  }
+
+  explicit TextBlock(size_t bytes) : block_(new char[bytes]), end_(block_.get() + bytes) {}
+
+  // A view of the concatenated parts, copied into the block.
+  absl::string_view Keep(std::initializer_list<absl::string_view> parts) {
+    char* const start = next_;
+    for (absl::string_view part : parts) {
+      if (static_cast<size_t>(end_ - next_) < part.size()) std::abort();  // BytesFor is wrong
+      std::copy(part.begin(), part.end(), next_);
+      next_ += part.size();
+    }
+    return absl::string_view(start, next_ - start);
+  }
+
+  std::shared_ptr<const char[]> Release() { return std::move(block_); }
+
+ private:
+  std::shared_ptr<char[]> block_;
+  char* const end_;
+  char* next_ = block_.get();
+};
+
+OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns) {
+  size_t bytes = 0;
+  size_t exact = 0;
+  for (const OriginPattern& pattern : patterns) {
+    bytes += TextBlock::BytesFor(pattern);
+    if (pattern.kind() == OriginPattern::Kind::kExact && !pattern.any_port()) ++exact;
+  }
+  OriginMatcher matcher;
+  TextBlock text(bytes);
+  matcher.exact_.reserve(exact);
+  for (const OriginPattern& pattern : patterns) matcher.Add(pattern, text);
+  matcher.text_ = text.Release();
+  return matcher;
+}
+
+void OriginMatcher::Add(const OriginPattern& pattern, TextBlock& text) {
   ++size_;
   switch (pattern.kind()) {
     case OriginPattern::Kind::kAny:
@@ -16,21 +76,21 @@ void OriginMatcher::Add(const OriginPattern& pattern) {
       return;
     case OriginPattern::Kind::kExact:
       if (pattern.any_port()) {
-        any_port_.try_emplace(absl::StrCat(pattern.scheme(), "://", pattern.domain()),
-                              pattern.text());
-      } else {
-        exact_.insert(pattern.text());
+        const absl::string_view key = text.Keep({pattern.scheme(), "://", pattern.domain()});
+        if (!any_port_.contains(key)) any_port_.emplace(key, text.Keep({pattern.text()}));
+      } else if (!exact_.contains(pattern.text())) {
+        exact_.insert(text.Keep({pattern.text()}));
       }
       return;
     case OriginPattern::Kind::kSubdomainWildcard: {
-      SchemeList& list =
-          pattern.any_port()
-              ? subdomain_any_port_[pattern.domain()]
-              : subdomain_[pattern.port().empty()
-                               ? pattern.domain()
-                               : absl::StrCat(pattern.domain(), ":", pattern.port())];
-      if (FindScheme(list, pattern.scheme()).empty()) {
-        list.push_back({pattern.scheme(), pattern.text()});
+      const std::string key = pattern.any_port() || pattern.port().empty()
+                                  ? std::string(pattern.domain())
+                                  : absl::StrCat(pattern.domain(), ":", pattern.port());
+      auto& map = pattern.any_port() ? subdomain_any_port_ : subdomain_;
+      auto it = map.find(key);
+      if (it == map.end()) it = map.emplace(text.Keep({key}), SchemeList()).first;
+      if (FindScheme(it->second, pattern.scheme()).empty()) {
+        it->second.push_back({text.Keep({pattern.scheme()}), text.Keep({pattern.text()})});
       }
       return;
     }
@@ -47,7 +107,7 @@ absl::string_view OriginMatcher::FindScheme(const SchemeList& list, absl::string
 absl::string_view OriginMatcher::FindListedExactly(absl::string_view origin) const {
   if (allows_any_ || exact_.empty() || origin.size() > kMaxOriginBytes) return {};
   auto it = exact_.find(origin);
-  return it == exact_.end() ? absl::string_view() : absl::string_view(*it);
+  return it == exact_.end() ? absl::string_view() : *it;
 }
 
 absl::string_view OriginMatcher::Find(absl::string_view origin,

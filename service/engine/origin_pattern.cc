@@ -126,8 +126,8 @@ absl::Status CheckWildcardDomain(absl::string_view text, absl::string_view schem
 }  // namespace
 
 bool OriginPattern::IsInsecureNonLocal() const {
-  if (scheme_ != "http") return false;
-  absl::string_view host = domain_;
+  if (scheme() != "http") return false;
+  absl::string_view host = domain();
   // Secure Contexts, "Is origin potentially trustworthy?": "localhost" and
   // "localhost." (and names below either) are loopback, like 127/8 and ::1.
   // A trailing dot makes a different origin but the same host.
@@ -135,6 +135,9 @@ bool OriginPattern::IsInsecureNonLocal() const {
   if (host == "localhost" || absl::EndsWith(host, ".localhost") || host == "[::1]") return false;
   return !absl::StartsWith(host, "127.");
 }
+
+// Parts are kept as 16-bit offsets into the text (OriginPattern::Span).
+static_assert(kMaxOriginPatternBytes <= UINT16_MAX);
 
 absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
   OriginPattern pattern;
@@ -154,10 +157,11 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
   }
   if (OriginProblem p = CheckOriginBytes(text); p != OriginProblem::kNone) return Problem(p);
 
-  absl::StatusOr<OriginParts> parts = SplitOrigin(text);
+  // Split the pattern's own copy, so every part is a view into text_.
+  absl::StatusOr<OriginParts> parts = SplitOrigin(pattern.text_);
   if (!parts.ok()) return parts.status();
-  pattern.scheme_ = std::string(parts->scheme);
-  pattern.port_ = std::string(parts->port);
+  pattern.scheme_ = pattern.SpanOf(parts->scheme);
+  pattern.port_ = pattern.SpanOf(parts->port);
   pattern.any_port_ = parts->any_port;
   const absl::string_view host = parts->host;
   if (host == "*") {
@@ -168,7 +172,7 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
     const absl::string_view domain = host.substr(2);
     if (absl::Status s = CheckWildcardDomain(text, parts->scheme, domain); !s.ok()) return s;
     pattern.kind_ = Kind::kSubdomainWildcard;
-    pattern.domain_ = std::string(domain);
+    pattern.domain_ = pattern.SpanOf(domain);
     return pattern;
   }
   if (host.find('*') != absl::string_view::npos) {
@@ -179,7 +183,7 @@ absl::StatusOr<OriginPattern> OriginPattern::Parse(absl::string_view text) {
     return SpellingProblem(p, text);
   }
   pattern.kind_ = Kind::kExact;
-  pattern.domain_ = std::string(host);
+  pattern.domain_ = pattern.SpanOf(host);
   return pattern;
 }
 

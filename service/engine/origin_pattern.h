@@ -20,6 +20,7 @@
 #ifndef CORSD_SERVICE_ENGINE_ORIGIN_PATTERN_H_
 #define CORSD_SERVICE_ENGINE_ORIGIN_PATTERN_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -36,23 +37,39 @@ class OriginPattern {
   Kind kind() const { return kind_; }
   // The pattern as written.
   const std::string& text() const { return text_; }
-  // For kExact and kSubdomainWildcard:
-  const std::string& scheme() const { return scheme_; }
+  // For kExact and kSubdomainWildcard, parts of text() (valid as long as it):
+  absl::string_view scheme() const { return Part(scheme_); }
   // kExact: the host; kSubdomainWildcard: the domain below "*.".
-  const std::string& domain() const { return domain_; }
+  absl::string_view domain() const { return Part(domain_); }
   // The port ("" = the scheme's default); meaningless when any_port().
-  const std::string& port() const { return port_; }
+  absl::string_view port() const { return Part(port_); }
   bool any_port() const { return any_port_; }
   // True for "http://..." origins whose host is not loopback: credentials over
   // plain HTTP are readable by anyone on the network path.
   bool IsInsecureNonLocal() const;
 
  private:
+  // Where a part lies in text_: offsets, not views, so copies stay valid.
+  // One string per pattern: start-up parses millions of them.
+  struct Span {
+    uint16_t offset = 0;
+    uint16_t size = 0;
+  };
+  absl::string_view Part(Span span) const {
+    return absl::string_view(text_).substr(span.offset, span.size);
+  }
+  // `part` must be empty or lie inside text_ (Parse splits text_ itself).
+  Span SpanOf(absl::string_view part) const {
+    if (part.empty()) return Span{};
+    return Span{static_cast<uint16_t>(part.data() - text_.data()),
+                static_cast<uint16_t>(part.size())};
+  }
+
   Kind kind_ = Kind::kAny;
   std::string text_;
-  std::string scheme_;
-  std::string domain_;
-  std::string port_;
+  Span scheme_;
+  Span domain_;
+  Span port_;
   bool any_port_ = false;
 };
 

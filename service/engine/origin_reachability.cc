@@ -10,9 +10,10 @@ namespace {
 std::string WithScheme(const OriginPattern& pattern, absl::string_view scheme) {
   std::string host = pattern.kind() == OriginPattern::Kind::kSubdomainWildcard
                          ? absl::StrCat("*.", pattern.domain())
-                         : pattern.domain();
-  std::string port =
-      pattern.any_port() ? ":*" : (pattern.port().empty() ? "" : ":" + pattern.port());
+                         : std::string(pattern.domain());
+  std::string port = pattern.any_port()       ? ":*"
+                     : pattern.port().empty() ? ""
+                                              : absl::StrCat(":", pattern.port());
   return absl::StrCat(scheme, "://", host, port);
 }
 
@@ -23,7 +24,7 @@ std::string WhyNoBrowserSends(const OriginPattern& pattern) {
       pattern.kind() != OriginPattern::Kind::kSubdomainWildcard) {
     return "";
   }
-  const std::string& scheme = pattern.scheme();
+  const absl::string_view scheme = pattern.scheme();
   // URL standard, "origin": only http(s) (and ftp) URLs have tuple origins
   // among the schemes it defines; file: is left to the browser and every
   // browser makes it opaque, as it does data:, about: and javascript:.

@@ -72,30 +72,34 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
                     const RuleCompileOptions& options, CompiledRule* rule,
                     PolicyDiagnostics* diagnostics) {
   absl::flat_hash_map<absl::string_view, size_t> seen;
+  seen.reserve(spec.allowed_origins.size());
   bool has_any = false;
+  std::vector<OriginPattern> accepted;
+  accepted.reserve(spec.allowed_origins.size());
   for (size_t i = 0; i < spec.allowed_origins.size(); ++i) {
     const std::string& text = spec.allowed_origins[i];
-    const std::string name = Element(field, "allowed_origins", i);
+    // Only diagnostics need the field's name: not built for every origin.
+    auto name = [&] { return Element(field, "allowed_origins", i); };
     absl::StatusOr<OriginPattern> pattern = OriginPattern::Parse(text);
     if (!pattern.ok()) {
       diagnostics->AddViolation(
-          name, absl::StrCat(QuoteForMessage(text), " ", pattern.status().message()));
+          name(), absl::StrCat(QuoteForMessage(text), " ", pattern.status().message()));
       continue;
     }
     if (std::string why = WhyNoBrowserSends(*pattern); !why.empty()) {
       if (options.refuse_unreachable_entries) {
-        diagnostics->AddViolation(name, absl::StrCat(QuoteForMessage(text), " ", why));
+        diagnostics->AddViolation(name(), absl::StrCat(QuoteForMessage(text), " ", why));
       } else {
-        diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(text), " ", why,
-                                                   " (ignored in this stored policy)"));
+        diagnostics->AddWarning(name(), absl::StrCat(QuoteForMessage(text), " ", why,
+                                                     " (ignored in this stored policy)"));
       }
       continue;
     }
     if (auto [it, inserted] = seen.emplace(text, i); !inserted) {
-      diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(text),
-                                                 " is listed again (first "
-                                                 "at index ",
-                                                 it->second, ")"));
+      diagnostics->AddWarning(name(), absl::StrCat(QuoteForMessage(text),
+                                                   " is listed again (first "
+                                                   "at index ",
+                                                   it->second, ")"));
       continue;
     }
     switch (pattern->kind()) {
@@ -103,7 +107,7 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
         has_any = true;
         if (spec.allow_credentials) {
           diagnostics->AddViolation(
-              name,
+              name(),
               "\"*\" cannot be combined with allow_credentials: browsers reject "
               "credentialed responses that allow every origin; list the trusted origins "
               "explicitly");
@@ -112,22 +116,23 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
       case OriginPattern::Kind::kNull:
         if (spec.allow_credentials) {
           diagnostics->AddWarning(
-              name,
+              name(),
               "\"null\" with allow_credentials lets any sandboxed iframe or local file "
               "make credentialed requests; allow it only if you must");
         }
         break;
       default:
         if (spec.allow_credentials && pattern->IsInsecureNonLocal()) {
-          diagnostics->AddWarning(name, absl::StrCat(QuoteForMessage(text),
-                                                     " is plain http with allow_credentials: "
-                                                     "anyone on the network path can act as "
-                                                     "this origin; prefer https"));
+          diagnostics->AddWarning(name(), absl::StrCat(QuoteForMessage(text),
+                                                       " is plain http with allow_credentials: "
+                                                       "anyone on the network path can act as "
+                                                       "this origin; prefer https"));
         }
         break;
     }
-    rule->origins.Add(*pattern);
+    accepted.push_back(*std::move(pattern));
   }
+  rule->origins = OriginMatcher::Build(accepted);
   if (spec.allowed_origins.empty()) {
     diagnostics->AddWarning(Field(field, "allowed_origins"),
                             "is empty, so this rule denies every cross-origin request");

@@ -12,7 +12,7 @@ WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event) {
   prepared->deleted = event.deleted();
   grpc::Slice slice(event.ByteSizeLong());
   event.SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
-  prepared->bytes = grpc::ByteBuffer(&slice, 1);
+  prepared->bytes = std::move(slice);
   return prepared;
 }
 
@@ -43,7 +43,7 @@ std::optional<WatchEventPtr> WatchQueue::Pop() {
   if (events_.empty()) return std::nullopt;
   WatchEventPtr event = std::move(events_.front());
   events_.pop_front();
-  bytes_ -= event->bytes.Length();
+  bytes_ -= event->bytes.size();
   return event;
 }
 
@@ -62,7 +62,7 @@ bool WatchQueue::Push(WatchEventPtr event) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_.has_value()) return false;
-    const size_t bytes = event->bytes.Length();
+    const size_t bytes = event->bytes.size();
     if (events_.size() >= WatchHub::kMaxPendingEvents ||
         bytes_ + bytes > WatchHub::kMaxPendingBytes) {
       initial_all_.reset();
@@ -174,15 +174,7 @@ size_t WatchHub::EndStreamsOfTokens(absl::flat_hash_set<int64_t> token_ids,
 }
 
 std::string WatchEventBytes(const WatchEvent& event) {
-  grpc::ByteBuffer bytes = event.bytes;  // shares the slices; Dump is not const
-  std::vector<grpc::Slice> slices;
-  std::string flat;
-  if (!bytes.Dump(&slices).ok()) return flat;
-  flat.reserve(bytes.Length());
-  for (const grpc::Slice& slice : slices) {
-    flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return flat;
+  return std::string(reinterpret_cast<const char*>(event.bytes.begin()), event.bytes.size());
 }
 
 CurrentEvents WatchHub::Current() {

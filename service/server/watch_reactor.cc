@@ -48,6 +48,8 @@ void WatchReactor::Pump() {
       finish = grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
     } else if (std::optional<WatchEventPtr> event = queue_->Pop(); event.has_value()) {
       in_flight_ = std::move(*event);
+      // Shares the event's slice: nothing is copied.
+      in_flight_bytes_ = grpc::ByteBuffer(&in_flight_->bytes, 1);
       next = in_flight_;
       writing_ = true;
     } else if (std::optional<absl::Status> closed = queue_->closed_status(); closed.has_value()) {
@@ -56,7 +58,7 @@ void WatchReactor::Pump() {
     if (finish.has_value()) finished_ = true;
   }
   if (next != nullptr) {
-    StartWrite(&next->bytes);
+    StartWrite(&in_flight_bytes_);
   } else if (finish.has_value()) {
     Finish(*finish);
   }
@@ -67,6 +69,7 @@ void WatchReactor::OnWriteDone(bool ok) {
     absl::MutexLock lock(&mu_);
     writing_ = false;
     in_flight_.reset();
+    in_flight_bytes_.Clear();
     if (!ok) cancelled_ = true;  // the client is gone
   }
   Pump();

@@ -43,6 +43,8 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   absl::Mutex mu_;
   std::shared_ptr<WatchQueue> queue_ ABSL_GUARDED_BY(mu_);
   WatchEventPtr in_flight_ ABSL_GUARDED_BY(mu_);
+  // What StartWrite was given: in_flight_'s slice, until OnWriteDone.
+  grpc::ByteBuffer in_flight_bytes_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

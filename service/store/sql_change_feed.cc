@@ -72,28 +72,30 @@ absl::StatusOr<std::vector<TenantState>> SqlPolicyStore::LoadAllTenantStates() {
   std::vector<TenantState> states;
   states.reserve(tenants.size());
   absl::flat_hash_map<std::string, size_t> index;
-  for (const SqlRow& row : tenants) {
+  index.reserve(tenants.size());
+  for (SqlRow& row : tenants) {
     index[row.Text(0)] = states.size();
     TenantState& state = states.emplace_back();
-    state.tenant = {.name = row.Text(0),
-                    .description = row.Text(1),
+    state.tenant = {.name = row.TakeText(0),
+                    .description = row.TakeText(1),
                     .created_at = absl::FromUnixMicros(row.Int(2)),
                     .policy_revision = row.Int(3)};
   }
-  for (const SqlRow& row : hosts) {
+  for (SqlRow& row : hosts) {
     if (auto it = index.find(row.Text(0)); it != index.end()) {
-      states[it->second].tenant.hosts.push_back(row.Text(1));
+      states[it->second].tenant.hosts.push_back(row.TakeText(1));
     }
   }
-  for (const SqlRow& row : policies) {
+  hosts.clear();
+  for (SqlRow& row : policies) {
     if (auto it = index.find(row.Text(0)); it != index.end()) {
       states[it->second].policy =
-          PolicyRevisionRecord{.tenant = row.Text(0),
+          PolicyRevisionRecord{.tenant = row.TakeText(0),
                                .revision = row.Int(1),
-                               .policy = row.Bytes(2),
+                               .policy = row.TakeBytes(2),
                                .updated_at = absl::FromUnixMicros(row.Int(3)),
-                               .updated_by = row.Text(4),
-                               .comment = row.Text(5)};
+                               .updated_by = row.TakeText(4),
+                               .comment = row.TakeText(5)};
     }
   }
   RETURN_IF_ERROR(tx.Commit());

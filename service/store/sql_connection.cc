@@ -17,6 +17,18 @@ const std::string& SqlRow::Text(size_t column) const {
   return value != nullptr ? *value : kEmpty;
 }
 
+std::string SqlRow::TakeText(size_t column) {
+  if (column >= values_.size()) return "";
+  std::string* value = std::get_if<std::string>(&values_[column]);
+  return value != nullptr ? std::move(*value) : "";
+}
+
+std::string SqlRow::TakeBytes(size_t column) {
+  if (column >= values_.size()) return "";
+  if (SqlBytes* value = std::get_if<SqlBytes>(&values_[column])) return std::move(value->bytes);
+  return TakeText(column);
+}
+
 const std::string& SqlRow::Bytes(size_t column) const {
   if (column >= values_.size()) return kEmpty;
   if (const SqlBytes* value = std::get_if<SqlBytes>(&values_[column])) return value->bytes;

@@ -55,6 +55,7 @@ absl::StatusOr<SqlRows> SqliteSqlConnection::Query(absl::string_view sql,
     ASSIGN_OR_RETURN(bool row, statement.Step());
     if (!row) break;
     std::vector<SqlValue> values;
+    values.reserve(statement.ColumnCount());
     for (int i = 0; i < statement.ColumnCount(); ++i) {
       switch (statement.ColumnType(i)) {
         case SQLITE_INTEGER:

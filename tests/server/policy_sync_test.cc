@@ -145,8 +145,8 @@ TEST(WatchHub, ASlowWatchersBacklogIsBoundedInBytes) {
   big.set_tenant("shop");
   big.mutable_version()->set_comment(std::string(4 << 20, 'c'));  // 4 MiB each
   const WatchEventPtr event = MakeWatchEvent(big);
-  ASSERT_GE(event->bytes.Length(), size_t{4} << 20);
-  const size_t fits = WatchHub::kMaxPendingBytes / event->bytes.Length();
+  ASSERT_GE(event->bytes.size(), size_t{4} << 20);
+  const size_t fits = WatchHub::kMaxPendingBytes / event->bytes.size();
   for (size_t i = 0; i < fits; ++i) hub.Publish({event});
   EXPECT_FALSE(slow->closed_status().has_value()) << "within the allowance";
   hub.Publish({event});
