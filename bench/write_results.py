@@ -364,6 +364,62 @@ def tenants_section():
     return out
 
 
+def fleet_section():
+    largest = read_text("fleet_largest.txt")
+    if not largest:
+        return []
+    sizes = sorted(int(f.split(".")[1]) for f in os.listdir(work) if f.startswith("fleet_put."))
+    rows = {}
+    for n in sizes:
+        startups = sorted(int(t) for t in read_text(f"fleet_startup_ms.{n}.txt").split())
+        rows[n] = {
+            "put": load_json(f"fleet_put.{n}.json"),
+            "propagation": load_json(f"fleet_propagation.{n}.json")["propagation"],
+            "sync": load_json(f"fleet_sync.{n}.json"),
+            "startup_ms": startups[0],
+            "rss_kib": int(read_text(f"fleet_rss_kib.{n}.txt", "0")),
+        }
+    out = ["## Fleet size: 1 to 100,000 tenants x 20 origins", "",
+           "Each size is a fresh SQLite database on tmpfs (`corsd-bench-populate --tenants N-1",
+           "--origins 20 --hosts`: every tenant has 20 exact origins, a wildcard and a host of its",
+           "own) served by a fresh corsd. PutPolicy: one writer, " + read_text("write_time.txt", "4s") +
+           ". Propagation: PutPolicy acknowledged until a `corsd::Client` watching **every** tenant",
+           "decides with the new revision. Start-up: exec to serving, every policy compiled (best of",
+           "2). Client sync: `Client::Create` watching every tenant until it holds all of them",
+           "compiled, with a writer calling PutPolicy throughout (its worst call shows whether the",
+           "initial state held writers up).", "",
+           "| tenants | PutPolicy/s | PutPolicy p50 | propagation p50 | propagation p99 | start-up | RSS | client sync | client memory | slowest PutPolicy during sync |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n, r in rows.items():
+        out.append(f"| {n:,} | {r['put']['throughput']:,.0f} | {us(r['put']['latency']['p50_us'])} | "
+                   f"{us(r['propagation']['p50_us'])} | {us(r['propagation']['p99_us'])} | "
+                   f"{r['startup_ms'] / 1000:.2f} s | {r['rss_kib'] / 1024:,.0f} MiB | "
+                   f"{r['sync']['sync_ms'] / 1000:.2f} s | {r['sync']['client_rss_growth_kib'] / 1024:,.0f} MiB | "
+                   f"{us(r['sync']['writes_during_sync']['max_us'])} |")
+    first, last = rows[sizes[0]], rows[sizes[-1]]
+    put_ratio = first["put"]["throughput"] / last["put"]["throughput"]
+    prop_ratio = last["propagation"]["p99_us"] / first["propagation"]["p99_us"]
+    out += ["",
+            f"At {sizes[-1]:,} tenants against {sizes[0]:,}: PutPolicy throughput **{put_ratio:.2f}x** lower "
+            f"(target within 1.2x: {verdict(put_ratio <= 1.2)}), propagation p99 **{prop_ratio:.2f}x** "
+            f"(target within 1.2x: {verdict(prop_ratio <= 1.2)}); start-up **{last['startup_ms'] / 1000:.2f} s** "
+            f"(target <= 2 s: {verdict(last['startup_ms'] <= 2000)}); RSS **{last['rss_kib'] / 1024:,.0f} MiB** "
+            f"(target <= 300 MiB: {verdict(last['rss_kib'] <= 300 * 1024)}); client sync "
+            f"**{last['sync']['sync_ms'] / 1000:.2f} s** (target <= 3 s: {verdict(last['sync']['sync_ms'] <= 3000)}).", ""]
+    small_pages = read_text("fleet_startup_small_pages_ms.txt")
+    if small_pages:
+        out += [f"The same {sizes[-1]:,}-tenant start-up without `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` "
+                f"(4 KiB pages): {int(small_pages) / 1000:.2f} s, RSS "
+                f"{int(read_text('fleet_rss_small_pages_kib.txt', '0')) / 1024:,.0f} MiB. On this virtual "
+                "machine a page fault costs tens of microseconds, and loading touches every page once.", ""]
+    out += [f"Commands: `{command(f'fleet_populate_{sizes[-1]}')}`; `{command(f'fleet_put_{sizes[-1]}')}`; "
+            f"`{command(f'fleet_propagation_{sizes[-1]}')}`; `{command(f'fleet_sync_{sizes[-1]}')}`", ""]
+    million = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fleet_1m.md")
+    if os.path.exists(million):
+        out += open(million).read().rstrip("\n").split("\n") + [""]
+    return out
+
+
 def postgres_section():
     skipped = read_text("postgres_skipped.txt")
     if skipped:
@@ -423,7 +479,7 @@ lines = ["# corsd benchmark results", "",
          f"CPU placement: {read_text('placement.txt')}.",
          ""]
 for section in (engine_section, load_section, client_section, gateways_section, writes_section,
-                tenants_section,
+                tenants_section, fleet_section,
                 postgres_section, profile_section):
     lines += section()
 print("\n".join(lines).rstrip("\n"))

@@ -66,9 +66,12 @@ class PolicyWatcher {
   // The stream is over: nothing is left to cancel.
   void Finished();
   // The tenant as `event` describes it. An event that repeats the version
-  // being served (a tenant update with new hosts, or a reconnection's
-  // initial state) keeps its compiled policy. Watcher thread only.
-  std::shared_ptr<const engine::TenantSnapshot> Snapshot(const v1::PolicyEvent& event);
+  // `serving` has (a tenant update with new hosts, or a reconnection's
+  // initial state) keeps its compiled policy. Safe to call from several
+  // threads at once while compiled_from_ does not change (ReadInitialState
+  // compiles a chunk of events on every core).
+  std::shared_ptr<const engine::TenantSnapshot> Snapshot(
+      const v1::PolicyEvent& event, const engine::TenantDirectory& serving) const;
   void SetConnected(bool connected);
 
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;

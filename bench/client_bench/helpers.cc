@@ -30,18 +30,22 @@ absl::StatusOr<v1::Policy> CurrentPolicy(v1::CorsAdmin::Stub& admin,
   return version.policy();
 }
 
-absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(const ClientBenchTargets& targets) {
+absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(const ClientBenchTargets& targets,
+                                                          bool watch_all,
+                                                          absl::Duration sync_within) {
   ClientOptions options;
   options.target = targets.data;
   options.deadline = absl::Seconds(2);
   options.local_evaluation = true;
   options.admin_target = targets.admin;
   options.admin_token = targets.token;
-  options.tenants = {targets.tenant};
+  if (!watch_all) options.tenants = {targets.tenant};
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(options);
   if (!client.ok()) return client.status();
-  if (!(*client)->WaitUntilSynced(absl::Seconds(10))) {
-    return absl::UnavailableError("the watch stream did not sync within 10 s (admin port/token?)");
+  if (!(*client)->WaitUntilSynced(sync_within)) {
+    return absl::UnavailableError(absl::StrCat("the watch stream did not sync within ",
+                                               absl::FormatDuration(sync_within),
+                                               " (admin port/token?)"));
   }
   return client;
 }

@@ -1,5 +1,5 @@
 // corsd-bench-client: what a gateway and an operator see from corsd, measured
-// against a running server (see modes.h for the three measurements).
+// against a running server (see modes.h for the measurements).
 //
 //   corsd-bench-client --data 127.0.0.1:50051 --admin 127.0.0.1:50052
 //       --token $VIEWER_TOKEN --tenant bench local-vs-remote
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   int rounds = 4;
   int updates = 200;
   int writers = 1;
+  bool watch_all = false;
   std::string fsync_probe_dir;
 
   CLI::App app{
@@ -71,6 +72,11 @@ int main(int argc, char** argv) {
   propagation->add_option("--updates", updates, "PutPolicy calls to time")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
+  propagation->add_flag("--watch-all", watch_all,
+                        "the client watches every tenant, not only --tenant");
+
+  CLI::App* sync = app.add_subcommand(
+      "sync", "a client watching every tenant: time to sync, its memory, writes meanwhile");
 
   CLI::App* put = app.add_subcommand("put-throughput", "PutPolicy rate and latency");
   put->add_option("--duration", duration, "how long to write")->capture_default_str();
@@ -91,7 +97,11 @@ int main(int argc, char** argv) {
                                 json_file);
   }
   if (propagation->parsed()) {
-    return corsd::bench::Finish(corsd::bench::MeasurePropagation(targets, updates), json_file);
+    return corsd::bench::Finish(corsd::bench::MeasurePropagation(targets, updates, watch_all),
+                                json_file);
+  }
+  if (sync->parsed()) {
+    return corsd::bench::Finish(corsd::bench::MeasureWatchSync(targets), json_file);
   }
   return corsd::bench::Finish(
       corsd::bench::MeasurePutThroughput(targets, parsed, writers, fsync_probe_dir), json_file);

@@ -8,6 +8,8 @@
 //                    revision (write and watch may use different replicas)
 //   put-throughput   PutPolicy rate and latency, plus a raw fsync probe of
 //                    the database's directory to explain it
+//   sync             a client starting to watch every tenant: time until it
+//                    holds them all, its memory, and PutPolicy meanwhile
 #ifndef CORSD_BENCH_CLIENT_BENCH_MODES_H_
 #define CORSD_BENCH_CLIENT_BENCH_MODES_H_
 
@@ -32,7 +34,10 @@ struct ClientBenchTargets {
 
 absl::StatusOr<nlohmann::json> MeasureLocalVsRemote(const ClientBenchTargets& targets,
                                                     absl::Duration duration, int rounds);
-absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates);
+// `watch_all`: the client watches every tenant, not only targets.tenant.
+absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates,
+                                                  bool watch_all);
+absl::StatusOr<nlohmann::json> MeasureWatchSync(const ClientBenchTargets& targets);
 // `fsync_probe_dir` "" skips the probe.
 absl::StatusOr<nlohmann::json> MeasurePutThroughput(const ClientBenchTargets& targets,
                                                     absl::Duration duration, int writers,
@@ -47,8 +52,11 @@ void Authorize(grpc::ClientContext& context, const std::string& token,
 absl::StatusOr<v1::Policy> CurrentPolicy(v1::CorsAdmin::Stub& admin,
                                          const ClientBenchTargets& targets);
 // A client deciding locally from targets.admin's watch stream for
-// targets.tenant, once it holds the complete state.
-absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(const ClientBenchTargets& targets);
+// targets.tenant (every tenant with `watch_all`), once it holds the
+// complete state.
+absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(
+    const ClientBenchTargets& targets, bool watch_all = false,
+    absl::Duration sync_within = absl::Seconds(10));
 
 }  // namespace corsd::bench
 

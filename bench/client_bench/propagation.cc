@@ -25,14 +25,16 @@ constexpr absl::Duration kSpacing = absl::Milliseconds(10);
 
 }  // namespace
 
-absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates) {
+absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates,
+                                                  bool watch_all) {
   std::unique_ptr<v1::CorsAdmin::Stub> writer =
       AdminStub(targets.write_admin.empty() ? targets.admin : targets.write_admin);
   absl::StatusOr<v1::Policy> policy = CurrentPolicy(*writer, targets);
   if (!policy.ok()) return policy.status();
   if (policy->rules_size() == 0) return absl::FailedPreconditionError("the policy has no rules");
 
-  absl::StatusOr<std::unique_ptr<Client>> client = SyncedLocalClient(targets);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      SyncedLocalClient(targets, watch_all, absl::Seconds(120));
   if (!client.ok()) return client.status();
   const CorsRequest probe{
       .tenant = targets.tenant, .origin = "https://app.example.com", .method = "GET", .path = "/"};
@@ -70,7 +72,8 @@ absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targ
   printf("propagation (%d updates): %s\n", updates, LatencySummaryText(latency).c_str());
   return nlohmann::json{
       {"propagation", LatencySummaryJson(latency)},
-      {"cross_replica", !targets.write_admin.empty() && targets.write_admin != targets.admin}};
+      {"cross_replica", !targets.write_admin.empty() && targets.write_admin != targets.admin},
+      {"watch_all", watch_all}};
 }
 
 }  // namespace corsd::bench

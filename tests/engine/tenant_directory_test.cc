@@ -1,7 +1,13 @@
 #include "service/engine/tenant_directory.h"
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace corsd::engine {
@@ -57,6 +63,105 @@ TEST(TenantDirectory, RemovingATenantDropsItsHosts) {
   registry.Apply({TenantUpdate::Remove("shop")});
   EXPECT_EQ(registry.Read().FindByHost("shop.example.com"), nullptr);
   EXPECT_EQ(registry.Read().size(), 0u);
+}
+
+}  // namespace
+}  // namespace corsd::engine
+
+namespace corsd::engine {
+namespace {
+
+std::shared_ptr<const TenantSnapshot> NumberedTenant(int i, int64_t revision) {
+  return Tenant(absl::StrCat("t-", i), {absl::StrCat("t-", i, ".api.example")}, revision);
+}
+
+void Fill(TenantRegistry& registry, int tenants) {
+  std::vector<std::shared_ptr<const TenantSnapshot>> all;
+  for (int i = 0; i < tenants; ++i) all.push_back(NumberedTenant(i, 1));
+  registry.Replace(all);
+}
+
+// The best time, over `writes` policy changes, of one change: the minimum
+// is what the code costs, the rest is a shared machine's noise.
+absl::Duration BestWrite(TenantRegistry& registry, int tenants, int writes, int64_t revision) {
+  absl::Duration best = absl::InfiniteDuration();
+  for (int i = 0; i < writes; ++i) {
+    const std::vector<TenantUpdate> update = {
+        TenantUpdate::Upsert(NumberedTenant((i * 7919) % tenants, revision))};
+    const absl::Time start = absl::Now();
+    registry.Apply(update);
+    best = std::min(best, absl::Now() - start);
+  }
+  return best;
+}
+
+// Publishing one tenant's change must not cost in proportion to the fleet:
+// it once copied the whole directory (two hash maps of N entries), 10 ms at
+// 100,000 tenants against a microsecond at 10. Measured side by side, as a
+// ratio, so a slow or busy machine does not fail it.
+TEST(TenantRegistryScaling, AWriteAt100000TenantsCostsAboutWhatOneAt10Does) {
+  TenantRegistry small;
+  TenantRegistry large;
+  Fill(small, 10);
+  Fill(large, 100'000);
+  absl::Duration small_best = absl::InfiniteDuration();
+  absl::Duration large_best = absl::InfiniteDuration();
+  for (int round = 0; round < 5; ++round) {
+    small_best = std::min(small_best, BestWrite(small, 10, 200, round + 2));
+    large_best = std::min(large_best, BestWrite(large, 100'000, 200, round + 2));
+  }
+  const double ratio = absl::FDivDuration(large_best, small_best);
+  RecordProperty("write_10_ns", std::to_string(absl::ToInt64Nanoseconds(small_best)));
+  RecordProperty("write_100000_ns", std::to_string(absl::ToInt64Nanoseconds(large_best)));
+  EXPECT_LT(ratio, 8.0) << "one write: " << small_best << " at 10 tenants, " << large_best
+                        << " at 100,000";
+  EXPECT_EQ(large.Read().size(), 100'000u);
+  EXPECT_EQ(large.Read().FindByHost("t-99999.api.example")->name, "t-99999");
+}
+
+// Readers on other threads see whole directories while a writer changes
+// tenants, hosts and membership one at a time (run under ThreadSanitizer).
+TEST(TenantRegistryScaling, ReadersSeeConsistentDirectoriesDuringWrites) {
+  TenantRegistry registry;
+  Fill(registry, 5'000);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  std::atomic<int> checks{0};
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      int64_t last_revision = 0;
+      for (int i = 0; !done.load(); ++i) {
+        const TenantDirectory& now = registry.Read();
+        const int n = (i * 31 + r) % 5'000;
+        const TenantSnapshot* by_host = now.FindByHost(absl::StrCat("t-", n, ".api.example"));
+        const TenantSnapshot* by_name = now.FindByName(absl::StrCat("t-", n));
+        // A tenant and its host come and go together.
+        ASSERT_EQ(by_host == nullptr, by_name == nullptr) << n;
+        if (by_name != nullptr) {
+          ASSERT_EQ(by_host, by_name);
+        }
+        if (const TenantSnapshot* zero = now.FindByName("t-0")) {
+          ASSERT_GE(zero->policy->revision(), last_revision) << "went back in time";
+          last_revision = zero->policy->revision();
+        }
+        ++checks;
+      }
+    });
+  }
+  for (int64_t revision = 2; revision < 2'000; ++revision) {
+    const int n = static_cast<int>(revision % 5'000);
+    if (revision % 10 == 0) {
+      registry.Apply({TenantUpdate::Remove(absl::StrCat("t-", n))});
+      registry.Apply({TenantUpdate::Upsert(NumberedTenant(n, revision))});
+    } else {
+      registry.Apply({TenantUpdate::Upsert(NumberedTenant(0, revision)),
+                      TenantUpdate::Upsert(NumberedTenant(n, revision))});
+    }
+  }
+  done = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_GT(checks.load(), 0);
+  EXPECT_EQ(registry.Read().FindByName("t-0")->policy->revision(), 1'999);
 }
 
 }  // namespace
