@@ -89,28 +89,40 @@ class PersistentMap {
    public:
     explicit Cursor(PersistentMap map) : map_(std::move(map)) {
       if (map_.root_ != nullptr) stack_.push_back({map_.root_.get(), 0});
+      Settle();
     }
     // The next entry, or nullptr at the end.
     const Entry* Next() {
-      while (!stack_.empty()) {
-        Frame& top = stack_.back();
-        const Node& node = *top.node;
-        if (top.position < node.entries.size()) return &node.entries[top.position++];
-        const size_t child = top.position++ - node.entries.size();
-        if (child < node.children.size()) {
-          stack_.push_back({node.children[child].get(), 0});
-        } else {
-          stack_.pop_back();
-        }
-      }
-      return nullptr;
+      if (stack_.empty()) return nullptr;
+      Frame& top = stack_.back();
+      const Entry* entry = &top.node->entries[top.position++];
+      Settle();
+      return entry;
     }
+    // True when Next() would return nullptr.
+    bool AtEnd() const { return stack_.empty(); }
 
    private:
     struct Frame {
       const typename PersistentMap::Node* node;
       size_t position;  // entries first, then children
     };
+    // Moves to the next entry (the top frame's position is an entry), or
+    // empties the stack at the end.
+    void Settle() {
+      while (!stack_.empty()) {
+        Frame& top = stack_.back();
+        const Node& node = *top.node;
+        if (top.position < node.entries.size()) return;
+        const size_t child = top.position - node.entries.size();
+        if (child < node.children.size()) {
+          ++top.position;
+          stack_.push_back({node.children[child].get(), 0});
+        } else {
+          stack_.pop_back();
+        }
+      }
+    }
     PersistentMap map_;
     std::vector<Frame> stack_;
   };

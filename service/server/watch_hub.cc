@@ -31,19 +31,21 @@ void WatchQueue::SetInitialState(const CurrentEvents& current) {
 
 std::optional<WatchEventPtr> WatchQueue::Pop() {
   absl::MutexLock lock(&mu_);
+  std::optional<WatchEventPtr> event;
   if (initial_all_.has_value()) {
-    if (const CurrentEvents::Entry* entry = initial_all_->Next()) return entry->value;
-    initial_all_.reset();  // drops the copy, and with it what only it kept
+    if (const CurrentEvents::Entry* entry = initial_all_->Next()) event = entry->value;
+    // At the end, drop the copy, and with it what only it kept.
+    if (initial_all_->AtEnd()) initial_all_.reset();
   }
-  if (!initial_named_.empty()) {
-    WatchEventPtr event = std::move(initial_named_.front());
+  if (!event.has_value() && !initial_named_.empty()) {
+    event = std::move(initial_named_.front());
     initial_named_.pop_front();
-    return event;
   }
-  if (events_.empty()) return std::nullopt;
-  WatchEventPtr event = std::move(events_.front());
-  events_.pop_front();
-  bytes_ -= event->bytes.size();
+  if (!event.has_value() && !events_.empty()) {
+    event = std::move(events_.front());
+    events_.pop_front();
+    bytes_ -= (*event)->bytes.size();
+  }
   return event;
 }
 

@@ -111,9 +111,11 @@ TEST(PersistentMap, CursorVisitsEveryEntryOnceFromItsOwnCopy) {
   while (const auto* entry = cursor.Next()) {
     EXPECT_TRUE(seen.emplace(entry->key, entry->value).second);
   }
+  EXPECT_TRUE(cursor.AtEnd());
   EXPECT_EQ(seen.size(), 500u);
   EXPECT_EQ(seen.count("added-after"), 0u);
   EXPECT_EQ(PersistentMap<int>::Cursor(PersistentMap<int>()).Next(), nullptr);
+  EXPECT_TRUE(PersistentMap<int>::Cursor(PersistentMap<int>()).AtEnd());
 }
 
 TEST(PersistentMap, ErasingAMissingKeyChangesNothing) {
