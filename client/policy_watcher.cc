@@ -212,16 +212,19 @@ bool PolicyWatcher::ReadInitialState(grpc::ClientReader<v1::PolicyEvent>* reader
   absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> events;
   const std::shared_ptr<const engine::TenantDirectory> serving = registry_.Load();
   // Read a chunk, compile it on every core, repeat: an initial state of
-  // 100,000 tenants is compiled in parallel, in bounded memory.
-  constexpr size_t kChunk = 4096;
+  // 100,000 tenants is compiled in parallel, in bounded memory (a chunk
+  // ends at 4,096 events or 64 MiB of them). `count` comes from the server:
+  // nothing is allocated in proportion to it.
+  constexpr size_t kChunkEvents = 4096;
+  constexpr size_t kChunkBytes = 64 << 20;
   std::vector<v1::PolicyEvent> chunk;
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> compiled;
-  state.reserve(count);
   for (size_t received = 0; received < count;) {
-    chunk.resize(std::min(kChunk, count - received));
-    for (v1::PolicyEvent& event : chunk) {
-      if (!reader->Read(&event)) return false;  // keep serving what we had
-      ++received;
+    chunk.clear();
+    for (size_t bytes = 0; received < count && chunk.size() < kChunkEvents && bytes < kChunkBytes;
+         ++received) {
+      if (!reader->Read(&chunk.emplace_back())) return false;  // keep serving what we had
+      bytes += chunk.back().ByteSizeLong();
     }
     compiled.assign(chunk.size(), nullptr);
     ParallelFor(chunk.size(), [&](size_t i) {

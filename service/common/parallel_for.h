@@ -9,12 +9,14 @@
 // For start-up sized work (loading and compiling every tenant): starting the
 // threads costs tens of microseconds, so small counts run inline. `body` must
 // be safe to call concurrently for different indices and must not throw.
+// When no thread can be started, the calling thread does the work alone.
 #ifndef CORSD_SERVICE_COMMON_PARALLEL_FOR_H_
 #define CORSD_SERVICE_COMMON_PARALLEL_FOR_H_
 
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -37,7 +39,13 @@ void ParallelFor(size_t count, Body&& body) {
   };
   std::vector<std::thread> helpers;
   helpers.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads (a pids limit): the ones started, and this one, do it all
+    }
+  }
   work();
   for (std::thread& helper : helpers) helper.join();
 }

@@ -59,6 +59,16 @@ class PersistentMap {
   };
 
   PersistentMap() = default;
+  PersistentMap(const PersistentMap&) = default;
+  PersistentMap& operator=(const PersistentMap&) = default;
+  // A moved-from map is empty (its size too).
+  PersistentMap(PersistentMap&& other) noexcept
+      : root_(std::move(other.root_)), size_(std::exchange(other.size_, 0)) {}
+  PersistentMap& operator=(PersistentMap&& other) noexcept {
+    root_ = std::move(other.root_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -134,6 +144,9 @@ class PersistentMap {
   class Builder {
    public:
     explicit Builder(PersistentMap start = PersistentMap()) : map_(std::move(start)) {}
+    // Two builders with one edit id would change each other's nodes.
+    Builder(const Builder&) = delete;
+    Builder& operator=(const Builder&) = delete;
     void Set(std::string key, V value) {
       map_.SetWithEdit(std::move(key), std::move(value), edit_);
     }

@@ -1,7 +1,6 @@
 #include "service/server/policy_sync.h"
 
 #include <algorithm>
-#include <thread>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -267,10 +266,10 @@ absl::Status PolicySync::ReloadAll() {
     if (!published.contains(tenant)) events.push_back(DeletedEvent(tenant));
   }
   const absl::Time compiled = absl::Now();
-  // The registry's maps and the hub's are independent: built side by side.
-  std::thread publish_events([&] { hub_->Publish(events); });
+  // Registry first, then watchers: a replica never tells a watcher about a
+  // revision its own Check does not serve yet.
   registry_->Replace(snapshots);
-  publish_events.join();
+  hub_->Publish(events);
   ops::LogInfo("tenants_loaded")
       .Field("tenants", static_cast<uint64_t>(snapshots.size()))
       .Field("read_ms", absl::ToInt64Milliseconds(read - started))

@@ -20,7 +20,7 @@ void WatchQueue::SetInitialState(const CurrentEvents& current) {
   absl::MutexLock lock(&mu_);
   if (tenants_.empty()) {
     initial_events_ = current.size();
-    initial_all_.emplace(current);
+    if (!current.empty()) initial_all_.emplace(current);
     return;
   }
   for (const std::string& tenant : tenants_) {
@@ -41,7 +41,10 @@ std::optional<WatchEventPtr> WatchQueue::Pop() {
     event = std::move(initial_named_.front());
     initial_named_.pop_front();
   }
-  if (!event.has_value() && !events_.empty()) {
+  if (event.has_value()) {
+    ++initial_sent_;
+    initial_sent_bytes_ += (*event)->bytes.size();
+  } else if (!events_.empty()) {
     event = std::move(events_.front());
     events_.pop_front();
     bytes_ -= (*event)->bytes.size();
@@ -65,8 +68,8 @@ bool WatchQueue::Push(WatchEventPtr event) {
     absl::MutexLock lock(&mu_);
     if (closed_.has_value()) return false;
     const size_t bytes = event->bytes.size();
-    if (events_.size() >= WatchHub::kMaxPendingEvents ||
-        bytes_ + bytes > WatchHub::kMaxPendingBytes) {
+    if (events_.size() >= WatchHub::kMaxPendingEvents + initial_sent_ ||
+        bytes_ + bytes > WatchHub::kMaxPendingBytes + initial_sent_bytes_) {
       initial_all_.reset();
       initial_named_.clear();
       events_.clear();
@@ -88,6 +91,13 @@ void WatchQueue::Close(absl::Status status) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_.has_value()) return;
+    // A shutdown delivers what is queued; a revoked token gets nothing more.
+    if (status.code() != absl::StatusCode::kUnavailable) {
+      initial_all_.reset();
+      initial_named_.clear();
+      events_.clear();
+      bytes_ = 0;
+    }
     closed_ = std::move(status);
   }
   wake_();

@@ -94,7 +94,12 @@ class WatchQueue {
   // hub's state, or (when the watcher named its tenants) those few events.
   std::optional<CurrentEvents::Cursor> initial_all_ ABSL_GUARDED_BY(mu_);
   std::deque<WatchEventPtr> initial_named_ ABSL_GUARDED_BY(mu_);
-  // Later events, bounded by kMaxPendingEvents and kMaxPendingBytes.
+  // Initial entries handed out so far: each makes room for one more later
+  // event (and its bytes), as when the initial state was queued as events.
+  size_t initial_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t initial_sent_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Later events, bounded by kMaxPendingEvents and kMaxPendingBytes plus the
+  // room above.
   std::deque<WatchEventPtr> events_ ABSL_GUARDED_BY(mu_);
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // of `events_`
   std::optional<absl::Status> closed_ ABSL_GUARDED_BY(mu_);
@@ -103,7 +108,9 @@ class WatchQueue {
 class WatchHub {
  public:
   // Events a watcher may have waiting beyond its initial state (which is
-  // not copied: it is read from the hub's state as it is sent).
+  // not copied: it is read from the hub's state as it is sent). Each initial
+  // entry sent adds room for one more, so a watcher that keeps reading its
+  // initial state is never cut off while writers are busy.
   static constexpr size_t kMaxPendingEvents = 1024;
   // ... and at most this many bytes of them: events carry whole policies, so
   // a count alone would let one slow watcher hold gigabytes.

@@ -118,6 +118,34 @@ TEST(PersistentMap, CursorVisitsEveryEntryOnceFromItsOwnCopy) {
   EXPECT_TRUE(PersistentMap<int>::Cursor(PersistentMap<int>()).AtEnd());
 }
 
+TEST(PersistentMap, AMovedFromMapIsEmpty) {
+  PersistentMap<int> map;
+  map.Set("a", 1);
+  PersistentMap<int> moved = std::move(map);
+  EXPECT_EQ(moved.size(), 1u);
+  EXPECT_EQ(map.size(), 0u);  // NOLINT(bugprone-use-after-move): the point of the test
+  map.Set("b", 2);
+  EXPECT_EQ(map.size(), 1u);
+}
+
+// The bulk path with colliding hashes, started from another builder's map.
+TEST(PersistentMap, BuildersThroughCollisions) {
+  PersistentMap<int, WeakHash>::Builder first;
+  for (int i = 0; i < 300; ++i) first.Set(absl::StrCat("b", i), i);
+  PersistentMap<int, WeakHash> base = std::move(first).Build();
+  PersistentMap<int, WeakHash>::Builder second(base);
+  for (int i = 0; i < 300; i += 3) EXPECT_TRUE(second.Erase(absl::StrCat("b", i)));
+  for (int i = 1; i < 300; i += 3) second.Set(absl::StrCat("b", i), -i);
+  PersistentMap<int, WeakHash> changed = std::move(second).Build();
+  std::map<std::string, int> expected_base, expected_changed;
+  for (int i = 0; i < 300; ++i) {
+    expected_base[absl::StrCat("b", i)] = i;
+    if (i % 3 != 0) expected_changed[absl::StrCat("b", i)] = i % 3 == 1 ? -i : i;
+  }
+  ExpectEqual(base, expected_base);
+  ExpectEqual(changed, expected_changed);
+}
+
 TEST(PersistentMap, ErasingAMissingKeyChangesNothing) {
   PersistentMap<int> map;
   map.Set("a", 1);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/support/best_time.h"
 
 namespace corsd::engine {
 namespace {
@@ -81,18 +82,11 @@ void Fill(TenantRegistry& registry, int tenants) {
   registry.Replace(all);
 }
 
-// The best time, over `writes` policy changes, of one change: the minimum
-// is what the code costs, the rest is a shared machine's noise.
+// The best time, over `writes` policy changes, of one change.
 absl::Duration BestWrite(TenantRegistry& registry, int tenants, int writes, int64_t revision) {
-  absl::Duration best = absl::InfiniteDuration();
-  for (int i = 0; i < writes; ++i) {
-    const std::vector<TenantUpdate> update = {
-        TenantUpdate::Upsert(NumberedTenant((i * 7919) % tenants, revision))};
-    const absl::Time start = absl::Now();
-    registry.Apply(update);
-    best = std::min(best, absl::Now() - start);
-  }
-  return best;
+  return corsd::testing::BestTime(writes, [&](int i) {
+    registry.Apply({TenantUpdate::Upsert(NumberedTenant((i * 7919) % tenants, revision))});
+  });
 }
 
 // Publishing one tenant's change must not cost in proportion to the fleet:
