@@ -38,7 +38,8 @@ def engine_section():
     for b in data["benchmarks"]:
         if b.get("run_type") != "iteration":
             continue
-        name, size = b["run_name"].split("/")
+        name, _, size = b["run_name"].partition("/")
+        size = size or "0"
         runs.setdefault(name, {}).setdefault(int(size), []).append(
             (b["real_time"], b.get("allocs_per_op", 0)))
     # Minimum over repetitions: on a shared machine, noise only ever adds time.
@@ -69,8 +70,24 @@ def engine_section():
         flat = f"{max(times) / min(times):.2f}x" if times else "-"
         out.append(f"| {label} | {cells} | {flat} | {allocs:.0f} |")
     out += ["", "Targets (issue: engine): actual allowed <= 100 ns, preflight allowed <= 250 ns, no heap",
-            "allocation on the deny path, flat within 1.5x from 10 to 100,000 origins.", "",
-            f"Command: `{command('engine')}`", ""]
+            "allocation on the deny path, flat within 1.5x from 10 to 100,000 origins.", ""]
+    registry = {
+        "BM_RegistryPolicyChange": "a tenant's new policy",
+        "BM_RegistryHostChange": "a tenant's host changed",
+        "BM_RegistryCreateAndDelete": "a tenant created, then deleted (both)",
+    }
+    if all(k in rows for k in registry):
+        out += ["Publishing one change to a `TenantRegistry` of N tenants (ns per change, best of the",
+                "runs): what every write and every watch event costs a replica or a watching gateway.", "",
+                "| change | 10 tenants | 100,000 tenants | ratio |", "|---|---:|---:|---:|"]
+        for key, label in registry.items():
+            small, large = rows[key][10][0], rows[key][100000][0]
+            out.append(f"| {label} | {small:,.0f} | {large:,.0f} | {large / small:.2f}x |")
+        out.append("")
+    if "BM_CompilePolicy20Origins" in rows:
+        out += [f"Compiling one policy of 20 exact origins and a wildcard (start-up pays this per tenant): "
+                f"{rows['BM_CompilePolicy20Origins'][0][0] / 1000:.1f} us.", ""]
+    out += [f"Command: `{command('engine')}`", ""]
     return out
 
 

@@ -92,7 +92,8 @@ absl::Duration BestWrite(TenantRegistry& registry, int tenants, int writes, int6
 // Publishing one tenant's change must not cost in proportion to the fleet:
 // it once copied the whole directory (two hash maps of N entries), 10 ms at
 // 100,000 tenants against a microsecond at 10. Measured side by side, as a
-// ratio, so a slow or busy machine does not fail it.
+// ratio, so a slow or busy machine does not fail it. A persistent map is
+// about 4x (four levels of nodes, cache misses included); copying is 10,000x.
 TEST(TenantRegistryScaling, AWriteAt100000TenantsCostsAboutWhatOneAt10Does) {
   TenantRegistry small;
   TenantRegistry large;
@@ -107,8 +108,8 @@ TEST(TenantRegistryScaling, AWriteAt100000TenantsCostsAboutWhatOneAt10Does) {
   const double ratio = absl::FDivDuration(large_best, small_best);
   RecordProperty("write_10_ns", std::to_string(absl::ToInt64Nanoseconds(small_best)));
   RecordProperty("write_100000_ns", std::to_string(absl::ToInt64Nanoseconds(large_best)));
-  EXPECT_LT(ratio, 8.0) << "one write: " << small_best << " at 10 tenants, " << large_best
-                        << " at 100,000";
+  EXPECT_LT(ratio, 12.0) << "one write: " << small_best << " at 10 tenants, " << large_best
+                         << " at 100,000";
   EXPECT_EQ(large.Read().size(), 100'000u);
   EXPECT_EQ(large.Read().FindByHost("t-99999.api.example")->name, "t-99999");
 }
