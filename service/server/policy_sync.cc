@@ -46,6 +46,15 @@ int64_t IncarnationOf(absl::Time tenant_created_at) {
   return absl::ToUnixMicros(tenant_created_at);
 }
 
+// The tenant as stored, without its policy yet.
+std::shared_ptr<engine::TenantSnapshot> TenantWithoutPolicy(const store::TenantState& state) {
+  auto snapshot = std::make_shared<engine::TenantSnapshot>();
+  snapshot->name = state.tenant.name;
+  snapshot->hosts = state.tenant.hosts;
+  snapshot->incarnation = IncarnationOf(state.tenant.created_at);
+  return snapshot;
+}
+
 WatchEventPtr DeletedEvent(const std::string& tenant) {
   v1::PolicyEvent event;
   event.set_tenant(tenant);
@@ -96,10 +105,7 @@ std::shared_ptr<const engine::CompiledPolicy> PolicySync::DenyAll(absl::string_v
 
 std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
     const store::TenantState& state, const engine::TenantSnapshot* serving) {
-  auto snapshot = std::make_shared<engine::TenantSnapshot>();
-  snapshot->name = state.tenant.name;
-  snapshot->hosts = state.tenant.hosts;
-  snapshot->incarnation = IncarnationOf(state.tenant.created_at);
+  std::shared_ptr<engine::TenantSnapshot> snapshot = TenantWithoutPolicy(state);
   if (!state.policy.has_value()) {
     snapshot->policy = engine::CompiledPolicy::Empty(0);
   } else if (serving != nullptr && serving->incarnation == snapshot->incarnation &&
@@ -114,10 +120,7 @@ std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
 std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySync::BuildLoaded(
     const store::TenantState& state) {
   if (!state.policy.has_value()) return {BuildSnapshot(state, nullptr), nullptr};
-  auto snapshot = std::make_shared<engine::TenantSnapshot>();
-  snapshot->name = state.tenant.name;
-  snapshot->hosts = state.tenant.hosts;
-  snapshot->incarnation = IncarnationOf(state.tenant.created_at);
+  std::shared_ptr<engine::TenantSnapshot> snapshot = TenantWithoutPolicy(state);
   const store::PolicyRevisionRecord& record = *state.policy;
   v1::PolicyVersion version;
   if (absl::Status parsed = ToPolicyVersionProto(record, &version); !parsed.ok()) {
