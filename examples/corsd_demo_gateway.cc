@@ -53,6 +53,8 @@ const char* SourceName(corsd::Decision::Source source) {
       return "cached-policy";
     case corsd::Decision::Source::kFailClosed:
       return "fail-closed";
+    case corsd::Decision::Source::kSnapshot:
+      return "snapshot";
   }
   return "?";
 }
