@@ -51,6 +51,8 @@ namespace corsd {
 
 template <typename V, typename Hash = absl::Hash<absl::string_view>>
 class PersistentMap {
+  struct Node;  // a trie node, defined below
+
  public:
   struct Entry {
     uint64_t hash;
@@ -114,7 +116,7 @@ class PersistentMap {
 
    private:
     struct Frame {
-      const typename PersistentMap::Node* node;
+      const Node* node;
       size_t position;  // entries first, then children
     };
     // Moves to the next entry (the top frame's position is an entry), or
