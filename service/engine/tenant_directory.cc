@@ -10,14 +10,13 @@ namespace {
 
 constexpr size_t kMaxHostBytes = 300;
 
-// Works on a PersistentMap or its Builder alike.
-template <typename HostMap>
-void IndexHosts(const std::shared_ptr<const TenantSnapshot>& tenant, HostMap* by_host) {
+using HostMapBuilder = TenantDirectory::TenantMap::Builder;
+
+void IndexHosts(const std::shared_ptr<const TenantSnapshot>& tenant, HostMapBuilder* by_host) {
   for (const std::string& host : tenant->hosts) by_host->Set(host, tenant);
 }
 
-template <typename HostMap>
-void UnindexHosts(const TenantSnapshot& tenant, HostMap* by_host) {
+void UnindexHosts(const TenantSnapshot& tenant, HostMapBuilder* by_host) {
   for (const std::string& host : tenant.hosts) {
     const std::shared_ptr<const TenantSnapshot>* owner = by_host->Find(host);
     // Another tenant may have taken the host over in the same batch.
