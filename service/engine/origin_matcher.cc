@@ -2,15 +2,19 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
+#include <new>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "service/engine/limits.h"
 
 namespace corsd::engine {
 
-// The block of text a matcher keeps, filled front to back; sized up front
-// from the patterns, so it never moves and views into it stay valid.
+// The block a matcher keeps: its text, filled front to back, then the table
+// of exact origins. Sized up front from the patterns, so it never moves and
+// views into it stay valid.
 class OriginMatcher::TextBlock {
  public:
   // An upper bound of what Keep() will be given for `pattern`.
@@ -29,37 +33,84 @@ class OriginMatcher::TextBlock {
     return 0;
   }
 
-  explicit TextBlock(size_t bytes) : block_(new char[bytes]), end_(block_.get() + bytes) {}
+  // Room for `text_bytes` of text and a table of `exact_slots` (0 or a power
+  // of two) empty slots.
+  TextBlock(size_t text_bytes, size_t exact_slots)
+      // One allocation for the bytes and the count that frees them; the
+      // slack lets the table start aligned wherever the bytes start.
+      : block_(std::make_shared_for_overwrite<char[]>(text_bytes + alignof(ExactSlot) - 1 +
+                                                      exact_slots * sizeof(ExactSlot))),
+        text_end_(block_.get() + text_bytes),
+        next_(block_.get()) {
+    if (exact_slots == 0) return;
+    void* table = text_end_;
+    size_t room = alignof(ExactSlot) - 1 + exact_slots * sizeof(ExactSlot);
+    table = std::align(alignof(ExactSlot), exact_slots * sizeof(ExactSlot), table, room);
+    slots_ = static_cast<ExactSlot*>(table);
+    for (size_t i = 0; i < exact_slots; ++i) new (&slots_[i]) ExactSlot{0, 0};
+  }
 
   // A view of the concatenated parts, copied into the block.
   absl::string_view Keep(std::initializer_list<absl::string_view> parts) {
     char* const start = next_;
     for (absl::string_view part : parts) {
-      if (static_cast<size_t>(end_ - next_) < part.size()) std::abort();  // BytesFor is wrong
+      if (static_cast<size_t>(text_end_ - next_) < part.size()) std::abort();  // BytesFor is wrong
       std::copy(part.begin(), part.end(), next_);
       next_ += part.size();
     }
     return absl::string_view(start, next_ - start);
   }
 
+  // Where `kept`, a view Keep() returned, lies in the block.
+  ExactSlot SlotFor(absl::string_view kept) const {
+    return ExactSlot{static_cast<uint32_t>(kept.data() - block_.get()),
+                     static_cast<uint32_t>(kept.size())};
+  }
+
+  const char* base() const { return block_.get(); }
+  ExactSlot* slots() const { return slots_; }
   std::shared_ptr<const char[]> Release() { return std::move(block_); }
 
  private:
   std::shared_ptr<char[]> block_;
-  char* const end_;
-  char* next_ = block_.get();
+  char* const text_end_;
+  char* next_;
+  ExactSlot* slots_ = nullptr;
 };
 
+namespace {
+
+// Slots for `count` exact origins: a power of two at least 1.5 times the
+// count, so probes stay short; 0 for none.
+size_t ExactSlotsFor(size_t count) {
+  if (count == 0) return 0;
+  size_t slots = 2;
+  while (slots < count + count / 2 + 1) slots *= 2;
+  return slots;
+}
+
+uint32_t ExactHash(absl::string_view origin) {
+  // The low bits pick the slot; absl's hash mixes every byte into them.
+  return static_cast<uint32_t>(absl::HashOf(origin));
+}
+
+}  // namespace
+
 OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns) {
+  static_assert(kMaxOriginsPerPolicy * 2 <= UINT32_MAX, "exact slots are counted in 32 bits");
   size_t bytes = 0;
   size_t exact = 0;
   for (const OriginPattern& pattern : patterns) {
     bytes += TextBlock::BytesFor(pattern);
     if (pattern.kind() == OriginPattern::Kind::kExact && !pattern.any_port()) ++exact;
   }
+  if (bytes > UINT32_MAX) std::abort();  // policy limits keep a block far smaller
   OriginMatcher matcher;
-  TextBlock text(bytes);
-  matcher.exact_.reserve(exact);
+  const size_t slots = ExactSlotsFor(exact);
+  TextBlock text(bytes, slots);
+  matcher.block_base_ = text.base();
+  matcher.exact_slots_ = text.slots();
+  matcher.exact_mask_ = slots == 0 ? 0 : static_cast<uint32_t>(slots - 1);
   for (const OriginPattern& pattern : patterns) matcher.Add(pattern, text);
   matcher.text_ = text.Release();
   return matcher;
@@ -78,8 +129,12 @@ void OriginMatcher::Add(const OriginPattern& pattern, TextBlock& text) {
       if (pattern.any_port()) {
         const absl::string_view key = text.Keep({pattern.scheme(), "://", pattern.domain()});
         if (!any_port_.contains(key)) any_port_.emplace(key, text.Keep({pattern.text()}));
-      } else if (!exact_.contains(pattern.text())) {
-        exact_.insert(text.Keep({pattern.text()}));
+      } else if (FindExact(pattern.text()).empty()) {
+        const ExactSlot slot = text.SlotFor(text.Keep({pattern.text()}));
+        ExactSlot* slots = text.slots();
+        uint32_t i = ExactHash(pattern.text()) & exact_mask_;
+        while (slots[i].size != 0) i = (i + 1) & exact_mask_;
+        slots[i] = slot;
       }
       return;
     case OriginPattern::Kind::kSubdomainWildcard: {
@@ -105,9 +160,21 @@ absl::string_view OriginMatcher::FindScheme(const SchemeList& list, absl::string
 }
 
 absl::string_view OriginMatcher::FindListedExactly(absl::string_view origin) const {
-  if (allows_any_ || exact_.empty() || origin.size() > kMaxOriginBytes) return {};
-  auto it = exact_.find(origin);
-  return it == exact_.end() ? absl::string_view() : *it;
+  if (allows_any_ || origin.size() > kMaxOriginBytes) return {};
+  return FindExact(origin);
+}
+
+absl::string_view OriginMatcher::FindExact(absl::string_view origin) const {
+  if (exact_slots_ == nullptr) return {};
+  // Never full (see ExactSlotsFor), so the probe always reaches an empty slot.
+  for (uint32_t i = ExactHash(origin) & exact_mask_;; i = (i + 1) & exact_mask_) {
+    const ExactSlot slot = exact_slots_[i];
+    if (slot.size == 0) return {};
+    if (slot.size == origin.size() &&
+        std::memcmp(block_base_ + slot.offset, origin.data(), origin.size()) == 0) {
+      return absl::string_view(block_base_ + slot.offset, slot.size);
+    }
+  }
 }
 
 absl::string_view OriginMatcher::Find(absl::string_view origin,
@@ -115,7 +182,7 @@ absl::string_view OriginMatcher::Find(absl::string_view origin,
   if (allows_any_) return "*";
   if (origin == "null") return allows_null_ ? absl::string_view("null") : absl::string_view();
 
-  if (auto it = exact_.find(origin); it != exact_.end()) return *it;
+  if (absl::string_view exact = FindExact(origin); !exact.empty()) return exact;
 
   const size_t host_end = parsed->host_offset + parsed->host.size();
   if (!any_port_.empty()) {

@@ -1,0 +1,99 @@
+// OriginMatcher's exact-origin table: every listed origin is found by both
+// lookups and nothing else is, through probe chains and duplicates, and a
+// copy keeps working after the matcher it came from is gone.
+#include "service/engine/origin_matcher.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "service/engine/origin_pattern.h"
+#include "service/engine/serialized_origin.h"
+
+namespace corsd::engine {
+namespace {
+
+std::vector<OriginPattern> Patterns(const std::vector<std::string>& texts) {
+  std::vector<OriginPattern> patterns;
+  for (const std::string& text : texts) {
+    absl::StatusOr<OriginPattern> pattern = OriginPattern::Parse(text);
+    EXPECT_TRUE(pattern.ok()) << text << ": " << pattern.status();
+    if (pattern.ok()) patterns.push_back(*std::move(pattern));
+  }
+  return patterns;
+}
+
+// Find() as Check calls it: the origin parsed first.
+std::string FindParsed(const OriginMatcher& matcher, const std::string& origin) {
+  SerializedOrigin parsed;
+  if (ParseSerializedOrigin(origin, &parsed) != OriginProblem::kNone) return "<unparsable>";
+  return std::string(matcher.Find(origin, &parsed));
+}
+
+TEST(OriginMatcherExact, FindsEveryListedOriginAndNothingElse) {
+  std::vector<std::string> listed;
+  for (int i = 0; i < 1000; ++i) listed.push_back(absl::StrCat("https://app-", i, ".example.com"));
+  std::vector<std::string> texts = listed;
+  texts.push_back("https://app-7.example.com");  // listed twice: counts once
+  texts.push_back("https://*.cdn.example.com");
+  texts.push_back("http://local.example.com:*");
+  const OriginMatcher matcher = OriginMatcher::Build(Patterns(texts));
+
+  for (const std::string& origin : listed) {
+    EXPECT_EQ(matcher.FindListedExactly(origin), origin);
+    EXPECT_EQ(FindParsed(matcher, origin), origin);
+  }
+  // Same lengths with one byte changed, prefixes, extensions, other schemes.
+  for (int i = 0; i < 1000; ++i) {
+    for (const std::string& other : {absl::StrCat("https://app-", i, ".example.org"),
+                                     absl::StrCat("https://app-", i, ".example.co"),
+                                     absl::StrCat("https://app-", i, ".example.comx"),
+                                     absl::StrCat("http://app-", i, ".example.com"),
+                                     absl::StrCat("https://app-", i + 1000, ".example.com")}) {
+      EXPECT_TRUE(matcher.FindListedExactly(other).empty()) << other;
+    }
+  }
+  // The other kinds still answer through Find, and never as "listed exactly".
+  EXPECT_EQ(FindParsed(matcher, "https://a.cdn.example.com"), "https://*.cdn.example.com");
+  EXPECT_TRUE(matcher.FindListedExactly("https://a.cdn.example.com").empty());
+  EXPECT_EQ(FindParsed(matcher, "http://local.example.com:8080"), "http://local.example.com:*");
+  EXPECT_EQ(FindParsed(matcher, "https://app-5.example.org"), "");
+}
+
+TEST(OriginMatcherExact, EveryTableSizeFromOneToSixtyFour) {
+  // Table sizes change at every power of two; a full table would never end a
+  // probe, so each size must still answer "not listed".
+  for (int count = 1; count <= 64; ++count) {
+    std::vector<std::string> texts;
+    for (int i = 0; i < count; ++i) texts.push_back(absl::StrCat("https://s", i, ".example.com"));
+    const OriginMatcher matcher = OriginMatcher::Build(Patterns(texts));
+    for (const std::string& origin : texts) EXPECT_EQ(matcher.FindListedExactly(origin), origin);
+    EXPECT_TRUE(matcher.FindListedExactly("https://absent.example.com").empty()) << count;
+  }
+}
+
+TEST(OriginMatcherExact, ACopyOutlivesTheOriginal) {
+  std::optional<OriginMatcher> original =
+      OriginMatcher::Build(Patterns({"https://a.example.com", "https://b.example.com"}));
+  const OriginMatcher copy = *original;
+  original.reset();
+  EXPECT_EQ(copy.FindListedExactly("https://b.example.com"), "https://b.example.com");
+  EXPECT_EQ(FindParsed(copy, "https://a.example.com"), "https://a.example.com");
+}
+
+TEST(OriginMatcherExact, NoExactOriginsOrAnOriginStar) {
+  const OriginMatcher wildcard_only = OriginMatcher::Build(Patterns({"https://*.example.com"}));
+  EXPECT_TRUE(wildcard_only.FindListedExactly("https://example.com").empty());
+  const OriginMatcher star = OriginMatcher::Build(Patterns({"*", "https://a.example.com"}));
+  // "*" answers first, so nothing is "listed exactly".
+  EXPECT_TRUE(star.FindListedExactly("https://a.example.com").empty());
+  EXPECT_EQ(FindParsed(star, "https://a.example.com"), "*");
+  const OriginMatcher empty = OriginMatcher::Build({});
+  EXPECT_TRUE(empty.empty());
+  EXPECT_TRUE(empty.FindListedExactly("https://a.example.com").empty());
+}
+
+}  // namespace
+}  // namespace corsd::engine
