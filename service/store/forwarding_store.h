@@ -86,8 +86,9 @@ class ForwardingStore : public PolicyStore {
     CORSD_FORWARD(ListChanges(a, l));
   }
   absl::StatusOr<int64_t> LatestChangeSeq() override { CORSD_FORWARD(LatestChangeSeq()); }
-  absl::StatusOr<std::vector<TenantState>> LoadAllTenantStates() override {
-    CORSD_FORWARD(LoadAllTenantStates());
+  absl::Status ScanAllTenantStates(
+      size_t batch_size, const std::function<absl::Status(TenantStateBatch)>& consume) override {
+    CORSD_FORWARD(ScanAllTenantStates(batch_size, consume));
   }
   absl::StatusOr<bool> HasExternalChanges() override { CORSD_FORWARD(HasExternalChanges()); }
   absl::StatusOr<CompactionReport> Compact(const Retention& k, absl::Time n,

@@ -20,6 +20,8 @@
 #define CORSD_SERVICE_STORE_POLICY_STORE_H_
 
 #include <cstdint>
+#include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,11 +107,29 @@ class PolicyStore {
   // --- Change feed ------------------------------------------------------------
   // Changes with seq > `after`, oldest first, at most `limit`. OUT_OF_RANGE
   // when compaction pruned changes after `after`: the caller missed them and
-  // must reload every tenant (LatestChangeSeq, then LoadAllTenantStates).
+  // must reload every tenant (LatestChangeSeq, then ScanAllTenantStates).
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after, int limit) = 0;
   virtual absl::StatusOr<int64_t> LatestChangeSeq() = 0;
   virtual absl::StatusOr<TenantState> LoadTenantState(absl::string_view tenant) = 0;
-  virtual absl::StatusOr<std::vector<TenantState>> LoadAllTenantStates() = 0;
+  // Every tenant's state, all from one commit, in no particular order,
+  // handed to `consume` in batches of at most `batch_size` as they are read:
+  // a replica loading 100,000 tenants compiles the first batches while later
+  // ones are still being read, and never holds every stored row at once. The
+  // first error `consume` returns ends the scan and is returned. The store is
+  // busy until the scan ends, so `consume` must not call it.
+  using TenantStateBatch = std::vector<TenantState>;
+  virtual absl::Status ScanAllTenantStates(
+      size_t batch_size, const std::function<absl::Status(TenantStateBatch)>& consume) = 0;
+  // The same, all at once (tests, small stores).
+  absl::StatusOr<std::vector<TenantState>> LoadAllTenantStates() {
+    std::vector<TenantState> all;
+    absl::Status status = ScanAllTenantStates(1024, [&](TenantStateBatch batch) {
+      std::move(batch.begin(), batch.end(), std::back_inserter(all));
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    return all;
+  }
   // Cheap check whether another process may have committed since the last
   // call (SQLite: PRAGMA data_version; PostgreSQL: a NOTIFY arrived). A
   // periodic full ListChanges covers anything this misses.

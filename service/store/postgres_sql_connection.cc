@@ -55,15 +55,17 @@ std::vector<std::string> TextParams(std::initializer_list<SqlValue> params) {
   return out;
 }
 
-SqlRows ToRows(const pqxx::result& result) {
-  SqlRows rows;
-  rows.reserve(result.size());
+// Converts each row of `result` and hands it to `on_row`, stopping at the
+// first error.
+absl::Status EachRow(const pqxx::result& result, SqlConnection::RowCallback on_row) {
   for (const pqxx::row& row : result) {
     std::vector<SqlValue> values;
     values.reserve(row.size());
     for (const pqxx::field& field : row) {
       const int oid = static_cast<int>(field.type());
-      if (oid == kByteaOid) {
+      if (field.is_null()) {
+        values.emplace_back(std::string());  // reads as 0 or "", like SQLite's NULL
+      } else if (oid == kByteaOid) {
         values.emplace_back(SqlBytes{pqxx::binarystring(field).str()});
       } else if (oid == kInt8Oid || oid == kInt4Oid || oid == kInt2Oid) {
         values.emplace_back(field.as<int64_t>());
@@ -71,9 +73,10 @@ SqlRows ToRows(const pqxx::result& result) {
         values.emplace_back(std::string(field.c_str(), field.size()));
       }
     }
-    rows.emplace_back(std::move(values));
+    SqlRow read(std::move(values));
+    RETURN_IF_ERROR(on_row(read));
   }
-  return rows;
+  return absl::OkStatus();
 }
 
 class Listener : public pqxx::notification_receiver {
@@ -234,18 +237,20 @@ void PostgresSqlConnection::Rollback() {
   pq_->transaction.reset();
 }
 
-absl::StatusOr<SqlRows> PostgresSqlConnection::Query(absl::string_view sql,
-                                                     std::initializer_list<SqlValue> params) {
+absl::Status PostgresSqlConnection::QueryEach(absl::string_view sql,
+                                              std::initializer_list<SqlValue> params,
+                                              RowCallback on_row) {
   RETURN_IF_ERROR(EnsureConnected());
-  return Guard([&]() -> absl::StatusOr<SqlRows> {
+  return Guard([&]() -> absl::Status {
     std::vector<std::string> values = TextParams(params);
     if (pq_->transaction != nullptr) {
-      return ToRows(
-          pq_->transaction->exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values)));
+      return EachRow(
+          pq_->transaction->exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values)),
+          on_row);
     }
     pqxx::nontransaction autocommit(*pq_->connection);
-    return ToRows(
-        autocommit.exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values)));
+    return EachRow(
+        autocommit.exec_params(Numbered(sql), pqxx::prepare::make_dynamic_params(values)), on_row);
   });
 }
 

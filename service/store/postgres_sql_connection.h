@@ -29,8 +29,8 @@ class PostgresSqlConnection : public SqlConnection {
   absl::Status BeginRead() override;
   absl::Status Commit() override;
   void Rollback() override;
-  absl::StatusOr<SqlRows> Query(absl::string_view sql,
-                                std::initializer_list<SqlValue> params) override;
+  absl::Status QueryEach(absl::string_view sql, std::initializer_list<SqlValue> params,
+                         RowCallback on_row) override;
   absl::StatusOr<int64_t> Execute(absl::string_view sql,
                                   std::initializer_list<SqlValue> params) override;
   absl::Status ExecuteScript(absl::string_view sql) override;

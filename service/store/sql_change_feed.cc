@@ -1,5 +1,6 @@
 // SqlPolicyStore: the change feed other processes follow, and full loads.
 #include <algorithm>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -53,53 +54,52 @@ absl::StatusOr<TenantState> SqlPolicyStore::LoadTenantState(absl::string_view te
   return ReadTenantState(tenant);
 }
 
-absl::StatusOr<std::vector<TenantState>> SqlPolicyStore::LoadAllTenantStates() {
+absl::Status SqlPolicyStore::ScanAllTenantStates(
+    size_t batch_size, const std::function<absl::Status(TenantStateBatch)>& consume) {
+  batch_size = std::max<size_t>(1, batch_size);
   absl::MutexLock lock(&mu_);
   // One read transaction, so every tenant comes from the same commit.
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
   RETURN_IF_ERROR(tx.status());
-  ASSIGN_OR_RETURN(SqlRows tenants,
-                   db_->Query("SELECT name, description, created_at_us, current_revision "
-                              "FROM tenants",
-                              {}));
-  ASSIGN_OR_RETURN(SqlRows hosts,
-                   db_->Query("SELECT tenant, host FROM tenant_hosts ORDER BY host", {}));
-  ASSIGN_OR_RETURN(SqlRows policies,
-                   db_->Query("SELECT r.tenant, r.revision, r.policy, r.updated_at_us, "
-                              "r.updated_by, r.comment FROM policy_revisions r JOIN tenants t "
-                              "ON r.tenant = t.name AND r.revision = t.current_revision",
-                              {}));
-  std::vector<TenantState> states;
-  states.reserve(tenants.size());
-  absl::flat_hash_map<std::string, size_t> index;
-  index.reserve(tenants.size());
-  for (SqlRow& row : tenants) {
-    index[row.Text(0)] = states.size();
-    TenantState& state = states.emplace_back();
-    state.tenant = {.name = row.TakeText(0),
-                    .description = row.TakeText(1),
-                    .created_at = absl::FromUnixMicros(row.Int(2)),
-                    .policy_revision = row.Int(3)};
-  }
-  for (SqlRow& row : hosts) {
-    if (auto it = index.find(row.Text(0)); it != index.end()) {
-      states[it->second].tenant.hosts.push_back(row.TakeText(1));
-    }
-  }
-  hosts.clear();
-  for (SqlRow& row : policies) {
-    if (auto it = index.find(row.Text(0)); it != index.end()) {
-      states[it->second].policy =
-          PolicyRevisionRecord{.tenant = row.TakeText(0),
-                               .revision = row.Int(1),
-                               .policy = row.TakeBytes(2),
-                               .updated_at = absl::FromUnixMicros(row.Int(3)),
-                               .updated_by = row.TakeText(4),
-                               .comment = row.TakeText(5)};
-    }
-  }
-  RETURN_IF_ERROR(tx.Commit());
-  return states;
+  // Hosts first: few and short. Each tenant's are moved into its state below.
+  absl::flat_hash_map<std::string, std::vector<std::string>> hosts;
+  RETURN_IF_ERROR(
+      db_->QueryEach("SELECT tenant, host FROM tenant_hosts ORDER BY host", {}, [&](SqlRow& row) {
+        hosts[row.Text(0)].push_back(row.TakeText(1));
+        return absl::OkStatus();
+      }));
+  TenantStateBatch batch;
+  batch.reserve(batch_size);
+  RETURN_IF_ERROR(db_->QueryEach(
+      "SELECT t.name, t.description, t.created_at_us, t.current_revision, r.revision, r.policy, "
+      "r.updated_at_us, r.updated_by, r.comment FROM tenants t LEFT JOIN policy_revisions r "
+      "ON r.tenant = t.name AND r.revision = t.current_revision",
+      {}, [&](SqlRow& row) -> absl::Status {
+        TenantState& state = batch.emplace_back();
+        state.tenant = {.name = row.TakeText(0),
+                        .description = row.TakeText(1),
+                        .created_at = absl::FromUnixMicros(row.Int(2)),
+                        .policy_revision = row.Int(3)};
+        if (auto it = hosts.find(state.tenant.name); it != hosts.end()) {
+          state.tenant.hosts = std::move(it->second);
+          hosts.erase(it);
+        }
+        // No revision row (NULL, read as 0): the tenant has no policy yet.
+        if (const int64_t revision = row.Int(4); revision > 0) {
+          state.policy = PolicyRevisionRecord{.tenant = state.tenant.name,
+                                              .revision = revision,
+                                              .policy = row.TakeBytes(5),
+                                              .updated_at = absl::FromUnixMicros(row.Int(6)),
+                                              .updated_by = row.TakeText(7),
+                                              .comment = row.TakeText(8)};
+        }
+        if (batch.size() < batch_size) return absl::OkStatus();
+        absl::Status consumed = consume(std::exchange(batch, TenantStateBatch()));
+        batch.reserve(batch_size);
+        return consumed;
+      }));
+  if (!batch.empty()) RETURN_IF_ERROR(consume(std::move(batch)));
+  return tx.Commit();
 }
 
 absl::StatusOr<bool> SqlPolicyStore::HasExternalChanges() {

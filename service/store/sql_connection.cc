@@ -36,6 +36,17 @@ const std::string& SqlRow::Bytes(size_t column) const {
   return Text(column);
 }
 
+absl::StatusOr<SqlRows> SqlConnection::Query(absl::string_view sql,
+                                             std::initializer_list<SqlValue> params) {
+  SqlRows rows;
+  absl::Status status = QueryEach(sql, params, [&](SqlRow& row) {
+    rows.push_back(std::move(row));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return rows;
+}
+
 SqlTransaction::SqlTransaction(SqlConnection* db, Kind kind) : db_(db) {
   begin_status_ = kind == Kind::kWrite ? db_->BeginWrite() : db_->BeginRead();
   open_ = begin_status_.ok();

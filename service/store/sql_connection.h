@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -64,8 +65,16 @@ class SqlConnection {
   virtual absl::Status Commit() = 0;
   virtual void Rollback() = 0;
 
-  virtual absl::StatusOr<SqlRows> Query(absl::string_view sql,
-                                        std::initializer_list<SqlValue> params) = 0;
+  // Runs a query and hands each row to `on_row` as it is read, so a large
+  // result is never held whole as SqlRows (SQLite steps its statement;
+  // PostgreSQL's client library receives the result first and its rows are
+  // converted one at a time). The first error `on_row` returns ends the query
+  // and is returned.
+  using RowCallback = absl::FunctionRef<absl::Status(SqlRow& row)>;
+  virtual absl::Status QueryEach(absl::string_view sql, std::initializer_list<SqlValue> params,
+                                 RowCallback on_row) = 0;
+  // Every row at once, for small results.
+  absl::StatusOr<SqlRows> Query(absl::string_view sql, std::initializer_list<SqlValue> params);
   // Statements returning no rows; the result is the number of rows changed.
   virtual absl::StatusOr<int64_t> Execute(absl::string_view sql,
                                           std::initializer_list<SqlValue> params) = 0;

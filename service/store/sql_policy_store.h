@@ -81,7 +81,8 @@ class SqlPolicyStore : public PolicyStore {
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after, int limit) override;
   absl::StatusOr<int64_t> LatestChangeSeq() override;
   absl::StatusOr<TenantState> LoadTenantState(absl::string_view tenant) override;
-  absl::StatusOr<std::vector<TenantState>> LoadAllTenantStates() override;
+  absl::Status ScanAllTenantStates(
+      size_t batch_size, const std::function<absl::Status(TenantStateBatch)>& consume) override;
   absl::StatusOr<bool> HasExternalChanges() override;
 
   absl::StatusOr<CompactionReport> Compact(const Retention& keep, absl::Time now,

@@ -47,10 +47,10 @@ absl::StatusOr<SqliteStatement> SqliteSqlConnection::Bound(absl::string_view sql
   return statement;
 }
 
-absl::StatusOr<SqlRows> SqliteSqlConnection::Query(absl::string_view sql,
-                                                   std::initializer_list<SqlValue> params) {
+absl::Status SqliteSqlConnection::QueryEach(absl::string_view sql,
+                                            std::initializer_list<SqlValue> params,
+                                            RowCallback on_row) {
   ASSIGN_OR_RETURN(SqliteStatement statement, Bound(sql, params));
-  SqlRows rows;
   while (true) {
     ASSIGN_OR_RETURN(bool row, statement.Step());
     if (!row) break;
@@ -69,9 +69,10 @@ absl::StatusOr<SqlRows> SqliteSqlConnection::Query(absl::string_view sql,
           break;
       }
     }
-    rows.emplace_back(std::move(values));
+    SqlRow read(std::move(values));
+    RETURN_IF_ERROR(on_row(read));
   }
-  return rows;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> SqliteSqlConnection::Execute(absl::string_view sql,
@@ -88,9 +89,6 @@ absl::StatusOr<bool> SqliteSqlConnection::HasExternalChanges() {
   return changed;
 }
 
-absl::Status SqliteSqlConnection::Ping() {
-  ASSIGN_OR_RETURN(SqlRows rows, Query("SELECT 1", {}));
-  return absl::OkStatus();
-}
+absl::Status SqliteSqlConnection::Ping() { return Query("SELECT 1", {}).status(); }
 
 }  // namespace corsd::store

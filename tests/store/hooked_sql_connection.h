@@ -53,11 +53,11 @@ class HookedSqlConnection final : public store::SqlConnection {
     in_write_ = false;
     real_->Rollback();
   }
-  absl::StatusOr<store::SqlRows> Query(absl::string_view sql,
-                                       std::initializer_list<store::SqlValue> params) override {
-    absl::StatusOr<store::SqlRows> rows = real_->Query(sql, params);
+  absl::Status QueryEach(absl::string_view sql, std::initializer_list<store::SqlValue> params,
+                         RowCallback on_row) override {
+    absl::Status status = real_->QueryEach(sql, params, on_row);
     if (hook_ && absl::StrContains(sql, fragment_)) std::exchange(hook_, nullptr)();
-    return rows;
+    return status;
   }
   absl::StatusOr<int64_t> Execute(absl::string_view sql,
                                   std::initializer_list<store::SqlValue> params) override {

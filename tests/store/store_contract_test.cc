@@ -2,6 +2,7 @@
 // stores, the errors it reports, and that concurrent writers through separate
 // connections never lose an update.
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -410,6 +411,58 @@ TEST_P(StoreContract, LoadsTenantStates) {
   }
   EXPECT_EQ(store_->LoadTenantState("shop")->policy->revision, 2);
   EXPECT_EQ(store_->LoadTenantState("gone").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, ScansTenantStatesInBatchesFromOneCommit) {
+  // Five tenants: hosts (several, in host order), policies, one without.
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = absl::StrCat("t", i);
+    ASSERT_TRUE(store_
+                    ->CreateTenant(Tenant(name, {absl::StrCat("z", i, ".example"),
+                                                 absl::StrCat("a", i, ".example")}),
+                                   kAlice)
+                    .ok());
+    if (i != 3) {
+      ASSERT_TRUE(store_->PutPolicy(name, absl::StrCat("p", i), std::nullopt, "", kAlice).ok());
+    }
+  }
+  std::vector<size_t> batch_sizes;
+  std::map<std::string, TenantState> seen;
+  ASSERT_TRUE(store_
+                  ->ScanAllTenantStates(2,
+                                        [&](PolicyStore::TenantStateBatch batch) {
+                                          batch_sizes.push_back(batch.size());
+                                          for (TenantState& state : batch) {
+                                            seen[state.tenant.name] = std::move(state);
+                                          }
+                                          return absl::OkStatus();
+                                        })
+                  .ok());
+  EXPECT_THAT(batch_sizes, ElementsAre(2, 2, 1));
+  ASSERT_EQ(seen.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    const TenantState& state = seen[absl::StrCat("t", i)];
+    EXPECT_THAT(state.tenant.hosts,
+                ElementsAre(absl::StrCat("a", i, ".example"), absl::StrCat("z", i, ".example")));
+    if (i == 3) {
+      EXPECT_FALSE(state.policy.has_value());
+      EXPECT_EQ(state.tenant.policy_revision, 0);
+    } else {
+      ASSERT_TRUE(state.policy.has_value()) << i;
+      EXPECT_EQ(state.policy->policy, absl::StrCat("p", i));
+      EXPECT_EQ(state.policy->revision, 1);
+      EXPECT_EQ(state.policy->tenant, state.tenant.name);
+    }
+  }
+  // The consumer's error ends the scan and comes back; the store stays usable.
+  int batches = 0;
+  absl::Status stopped = store_->ScanAllTenantStates(2, [&](PolicyStore::TenantStateBatch) {
+    ++batches;
+    return absl::CancelledError("enough");
+  });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(batches, 1);
+  EXPECT_TRUE(store_->PutPolicy("t3", "p3", std::nullopt, "", kAlice).ok());
 }
 
 TEST_P(StoreContract, AnotherConnectionSeesCommits) {
