@@ -299,7 +299,7 @@ LocalPolicyStatus PolicyWatcher::status() const {
   }
   std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
   directory->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {
-    status.revisions[entry.key] = entry.value->policy->revision();
+    status.revisions[std::string(entry.key)] = entry.value->policy->revision();
   });
   return status;
 }

@@ -33,6 +33,12 @@
 // Iteration order is the order of the keys' hashes: unspecified, but the same
 // for maps with the same contents in one process. `Hash` maps a key to 64
 // bits; tests pass a weak one to force collisions.
+//
+// `Key` is std::string, or absl::string_view for a map whose values own their
+// keys (a tenant snapshot and its name): the entry then stores no copy, and
+// the caller promises the view stays valid while its value does, e.g.
+// `map.Set(tenant->name, tenant)`, never a temporary's or another object's
+// bytes.
 #ifndef CORSD_SERVICE_COMMON_PERSISTENT_MAP_H_
 #define CORSD_SERVICE_COMMON_PERSISTENT_MAP_H_
 
@@ -49,14 +55,14 @@
 
 namespace corsd {
 
-template <typename V, typename Hash = absl::Hash<absl::string_view>>
+template <typename V, typename Hash = absl::Hash<absl::string_view>, typename Key = std::string>
 class PersistentMap {
   struct Node;  // a trie node, defined below
 
  public:
   struct Entry {
     uint64_t hash;
-    std::string key;
+    Key key;
     V value;
   };
 
@@ -84,7 +90,7 @@ class PersistentMap {
   }
 
   // Adds or replaces. Copies the path to the entry; other copies keep theirs.
-  void Set(std::string key, V value) { SetWithEdit(std::move(key), std::move(value), kNoEdit); }
+  void Set(Key key, V value) { SetWithEdit(std::move(key), std::move(value), kNoEdit); }
   // Removes `key`; false when it was not there (nothing is copied then).
   bool Erase(absl::string_view key) { return EraseWithEdit(key, kNoEdit); }
 
@@ -149,15 +155,17 @@ class PersistentMap {
     // Two builders with one edit id would change each other's nodes.
     Builder(const Builder&) = delete;
     Builder& operator=(const Builder&) = delete;
-    void Set(std::string key, V value) {
-      map_.SetWithEdit(std::move(key), std::move(value), edit_);
-    }
+    void Set(Key key, V value) { map_.SetWithEdit(std::move(key), std::move(value), edit_); }
     bool Erase(absl::string_view key) { return map_.EraseWithEdit(key, edit_); }
     const V* Find(absl::string_view key) const { return map_.Find(key); }
     size_t size() const { return map_.size(); }
-    // The map built. Its nodes still carry this builder's edit id, which no
-    // other builder ever gets, so nothing changes them again.
-    PersistentMap Build() && { return std::move(map_); }
+    // The map built, its nodes trimmed to what they hold (a bulk load grew
+    // them one entry at a time). They still carry this builder's edit id,
+    // which no other builder ever gets, so nothing changes them again.
+    PersistentMap Build() && {
+      if (map_.root_ != nullptr) ShrinkOwned(map_.root_.get(), edit_);
+      return std::move(map_);
+    }
 
    private:
     PersistentMap map_;
@@ -219,7 +227,16 @@ class PersistentMap {
     return slot.get();
   }
 
-  void SetWithEdit(std::string key, V value, uint64_t edit) {
+  // Trims the vectors of the nodes `edit` made, which are the only ones it
+  // may change; nodes shared with other maps are left alone.
+  static void ShrinkOwned(Node* node, uint64_t edit) {
+    if (node->edit != edit) return;
+    node->entries.shrink_to_fit();
+    node->children.shrink_to_fit();
+    for (const std::shared_ptr<Node>& child : node->children) ShrinkOwned(child.get(), edit);
+  }
+
+  void SetWithEdit(Key key, V value, uint64_t edit) {
     const uint64_t hash = HashOf(key);
     Node* node;
     if (root_ == nullptr) {
@@ -234,7 +251,7 @@ class PersistentMap {
       if (IsCollisionLevel(shift)) {
         for (Entry& existing : node->entries) {
           if (existing.key == entry.key) {
-            existing.value = std::move(entry.value);
+            existing = std::move(entry);  // the key too: it may view the value
             return;
           }
         }
@@ -247,7 +264,7 @@ class PersistentMap {
         const size_t index = IndexOf(node->entry_map, bit);
         Entry& existing = node->entries[index];
         if (existing.hash == hash && existing.key == entry.key) {
-          existing.value = std::move(entry.value);
+          existing = std::move(entry);  // the key too: it may view the value
           return;
         }
         // Two keys in one slot: both move one level down, into a new child.

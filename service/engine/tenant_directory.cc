@@ -123,7 +123,7 @@ void TenantRegistry::Apply(const std::vector<TenantUpdate>& updates) {
       if (update.tenant == nullptr) by_name.Erase(update.name);
     }
     if (update.tenant != nullptr) {
-      by_name.Set(update.name, update.tenant);
+      by_name.Set(update.tenant->name, update.tenant);  // the key views the value's name
       IndexHosts(update.tenant, &by_host);
     }
   }

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "service/common/persistent_map.h"
@@ -49,8 +50,10 @@ class TenantDirectory {
 
   size_t size() const { return tenants_.size(); }
   // Every tenant, keyed by name, in no particular order. Copying it is O(1)
-  // and keeps this version of every tenant alive.
-  using TenantMap = PersistentMap<std::shared_ptr<const TenantSnapshot>>;
+  // and keeps this version of every tenant alive. Keys view the snapshot's
+  // own name (and, in the host map, its own hosts).
+  using TenantMap = PersistentMap<std::shared_ptr<const TenantSnapshot>,
+                                  absl::Hash<absl::string_view>, absl::string_view>;
   const TenantMap& tenants() const { return tenants_; }
 
  private:

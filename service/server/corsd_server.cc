@@ -318,8 +318,8 @@ void CorsdServer::RegisterCollectors() {
       [this](std::vector<ops::Sample>* out) {
         std::shared_ptr<const engine::TenantDirectory> directory = tenants_.Load();
         directory->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {
-          out->push_back(
-              {{{"tenant", entry.key}}, static_cast<double>(entry.value->policy->revision())});
+          out->push_back({{{"tenant", std::string(entry.key)}},
+                          static_cast<double>(entry.value->policy->revision())});
         });
       });
   registry_metrics_.AddCollector(

@@ -238,7 +238,7 @@ std::optional<snapshot::SnapshotContent> PolicySync::CaptureSnapshot() {
   ToTimestamp(last_synced(), content.head.mutable_synced_at());
   directory->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {
     v1::SnapshotTenant* out = content.head.add_tenants();
-    out->set_name(entry.key);
+    out->set_name(std::string(entry.key));
     for (const std::string& host : entry.value->hosts) out->add_hosts(host);
     ToTimestamp(absl::FromUnixMicros(entry.value->incarnation), out->mutable_created_at());
   });

@@ -32,6 +32,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -59,7 +60,8 @@ std::string WatchEventBytes(const WatchEvent& event);
 WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event);
 
 // Every tenant's current event, keyed by tenant name.
-using CurrentEvents = PersistentMap<WatchEventPtr>;
+using CurrentEvents =
+    PersistentMap<WatchEventPtr, absl::Hash<absl::string_view>, absl::string_view>;
 
 class WatchQueue {
  public:

@@ -4,6 +4,7 @@
 #include "service/common/persistent_map.h"
 
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -152,6 +153,51 @@ TEST(PersistentMap, ErasingAMissingKeyChangesNothing) {
   EXPECT_FALSE(map.Erase("b"));
   EXPECT_EQ(map.size(), 1u);
   EXPECT_FALSE(PersistentMap<int>().Erase("a"));
+}
+
+// Keys that view their values' bytes: replacing a value must replace the
+// key too, or the entry would keep a view into the value it dropped. Both a
+// plain Set and a Builder, at the top level and in a collision list.
+struct Named {
+  std::string name;
+  int version;
+};
+template <typename Hash>
+void KeysFollowTheirValues() {
+  using Map = PersistentMap<std::shared_ptr<const Named>, Hash, absl::string_view>;
+  Map map;
+  for (int i = 0; i < 100; ++i) {
+    auto first = std::make_shared<const Named>(Named{absl::StrCat("tenant-", i), 1});
+    map.Set(first->name, first);
+  }
+  typename Map::Builder builder(map);
+  for (int i = 0; i < 100; i += 2) {
+    auto second = std::make_shared<const Named>(Named{absl::StrCat("tenant-", i), 2});
+    if (i % 4 == 0) {
+      map.Set(second->name, second);
+    } else {
+      builder.Set(second->name, second);
+    }
+  }
+  const Map built = std::move(builder).Build();
+  for (const Map* m : std::initializer_list<const Map*>{&map, &built}) {
+    m->ForEach([](const typename Map::Entry& entry) {
+      EXPECT_EQ(entry.key.data(), entry.value->name.data()) << entry.value->name;
+      EXPECT_EQ(entry.key, entry.value->name);
+    });
+  }
+  EXPECT_EQ((*map.Find("tenant-4"))->version, 2);
+  EXPECT_EQ((*map.Find("tenant-2"))->version, 1);
+  EXPECT_EQ((*built.Find("tenant-2"))->version, 2);
+  EXPECT_EQ((*built.Find("tenant-4"))->version, 1);
+}
+
+TEST(PersistentMap, StringViewKeysFollowTheirValues) {
+  KeysFollowTheirValues<absl::Hash<absl::string_view>>();
+}
+
+TEST(PersistentMap, StringViewKeysFollowTheirValuesThroughCollisions) {
+  KeysFollowTheirValues<WeakHash>();
 }
 
 }  // namespace
