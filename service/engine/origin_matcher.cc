@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <new>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "service/engine/limits.h"
@@ -33,21 +34,19 @@ class OriginMatcher::TextBlock {
     return 0;
   }
 
-  // Room for `text_bytes` of text and a table of `exact_slots` (0 or a power
-  // of two) empty slots.
-  TextBlock(size_t text_bytes, size_t exact_slots)
+  // Room for `text_bytes` of text and a zeroed table of `table_bytes`
+  // (empty slots), aligned for WideSlot.
+  TextBlock(size_t text_bytes, size_t table_bytes)
       // One allocation for the bytes and the count that frees them; the
       // slack lets the table start aligned wherever the bytes start.
-      : block_(std::make_shared_for_overwrite<char[]>(text_bytes + alignof(ExactSlot) - 1 +
-                                                      exact_slots * sizeof(ExactSlot))),
+      : block_(std::make_shared_for_overwrite<char[]>(text_bytes + kAlign - 1 + table_bytes)),
         text_end_(block_.get() + text_bytes),
         next_(block_.get()) {
-    if (exact_slots == 0) return;
+    if (table_bytes == 0) return;
     void* table = text_end_;
-    size_t room = alignof(ExactSlot) - 1 + exact_slots * sizeof(ExactSlot);
-    table = std::align(alignof(ExactSlot), exact_slots * sizeof(ExactSlot), table, room);
-    slots_ = static_cast<ExactSlot*>(table);
-    for (size_t i = 0; i < exact_slots; ++i) new (&slots_[i]) ExactSlot{0, 0};
+    size_t room = kAlign - 1 + table_bytes;
+    table_ = std::align(kAlign, table_bytes, table, room);
+    std::memset(table_, 0, table_bytes);
   }
 
   // A view of the concatenated parts, copied into the block.
@@ -62,20 +61,18 @@ class OriginMatcher::TextBlock {
   }
 
   // Where `kept`, a view Keep() returned, lies in the block.
-  ExactSlot SlotFor(absl::string_view kept) const {
-    return ExactSlot{static_cast<uint32_t>(kept.data() - block_.get()),
-                     static_cast<uint32_t>(kept.size())};
-  }
+  size_t OffsetOf(absl::string_view kept) const { return kept.data() - block_.get(); }
 
   const char* base() const { return block_.get(); }
-  ExactSlot* slots() const { return slots_; }
+  void* table() const { return table_; }
   std::shared_ptr<const char[]> Release() { return std::move(block_); }
 
  private:
   std::shared_ptr<char[]> block_;
   char* const text_end_;
   char* next_;
-  ExactSlot* slots_ = nullptr;
+  void* table_ = nullptr;
+  static constexpr size_t kAlign = alignof(WideSlot);
 };
 
 namespace {
@@ -96,27 +93,60 @@ uint32_t ExactHash(absl::string_view origin) {
 
 }  // namespace
 
-OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns) {
+OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns,
+                                   const BorrowableText* borrow) {
   static_assert(kMaxOriginsPerPolicy * 2 <= UINT32_MAX, "exact slots are counted in 32 bits");
+  const absl::string_view borrowable =
+      borrow != nullptr && borrow->bytes.size() < WideSlot::kBorrowed ? borrow->bytes
+                                                                      : absl::string_view();
+  // Where each exact origin lies in the borrowed bytes. A serialized policy
+  // lists them in order, so each search starts where the last one ended.
+  absl::InlinedVector<size_t, 32> borrowed_at(patterns.size(), absl::string_view::npos);
   size_t bytes = 0;
   size_t exact = 0;
-  for (const OriginPattern& pattern : patterns) {
+  size_t search_from = 0;
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    const OriginPattern& pattern = patterns[i];
+    if (pattern.kind() == OriginPattern::Kind::kExact && !pattern.any_port()) {
+      ++exact;
+      if (!borrowable.empty()) {
+        size_t at = borrowable.find(pattern.text(), search_from);
+        if (at == absl::string_view::npos) at = borrowable.find(pattern.text());
+        if (at != absl::string_view::npos) {
+          borrowed_at[i] = at;
+          search_from = at + pattern.text().size();
+          continue;
+        }
+      }
+    }
     bytes += TextBlock::BytesFor(pattern);
-    if (pattern.kind() == OriginPattern::Kind::kExact && !pattern.any_port()) ++exact;
   }
   if (bytes > UINT32_MAX) std::abort();  // policy limits keep a block far smaller
   OriginMatcher matcher;
   const size_t slots = ExactSlotsFor(exact);
-  TextBlock text(bytes, slots);
+  // Narrow slots hold offsets and sizes below NarrowSlot::kBorrowed.
+  matcher.narrow_slots_ =
+      bytes < NarrowSlot::kBorrowed && borrowable.size() < NarrowSlot::kBorrowed;
+  TextBlock text(bytes, slots * (matcher.narrow_slots_ ? sizeof(NarrowSlot) : sizeof(WideSlot)));
   matcher.block_base_ = text.base();
-  matcher.exact_slots_ = text.slots();
+  if (!borrowable.empty()) {
+    matcher.borrowed_owner_ = borrow->owner;
+    matcher.borrowed_base_ = borrowable.data();
+  }
+  matcher.exact_slots_ = text.table();
   matcher.exact_mask_ = slots == 0 ? 0 : static_cast<uint32_t>(slots - 1);
-  for (const OriginPattern& pattern : patterns) matcher.Add(pattern, text);
+  for (size_t i = 0; i < patterns.size(); ++i) matcher.Add(patterns[i], borrowed_at[i], text);
   matcher.text_ = text.Release();
+  // Nothing was borrowed after all: do not keep the owner alive for nothing.
+  if (std::none_of(borrowed_at.begin(), borrowed_at.end(),
+                   [](size_t at) { return at != absl::string_view::npos; })) {
+    matcher.borrowed_owner_ = nullptr;
+    matcher.borrowed_base_ = nullptr;
+  }
   return matcher;
 }
 
-void OriginMatcher::Add(const OriginPattern& pattern, TextBlock& text) {
+void OriginMatcher::Add(const OriginPattern& pattern, size_t borrowed_at, TextBlock& text) {
   ++size_;
   switch (pattern.kind()) {
     case OriginPattern::Kind::kAny:
@@ -130,11 +160,13 @@ void OriginMatcher::Add(const OriginPattern& pattern, TextBlock& text) {
         const absl::string_view key = text.Keep({pattern.scheme(), "://", pattern.domain()});
         if (!any_port_.contains(key)) any_port_.emplace(key, text.Keep({pattern.text()}));
       } else if (FindExact(pattern.text()).empty()) {
-        const ExactSlot slot = text.SlotFor(text.Keep({pattern.text()}));
-        ExactSlot* slots = text.slots();
-        uint32_t i = ExactHash(pattern.text()) & exact_mask_;
-        while (slots[i].size != 0) i = (i + 1) & exact_mask_;
-        slots[i] = slot;
+        const bool borrowed = borrowed_at != absl::string_view::npos;
+        const size_t offset = borrowed ? borrowed_at : text.OffsetOf(text.Keep({pattern.text()}));
+        if (narrow_slots_) {
+          InsertExact(static_cast<NarrowSlot*>(text.table()), pattern.text(), offset, borrowed);
+        } else {
+          InsertExact(static_cast<WideSlot*>(text.table()), pattern.text(), offset, borrowed);
+        }
       }
       return;
     case OriginPattern::Kind::kSubdomainWildcard: {
@@ -164,16 +196,31 @@ absl::string_view OriginMatcher::FindListedExactly(absl::string_view origin) con
   return FindExact(origin);
 }
 
+template <typename Slot>
+void OriginMatcher::InsertExact(Slot* slots, absl::string_view text, size_t offset, bool borrowed) {
+  using Offset = decltype(Slot::offset);
+  uint32_t i = ExactHash(text) & exact_mask_;
+  while (slots[i].size != 0) i = (i + 1) & exact_mask_;
+  slots[i] = Slot{static_cast<Offset>(offset),
+                  static_cast<Offset>(text.size() | (borrowed ? Slot::kBorrowed : 0))};
+}
+
 absl::string_view OriginMatcher::FindExact(absl::string_view origin) const {
   if (exact_slots_ == nullptr) return {};
+  return narrow_slots_ ? FindExactIn(static_cast<const NarrowSlot*>(exact_slots_), origin)
+                       : FindExactIn(static_cast<const WideSlot*>(exact_slots_), origin);
+}
+
+template <typename Slot>
+absl::string_view OriginMatcher::FindExactIn(const Slot* slots, absl::string_view origin) const {
   // Never full (see ExactSlotsFor), so the probe always reaches an empty slot.
   for (uint32_t i = ExactHash(origin) & exact_mask_;; i = (i + 1) & exact_mask_) {
-    const ExactSlot slot = exact_slots_[i];
+    const Slot slot = slots[i];
     if (slot.size == 0) return {};
-    if (slot.size == origin.size() &&
-        std::memcmp(block_base_ + slot.offset, origin.data(), origin.size()) == 0) {
-      return absl::string_view(block_base_ + slot.offset, slot.size);
-    }
+    const size_t size = slot.size & ~Slot::kBorrowed;
+    if (size != origin.size()) continue;
+    const char* at = ((slot.size & Slot::kBorrowed) ? borrowed_base_ : block_base_) + slot.offset;
+    if (std::memcmp(at, origin.data(), size) == 0) return absl::string_view(at, size);
   }
 }
 

@@ -38,10 +38,22 @@
 
 namespace corsd::engine {
 
+// Bytes that may already hold a policy's exact origins verbatim, kept alive
+// for another reason (the serialized policy a replica keeps for watchers):
+// OriginMatcher::Build then views each exact origin it finds there instead of
+// copying it, and holds `owner` for as long as the matcher lives.
+struct BorrowableText {
+  std::shared_ptr<const void> owner;
+  absl::string_view bytes;  // owned by `owner`
+};
+
 class OriginMatcher {
  public:
-  // Patterns listed twice count once; the order does not matter.
-  static OriginMatcher Build(absl::Span<const OriginPattern> patterns);
+  // Patterns listed twice count once; the order does not matter. With
+  // `borrow`, exact origins found in its bytes are not copied (any place
+  // holding the same bytes will do); the rest are.
+  static OriginMatcher Build(absl::Span<const OriginPattern> patterns,
+                             const BorrowableText* borrow = nullptr);
 
   // Returns the pattern text that allows `origin`, or an empty view when none
   // does. `origin` must be "null" (then `parsed` may be null) or a serialized
@@ -69,16 +81,29 @@ class OriginMatcher {
   };
   using SchemeList = absl::InlinedVector<SchemeEntry, 1>;
   class TextBlock;
-  // One slot of the exact-origin table: where the origin lies in the block.
+  // One slot of the exact-origin table: where the origin lies, in the block
+  // or, with kBorrowed set in `size`, in the borrowed bytes. Narrow slots
+  // (4 bytes) when every offset fits 16 bits, which is every policy of
+  // ordinary size; wide ones (8 bytes) otherwise.
+  template <typename Offset>
   struct ExactSlot {
-    uint32_t offset;
-    uint32_t size;  // 0: empty (an origin is never empty)
+    static constexpr Offset kBorrowed = Offset{1} << (sizeof(Offset) * 8 - 1);
+    Offset offset;
+    Offset size;  // 0: empty (an origin is never empty)
   };
+  using NarrowSlot = ExactSlot<uint16_t>;
+  using WideSlot = ExactSlot<uint32_t>;
 
   static absl::string_view FindScheme(const SchemeList& list, absl::string_view scheme);
-  void Add(const OriginPattern& pattern, TextBlock& text);
+  // `borrowed_at`: where the bytes of an exact `pattern` start in the
+  // borrowed text, or npos to copy them.
+  void Add(const OriginPattern& pattern, size_t borrowed_at, TextBlock& text);
   // The listed exact origin equal to `origin`, or an empty view.
   absl::string_view FindExact(absl::string_view origin) const;
+  template <typename Slot>
+  absl::string_view FindExactIn(const Slot* slots, absl::string_view origin) const;
+  template <typename Slot>
+  void InsertExact(Slot* slots, absl::string_view text, size_t offset, bool borrowed);
 
   bool allows_any_ = false;
   bool allows_null_ = false;
@@ -87,9 +112,12 @@ class OriginMatcher {
   // Exact origins ("scheme://host[:port]"): an open-addressing table of
   // exact_mask_ + 1 slots (a power of two, at most two thirds full), linear
   // probing, inside text_. Null when no exact origin is listed.
-  const char* block_base_ = nullptr;  // text_.get(), also while Build fills it
-  const ExactSlot* exact_slots_ = nullptr;
+  const char* block_base_ = nullptr;            // text_.get(), also while Build fills it
+  std::shared_ptr<const void> borrowed_owner_;  // keeps borrowed_base_ valid
+  const char* borrowed_base_ = nullptr;
+  const void* exact_slots_ = nullptr;  // NarrowSlot or WideSlot
   uint32_t exact_mask_ = 0;
+  bool narrow_slots_ = true;
   // "scheme://host" -> pattern, for "scheme://host:*".
   absl::flat_hash_map<absl::string_view, absl::string_view> any_port_;
   // "example.com:8443" (domain plus ":port" when one is required) -> schemes.

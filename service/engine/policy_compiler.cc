@@ -11,7 +11,8 @@
 
 namespace corsd::engine {
 
-PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, PolicySource source) {
+PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, PolicySource source,
+                                const BorrowableText* origin_text) {
   PolicyCompilation result;
   PolicyDiagnostics& diagnostics = result.diagnostics;
 
@@ -28,6 +29,7 @@ PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, Policy
   for (const RuleSpec& rule : spec.rules) total_origins += rule.allowed_origins.size();
   RuleCompileOptions options;
   options.refuse_unreachable_entries = source == PolicySource::kNew;
+  options.origin_text = origin_text;
   if (total_origins > kMaxOriginsPerPolicy) {
     diagnostics.AddViolation(
         "rules", absl::StrCat("list ", total_origins, " allowed_origins in total; at most ",

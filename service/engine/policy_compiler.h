@@ -16,6 +16,7 @@
 
 #include "service/engine/compiled_policy.h"
 #include "service/engine/diagnostics.h"
+#include "service/engine/origin_matcher.h"
 #include "service/engine/policy_spec.h"
 
 namespace corsd::engine {
@@ -33,8 +34,12 @@ struct PolicyCompilation {
   std::shared_ptr<const CompiledPolicy> policy;
 };
 
+// `origin_text`: bytes holding the policy's origins verbatim that the
+// compiled policy may view (and keep alive) instead of copying them, such as
+// the serialized policy a replica keeps anyway; null to copy.
 PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision,
-                                PolicySource source = PolicySource::kNew);
+                                PolicySource source = PolicySource::kNew,
+                                const BorrowableText* origin_text = nullptr);
 
 // Validation only (ValidatePolicy RPC, `corsctl policy validate`).
 PolicyDiagnostics ValidatePolicy(const PolicySpec& spec);

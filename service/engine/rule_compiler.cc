@@ -132,7 +132,7 @@ void CompileOrigins(const RuleSpec& spec, absl::string_view field,
     }
     accepted.push_back(*std::move(pattern));
   }
-  rule->origins = OriginMatcher::Build(accepted);
+  rule->origins = OriginMatcher::Build(accepted, options.origin_text);
   if (spec.allowed_origins.empty()) {
     diagnostics->AddWarning(Field(field, "allowed_origins"),
                             "is empty, so this rule denies every cross-origin request");

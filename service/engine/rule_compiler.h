@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "service/engine/compiled_rule.h"
 #include "service/engine/diagnostics.h"
+#include "service/engine/origin_matcher.h"
 #include "service/engine/policy_spec.h"
 
 namespace corsd::engine {
@@ -23,6 +24,9 @@ struct RuleCompileOptions {
   // (origin_reachability.h) are then skipped with a warning instead of being
   // violations, so a stricter build never turns a stored policy into deny-all.
   bool refuse_unreachable_entries = true;
+  // Where the exact origins may be viewed instead of copied (see
+  // OriginMatcher::Build); null to copy them.
+  const BorrowableText* origin_text = nullptr;
 };
 
 CompiledRule CompileRule(const RuleSpec& spec, absl::string_view field,

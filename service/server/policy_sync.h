@@ -38,6 +38,8 @@
 #include "absl/time/time.h"
 #include "corsd/v1/corsd.pb.h"
 #include "service/engine/compiled_policy.h"
+#include "service/engine/origin_matcher.h"
+#include "service/engine/policy_spec.h"
 #include "service/engine/tenant_directory.h"
 #include "service/server/server_metrics.h"
 #include "service/server/watch_hub.h"
@@ -139,6 +141,11 @@ class PolicySync {
   // compile with this build's rules.
   std::shared_ptr<const engine::CompiledPolicy> Compile(absl::string_view tenant, int64_t revision,
                                                         const v1::Policy& policy);
+  // The same from the engine's form, viewing origins in `origin_text` when
+  // not null (see engine::CompilePolicy).
+  std::shared_ptr<const engine::CompiledPolicy> Compile(absl::string_view tenant, int64_t revision,
+                                                        const engine::PolicySpec& spec,
+                                                        const engine::BorrowableText* origin_text);
   // Deny-all for a policy that could not be read or compiled, counted and logged.
   std::shared_ptr<const engine::CompiledPolicy> DenyAll(absl::string_view tenant, int64_t revision,
                                                         const absl::Status& why);

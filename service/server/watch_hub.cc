@@ -185,9 +185,11 @@ size_t WatchHub::EndStreamsOfTokens(absl::flat_hash_set<int64_t> token_ids,
   return ended.size();
 }
 
-std::string WatchEventBytes(const WatchEvent& event) {
-  return std::string(reinterpret_cast<const char*>(event.bytes.begin()), event.bytes.size());
+absl::string_view WatchEventView(const WatchEvent& event) {
+  return absl::string_view(reinterpret_cast<const char*>(event.bytes.begin()), event.bytes.size());
 }
+
+std::string WatchEventBytes(const WatchEvent& event) { return std::string(WatchEventView(event)); }
 
 CurrentEvents WatchHub::Current() {
   absl::MutexLock lock(&mu_);

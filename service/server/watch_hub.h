@@ -56,6 +56,8 @@ using WatchEventPtr = std::shared_ptr<const WatchEvent>;
 
 // The serialized PolicyEvent as one string (a copy of the buffer's slices).
 std::string WatchEventBytes(const WatchEvent& event);
+// The same bytes in place, valid while `event` lives.
+absl::string_view WatchEventView(const WatchEvent& event);
 
 WatchEventPtr MakeWatchEvent(const v1::PolicyEvent& event);
 

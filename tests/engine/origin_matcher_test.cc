@@ -3,6 +3,7 @@
 // copy keeps working after the matcher it came from is gone.
 #include "service/engine/origin_matcher.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,69 @@ TEST(OriginMatcherExact, NoExactOriginsOrAnOriginStar) {
   const OriginMatcher empty = OriginMatcher::Build({});
   EXPECT_TRUE(empty.empty());
   EXPECT_TRUE(empty.FindListedExactly("https://a.example.com").empty());
+}
+
+TEST(OriginMatcherExact, ViewsOriginsFoundInBorrowedBytesAndKeepsThemAlive) {
+  // Stands in for a serialized policy: two of the three origins appear in it
+  // (out of order), the third does not.
+  auto owner = std::make_shared<std::string>(
+      "\x0a\x15https://b.example.com\x0a\x15https://a.example.com tail");
+  const BorrowableText borrow{owner, *owner};
+  const char* const begin = owner->data();
+  const char* const end = owner->data() + owner->size();
+  std::optional<OriginMatcher> matcher =
+      OriginMatcher::Build(Patterns({"https://a.example.com", "https://b.example.com",
+                                     "https://c.example.com", "https://a.example.com"}),
+                           &borrow);
+  EXPECT_EQ(owner.use_count(), 3);  // owner, borrow and the matcher, which holds what it views
+  const absl::string_view a = matcher->FindListedExactly("https://a.example.com");
+  const absl::string_view b = matcher->FindListedExactly("https://b.example.com");
+  const absl::string_view c = matcher->FindListedExactly("https://c.example.com");
+  EXPECT_EQ(a, "https://a.example.com");
+  EXPECT_EQ(b, "https://b.example.com");
+  EXPECT_EQ(c, "https://c.example.com");
+  EXPECT_TRUE(a.data() >= begin && a.data() < end);
+  EXPECT_TRUE(b.data() >= begin && b.data() < end);
+  EXPECT_FALSE(c.data() >= begin && c.data() < end);  // copied into the matcher's block
+  EXPECT_EQ(FindParsed(*matcher, "https://b.example.com"), "https://b.example.com");
+  EXPECT_TRUE(matcher->FindListedExactly("https://d.example.com").empty());
+
+  // The caller lets go; the matcher's views stay valid (ASan would see it).
+  const OriginMatcher copy = *matcher;
+  owner.reset();
+  matcher.reset();
+  EXPECT_EQ(copy.FindListedExactly("https://a.example.com"), "https://a.example.com");
+  EXPECT_EQ(FindParsed(copy, "https://c.example.com"), "https://c.example.com");
+}
+
+TEST(OriginMatcherExact, LargePoliciesUseWideSlots) {
+  // Over 32 KiB of origins, copied or borrowed, no longer fits 16-bit
+  // offsets: every origin must still be found where it lies.
+  std::vector<std::string> listed;
+  for (int i = 0; i < 3000; ++i) {
+    listed.push_back(absl::StrCat("https://app-", i, ".wide.example.com"));
+  }
+  const OriginMatcher copied = OriginMatcher::Build(Patterns(listed));
+  auto owner = std::make_shared<std::string>();
+  for (int i = 0; i < 3000; i += 2) absl::StrAppend(owner.get(), "\x0a\x20", listed[i]);
+  const BorrowableText borrow{owner, *owner};
+  const OriginMatcher borrowed = OriginMatcher::Build(Patterns(listed), &borrow);
+  for (const std::string& origin : listed) {
+    EXPECT_EQ(copied.FindListedExactly(origin), origin);
+    EXPECT_EQ(borrowed.FindListedExactly(origin), origin);
+  }
+  EXPECT_TRUE(copied.FindListedExactly("https://app-3000.wide.example.com").empty());
+  EXPECT_TRUE(borrowed.FindListedExactly("https://app-3000.wide.example.com").empty());
+}
+
+TEST(OriginMatcherExact, KeepsNothingAliveWhenNothingWasBorrowed) {
+  auto owner = std::make_shared<std::string>("no origins in here");
+  const BorrowableText borrow{owner, *owner};
+  const OriginMatcher matcher =
+      OriginMatcher::Build(Patterns({"https://a.example.com", "https://*.example.org"}), &borrow);
+  EXPECT_EQ(owner.use_count(), 2);  // owner and borrow only
+  EXPECT_EQ(matcher.FindListedExactly("https://a.example.com"), "https://a.example.com");
+  EXPECT_EQ(FindParsed(matcher, "https://x.example.org"), "https://*.example.org");
 }
 
 }  // namespace
