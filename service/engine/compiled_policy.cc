@@ -20,7 +20,13 @@ std::shared_ptr<const CompiledPolicy> CompiledPolicy::FromRules(int64_t revision
     return a.path_prefix < b.path_prefix;
   });
   auto table = std::make_shared<const RuleTable>(std::move(rules));
-  return std::shared_ptr<const CompiledPolicy>(new CompiledPolicy(revision, std::move(table)));
+  // make_shared, for one allocation with the reference count, needs a public
+  // constructor; this local type lends it one.
+  struct Constructible : CompiledPolicy {
+    Constructible(int64_t revision, std::shared_ptr<const RuleTable> table)
+        : CompiledPolicy(revision, std::move(table)) {}
+  };
+  return std::make_shared<const Constructible>(revision, std::move(table));
 }
 
 std::shared_ptr<const CompiledPolicy> CompiledPolicy::WithRevision(int64_t revision) const {

@@ -4,20 +4,20 @@ namespace corsd::engine {
 
 bool NameSet::Insert(absl::string_view name) {
   if (contains(name)) return false;
-  if (!large_.empty()) {
-    large_.emplace(name);
+  if (large_ != nullptr) {
+    large_->emplace(name);
     return true;
   }
   small_.emplace_back(name);
   if (small_.size() > kLinearLimit) {
-    large_.insert(small_.begin(), small_.end());
-    small_.clear();
+    large_ = std::make_unique<absl::flat_hash_set<std::string>>(small_.begin(), small_.end());
+    small_ = {};
   }
   return true;
 }
 
 bool NameSet::contains(absl::string_view name) const {
-  if (!large_.empty()) return large_.contains(name);
+  if (large_ != nullptr) return large_->contains(name);
   if (name.empty()) return false;
   for (const std::string& candidate : small_) {
     // Length, first and last byte reject almost every candidate before a

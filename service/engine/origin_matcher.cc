@@ -158,7 +158,10 @@ void OriginMatcher::Add(const OriginPattern& pattern, size_t borrowed_at, TextBl
     case OriginPattern::Kind::kExact:
       if (pattern.any_port()) {
         const absl::string_view key = text.Keep({pattern.scheme(), "://", pattern.domain()});
-        if (!any_port_.contains(key)) any_port_.emplace(key, text.Keep({pattern.text()}));
+        if (any_port_ == nullptr) any_port_ = std::make_shared<AnyPortIndex>();
+        if (!any_port_->exact_host.contains(key)) {
+          any_port_->exact_host.emplace(key, text.Keep({pattern.text()}));
+        }
       } else if (FindExact(pattern.text()).empty()) {
         const bool borrowed = borrowed_at != absl::string_view::npos;
         const size_t offset = borrowed ? borrowed_at : text.OffsetOf(text.Keep({pattern.text()}));
@@ -173,7 +176,8 @@ void OriginMatcher::Add(const OriginPattern& pattern, size_t borrowed_at, TextBl
       const std::string key = pattern.any_port() || pattern.port().empty()
                                   ? std::string(pattern.domain())
                                   : absl::StrCat(pattern.domain(), ":", pattern.port());
-      auto& map = pattern.any_port() ? subdomain_any_port_ : subdomain_;
+      if (pattern.any_port() && any_port_ == nullptr) any_port_ = std::make_shared<AnyPortIndex>();
+      auto& map = pattern.any_port() ? any_port_->subdomain : subdomain_;
       auto it = map.find(key);
       if (it == map.end()) it = map.emplace(text.Keep({key}), SchemeList()).first;
       if (FindScheme(it->second, pattern.scheme()).empty()) {
@@ -232,13 +236,16 @@ absl::string_view OriginMatcher::Find(absl::string_view origin,
   if (absl::string_view exact = FindExact(origin); !exact.empty()) return exact;
 
   const size_t host_end = parsed->host_offset + parsed->host.size();
-  if (!any_port_.empty()) {
-    if (auto it = any_port_.find(origin.substr(0, host_end)); it != any_port_.end()) {
+  const auto* any_port_subdomain =
+      any_port_ == nullptr || any_port_->subdomain.empty() ? nullptr : &any_port_->subdomain;
+  if (any_port_ != nullptr) {
+    const auto& exact_host = any_port_->exact_host;
+    if (auto it = exact_host.find(origin.substr(0, host_end)); it != exact_host.end()) {
       return it->second;
     }
   }
   if (parsed->host_kind != HostKind::kDomain) return {};
-  if (subdomain_.empty() && subdomain_any_port_.empty()) return {};
+  if (subdomain_.empty() && any_port_subdomain == nullptr) return {};
   // Try every suffix that starts right after a dot: the part before it is one
   // or more whole labels, which is what "*." promises.
   for (size_t i = 0; i < parsed->host.size(); ++i) {
@@ -252,9 +259,9 @@ absl::string_view OriginMatcher::Find(absl::string_view origin,
         if (absl::string_view p = FindScheme(it->second, parsed->scheme); !p.empty()) return p;
       }
     }
-    if (!subdomain_any_port_.empty()) {
-      auto it = subdomain_any_port_.find(origin.substr(suffix_start, host_end - suffix_start));
-      if (it != subdomain_any_port_.end()) {
+    if (any_port_subdomain != nullptr) {
+      auto it = any_port_subdomain->find(origin.substr(suffix_start, host_end - suffix_start));
+      if (it != any_port_subdomain->end()) {
         if (absl::string_view p = FindScheme(it->second, parsed->scheme); !p.empty()) return p;
       }
     }

@@ -118,12 +118,18 @@ class OriginMatcher {
   const void* exact_slots_ = nullptr;  // NarrowSlot or WideSlot
   uint32_t exact_mask_ = 0;
   bool narrow_slots_ = true;
-  // "scheme://host" -> pattern, for "scheme://host:*".
-  absl::flat_hash_map<absl::string_view, absl::string_view> any_port_;
   // "example.com:8443" (domain plus ":port" when one is required) -> schemes.
   absl::flat_hash_map<absl::string_view, SchemeList> subdomain_;
-  // "example.com" -> schemes, for "scheme://*.example.com:*".
-  absl::flat_hash_map<absl::string_view, SchemeList> subdomain_any_port_;
+  // Port wildcards ("scheme://host:*"), which few policies list: behind a
+  // pointer, so a matcher without them does not carry two empty hash maps.
+  // Shared by copies; only Build changes it.
+  struct AnyPortIndex {
+    // "scheme://host" -> pattern, for "scheme://host:*".
+    absl::flat_hash_map<absl::string_view, absl::string_view> exact_host;
+    // "example.com" -> schemes, for "scheme://*.example.com:*".
+    absl::flat_hash_map<absl::string_view, SchemeList> subdomain;
+  };
+  std::shared_ptr<AnyPortIndex> any_port_;  // null: none listed
 };
 
 }  // namespace corsd::engine
