@@ -68,12 +68,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   CLI::App* propagation = app.add_subcommand(
-      "propagation", "PutPolicy ack -> watching client decides with the new revision");
+      "propagation", "PutPolicy -> a watching client and the server decide with the new revision");
   propagation->add_option("--updates", updates, "PutPolicy calls to time")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   propagation->add_flag("--watch-all", watch_all,
                         "the client watches every tenant, not only --tenant");
+  corsd::bench::ClientBenchTargets baseline;
+  propagation
+      ->add_option("--baseline-data", baseline.data,
+                   "another corsd to alternate updates with (data port), for a side-by-side ratio")
+      ->needs(propagation->add_option("--baseline-admin", baseline.admin,
+                                      "its admin port (with --baseline-data)"));
+  propagation->add_option("--baseline-token", baseline.token, "its admin token (default --token)");
 
   CLI::App* sync = app.add_subcommand(
       "sync", "a client watching every tenant: time to sync, its memory, writes meanwhile");
@@ -97,8 +104,12 @@ int main(int argc, char** argv) {
                                 json_file);
   }
   if (propagation->parsed()) {
-    return corsd::bench::Finish(corsd::bench::MeasurePropagation(targets, updates, watch_all),
-                                json_file);
+    if (baseline.token.empty()) baseline.token = targets.token;
+    baseline.tenant = targets.tenant;
+    return corsd::bench::Finish(
+        corsd::bench::MeasurePropagation(targets, updates, watch_all,
+                                         baseline.data.empty() ? nullptr : &baseline),
+        json_file);
   }
   if (sync->parsed()) {
     return corsd::bench::Finish(corsd::bench::MeasureWatchSync(targets), json_file);

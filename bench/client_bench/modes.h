@@ -35,8 +35,11 @@ struct ClientBenchTargets {
 absl::StatusOr<nlohmann::json> MeasureLocalVsRemote(const ClientBenchTargets& targets,
                                                     absl::Duration duration, int rounds);
 // `watch_all`: the client watches every tenant, not only targets.tenant.
+// With `baseline`, updates alternate between the two servers (see
+// propagation.cc) and the result has the baseline's numbers too.
 absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates,
-                                                  bool watch_all);
+                                                  bool watch_all,
+                                                  const ClientBenchTargets* baseline = nullptr);
 absl::StatusOr<nlohmann::json> MeasureWatchSync(const ClientBenchTargets& targets);
 // `fsync_probe_dir` "" skips the probe.
 absl::StatusOr<nlohmann::json> MeasurePutThroughput(const ClientBenchTargets& targets,

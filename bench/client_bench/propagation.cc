@@ -12,6 +12,10 @@
 // before the acknowledgement, so its tail is set by when the polling thread
 // happens to be scheduled.
 //
+// With a baseline (another corsd, say with one tenant), updates alternate
+// between the two servers, so both sets of samples see the same machine at
+// the same time and their ratio is not a comparison of two noisy minutes.
+//
 // Each update flips max_age_seconds of the tenant's current policy, so the
 // policy stays valid and the decisions keep their shape. The watcher is
 // polled with local Checks every 20 us.
@@ -21,6 +25,7 @@
 #include "bench/load/latency_histogram.h"
 #include "bench/load/latency_report.h"
 #include "corsd/client.h"
+#include "service/common/status_macros.h"
 
 namespace corsd::bench {
 namespace {
@@ -48,34 +53,50 @@ absl::Status WaitForRevision(Client& client, const CorsRequest& probe, int64_t r
   }
 }
 
-}  // namespace
-
-absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates,
-                                                  bool watch_all) {
-  std::unique_ptr<v1::CorsAdmin::Stub> writer =
-      AdminStub(targets.write_admin.empty() ? targets.admin : targets.write_admin);
-  absl::StatusOr<v1::Policy> policy = CurrentPolicy(*writer, targets);
-  if (!policy.ok()) return policy.status();
-  if (policy->rules_size() == 0) return absl::FailedPreconditionError("the policy has no rules");
-
-  absl::StatusOr<std::unique_ptr<Client>> local =
-      SyncedLocalClient(targets, watch_all, absl::Seconds(120));
-  if (!local.ok()) return local.status();
-  ClientOptions remote_options;
-  remote_options.target = targets.data;
-  remote_options.deadline = absl::Seconds(2);
-  absl::StatusOr<std::unique_ptr<Client>> remote = Client::Create(remote_options);
-  if (!remote.ok()) return remote.status();
-  const CorsRequest probe{
-      .tenant = targets.tenant, .origin = "https://app.example.com", .method = "GET", .path = "/"};
-
+// One server under measurement: its writer, watching client and remote
+// client, and what was measured against it.
+struct Subject {
+  ClientBenchTargets targets;
+  std::unique_ptr<v1::CorsAdmin::Stub> writer;
+  v1::Policy policy;
+  std::unique_ptr<Client> local;
+  std::unique_ptr<Client> remote;
   LatencyHistogram after_ack, write_to_local, write_to_server;
-  const int32_t max_age = policy->rules(0).max_age_seconds();
-  for (int i = 0; i < updates; ++i) {
+  int updates = 0;
+
+  absl::Status Open(const ClientBenchTargets& to, bool watch_all) {
+    targets = to;
+    writer = AdminStub(targets.write_admin.empty() ? targets.admin : targets.write_admin);
+    absl::StatusOr<v1::Policy> current = CurrentPolicy(*writer, targets);
+    if (!current.ok()) return current.status();
+    if (current->rules_size() == 0) {
+      return absl::FailedPreconditionError("the policy has no rules");
+    }
+    policy = *std::move(current);
+    absl::StatusOr<std::unique_ptr<Client>> watching =
+        SyncedLocalClient(targets, watch_all, absl::Seconds(120));
+    if (!watching.ok()) return watching.status();
+    local = *std::move(watching);
+    ClientOptions remote_options;
+    remote_options.target = targets.data;
+    remote_options.deadline = absl::Seconds(2);
+    absl::StatusOr<std::unique_ptr<Client>> checking = Client::Create(remote_options);
+    if (!checking.ok()) return checking.status();
+    remote = *std::move(checking);
+    return absl::OkStatus();
+  }
+
+  absl::Status Update() {
+    const CorsRequest probe{.tenant = targets.tenant,
+                            .origin = "https://app.example.com",
+                            .method = "GET",
+                            .path = "/"};
     v1::PutPolicyRequest request;
     request.set_tenant(targets.tenant);
-    *request.mutable_policy() = *policy;
-    request.mutable_policy()->mutable_rules(0)->set_max_age_seconds(max_age + (i % 2 == 0 ? 1 : 0));
+    *request.mutable_policy() = policy;
+    const int32_t max_age = policy.rules(0).max_age_seconds();
+    request.mutable_policy()->mutable_rules(0)->set_max_age_seconds(max_age +
+                                                                    (updates++ % 2 == 0 ? 1 : 0));
     request.set_comment("corsd-bench-client propagation");
     grpc::ClientContext context;
     Authorize(context, targets.token);
@@ -84,32 +105,52 @@ absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targ
     grpc::Status status = writer->PutPolicy(&context, request, &written);
     const absl::Time acked = absl::Now();
     if (!status.ok()) return absl::UnavailableError("PutPolicy: " + status.error_message());
-    if (absl::Status seen =
-            WaitForRevision(**local, probe, written.revision(), Decision::Source::kLocal, acked);
-        !seen.ok()) {
-      return seen;
-    }
+    RETURN_IF_ERROR(
+        WaitForRevision(*local, probe, written.revision(), Decision::Source::kLocal, acked));
     const absl::Time decided = absl::Now();
     after_ack.Record(decided - acked);
     write_to_local.Record(decided - sent);
-    if (absl::Status seen =
-            WaitForRevision(**remote, probe, written.revision(), Decision::Source::kRemote, acked);
-        !seen.ok()) {
-      return seen;
-    }
+    RETURN_IF_ERROR(
+        WaitForRevision(*remote, probe, written.revision(), Decision::Source::kRemote, acked));
     write_to_server.Record(absl::Now() - sent);
-    absl::SleepFor(kSpacing);
+    return absl::OkStatus();
   }
-  printf("write -> watching client decides (%d updates): %s\n", updates,
-         LatencySummaryText(write_to_local).c_str());
-  printf("write -> server's Check decides: %s\n", LatencySummaryText(write_to_server).c_str());
-  printf("acknowledged -> watching client decides: %s\n", LatencySummaryText(after_ack).c_str());
-  return nlohmann::json{
-      {"propagation", LatencySummaryJson(after_ack)},
-      {"write_to_local", LatencySummaryJson(write_to_local)},
-      {"write_to_server", LatencySummaryJson(write_to_server)},
-      {"cross_replica", !targets.write_admin.empty() && targets.write_admin != targets.admin},
-      {"watch_all", watch_all}};
+
+  nlohmann::json Json(const char* label) const {
+    printf("%s: write -> watching client decides (%d updates): %s\n", label, updates,
+           LatencySummaryText(write_to_local).c_str());
+    printf("%s: write -> server's Check decides: %s\n", label,
+           LatencySummaryText(write_to_server).c_str());
+    printf("%s: acknowledged -> watching client decides: %s\n", label,
+           LatencySummaryText(after_ack).c_str());
+    return nlohmann::json{{"propagation", LatencySummaryJson(after_ack)},
+                          {"write_to_local", LatencySummaryJson(write_to_local)},
+                          {"write_to_server", LatencySummaryJson(write_to_server)}};
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> MeasurePropagation(const ClientBenchTargets& targets, int updates,
+                                                  bool watch_all,
+                                                  const ClientBenchTargets* baseline) {
+  Subject measured;
+  RETURN_IF_ERROR(measured.Open(targets, watch_all));
+  Subject compared;
+  if (baseline != nullptr) RETURN_IF_ERROR(compared.Open(*baseline, watch_all));
+  for (int i = 0; i < updates; ++i) {
+    RETURN_IF_ERROR(measured.Update());
+    absl::SleepFor(kSpacing);
+    if (baseline != nullptr) {
+      RETURN_IF_ERROR(compared.Update());
+      absl::SleepFor(kSpacing);
+    }
+  }
+  nlohmann::json result = measured.Json("measured");
+  result["cross_replica"] = !targets.write_admin.empty() && targets.write_admin != targets.admin;
+  result["watch_all"] = watch_all;
+  if (baseline != nullptr) result["baseline"] = compared.Json("baseline");
+  return result;
 }
 
 }  // namespace corsd::bench
