@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <optional>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
 #include "service/common/batch_pipeline.h"
+#include "service/common/large_heap_steps.h"
 #include "service/common/status_macros.h"
 #include "service/convert/policy_convert.h"
 #include "service/convert/time_convert.h"
@@ -286,8 +288,11 @@ absl::Status PolicySync::ReloadAll() {
       },
       kLoadBatchesInFlight);
   absl::Duration read_waited;  // for compiling threads: then loading is compile-bound
+  std::optional<LargeHeapSteps> heap_steps;
   RETURN_IF_ERROR(
       store_->ScanAllTenantStates(kLoadBatch, [&](store::PolicyStore::TenantStateBatch states) {
+        // A full batch: more follow, so this is a bulk load.
+        if (states.size() == kLoadBatch && !heap_steps.has_value()) heap_steps.emplace();
         const absl::Time adding = absl::Now();
         pipeline.Add(LoadBatch{.states = std::move(states)});
         read_waited += absl::Now() - adding;

@@ -1,10 +1,7 @@
 // corsd serve: run the server until SIGTERM/SIGINT.
-#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -45,21 +42,7 @@ int WaitForSignal() {
   return signal_number;
 }
 
-// glibc grows the heap 128 KiB at a time by default. Loading 100,000 tenants
-// allocates ~300 MiB on every core, and each step is a system call plus page
-// faults in a fresh region, which kept huge pages from forming: start-up took
-// 2.5-2.8 s instead of 1.4-1.9 s (bench/RESULTS.md, "fleet size"). Padding
-// each step to 64 MiB costs address space, not memory: pages are resident
-// only once touched. An operator's own GLIBC_TUNABLES top_pad wins.
-void GrowTheHeapInLargeSteps() {
-  constexpr int kTopPadBytes = 64 << 20;
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.top_pad") != nullptr) return;
-  mallopt(M_TOP_PAD, kTopPadBytes);
-}
-
 int Serve(const ServeFlags& flags) {
-  GrowTheHeapInLargeSteps();
   ServerOptions options = flags.server;
   if (!ParseDurationFlag(flags.shutdown_grace, "--shutdown-grace", &options.shutdown_grace) ||
       !ParseDurationFlag(flags.poll_interval, "--poll-interval", &options.poll_interval) ||
