@@ -105,14 +105,28 @@ struct Subject {
     grpc::Status status = writer->PutPolicy(&context, request, &written);
     const absl::Time acked = absl::Now();
     if (!status.ok()) return absl::UnavailableError("PutPolicy: " + status.error_message());
-    RETURN_IF_ERROR(
-        WaitForRevision(*local, probe, written.revision(), Decision::Source::kLocal, acked));
-    const absl::Time decided = absl::Now();
-    after_ack.Record(decided - acked);
-    write_to_local.Record(decided - sent);
-    RETURN_IF_ERROR(
-        WaitForRevision(*remote, probe, written.revision(), Decision::Source::kRemote, acked));
-    write_to_server.Record(absl::Now() - sent);
+    // Whichever is polled first has a head start, so the order alternates.
+    auto wait_local = [&]() -> absl::Status {
+      RETURN_IF_ERROR(
+          WaitForRevision(*local, probe, written.revision(), Decision::Source::kLocal, acked));
+      const absl::Time decided = absl::Now();
+      after_ack.Record(decided - acked);
+      write_to_local.Record(decided - sent);
+      return absl::OkStatus();
+    };
+    auto wait_server = [&]() -> absl::Status {
+      RETURN_IF_ERROR(
+          WaitForRevision(*remote, probe, written.revision(), Decision::Source::kRemote, acked));
+      write_to_server.Record(absl::Now() - sent);
+      return absl::OkStatus();
+    };
+    if (updates % 2 == 0) {
+      RETURN_IF_ERROR(wait_local());
+      RETURN_IF_ERROR(wait_server());
+    } else {
+      RETURN_IF_ERROR(wait_server());
+      RETURN_IF_ERROR(wait_local());
+    }
     return absl::OkStatus();
   }
 

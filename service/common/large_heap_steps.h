@@ -12,9 +12,15 @@
 //
 // The padding costs address space, not memory (pages are resident once
 // touched), but with huge pages each arena's partly used tail is resident in
-// 2 MiB units, so small loads should not use it. An operator's own
-// GLIBC_TUNABLES top_pad wins: then this does nothing. Not thread-safe with
-// itself (one bulk load at a time); glibc's allocator stays safe meanwhile.
+// 2 MiB units, so small loads should not use it. An operator's own top pad
+// (GLIBC_TUNABLES or MALLOC_TOP_PAD_) wins: then this does nothing.
+//
+// Setting any of these glibc parameters turns off glibc's own adjustment of
+// the mmap and trim thresholds for the rest of the process, so the
+// destructor sets them to where that adjustment would have taken them for
+// corsd's allocations (a few MiB). mallopt is not thread-safe: use this only
+// while nothing else allocates much, as corsd does for its first load,
+// before it serves.
 #ifndef CORSD_SERVICE_COMMON_LARGE_HEAP_STEPS_H_
 #define CORSD_SERVICE_COMMON_LARGE_HEAP_STEPS_H_
 
@@ -31,7 +37,10 @@ class LargeHeapSteps {
     if (engaged_) mallopt(M_TOP_PAD, kLargeStepBytes);
   }
   ~LargeHeapSteps() {
-    if (engaged_) mallopt(M_TOP_PAD, kDefaultStepBytes);
+    if (!engaged_) return;
+    mallopt(M_TOP_PAD, kDefaultStepBytes);
+    mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+    mallopt(M_TRIM_THRESHOLD, 2 * kMmapThresholdBytes);  // as glibc's adjustment keeps them
   }
   LargeHeapSteps(const LargeHeapSteps&) = delete;
   LargeHeapSteps& operator=(const LargeHeapSteps&) = delete;
@@ -39,10 +48,12 @@ class LargeHeapSteps {
  private:
   static constexpr int kLargeStepBytes = 64 << 20;
   static constexpr int kDefaultStepBytes = 128 << 10;  // glibc's DEFAULT_TOP_PAD
+  static constexpr int kMmapThresholdBytes = 4 << 20;  // larger blocks get their own mapping
 
   static bool TunedByOperator() {
     const char* tunables = std::getenv("GLIBC_TUNABLES");
-    return tunables != nullptr && std::strstr(tunables, "glibc.malloc.top_pad") != nullptr;
+    return std::getenv("MALLOC_TOP_PAD_") != nullptr ||
+           (tunables != nullptr && std::strstr(tunables, "glibc.malloc.top_pad") != nullptr);
   }
 
   const bool engaged_;

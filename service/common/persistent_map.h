@@ -47,6 +47,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -55,9 +56,20 @@
 
 namespace corsd {
 
+namespace persistent_map_internal {
+template <typename T>
+inline constexpr bool kIsSharedPtr = false;
+template <typename T>
+inline constexpr bool kIsSharedPtr<std::shared_ptr<T>> = true;
+}  // namespace persistent_map_internal
+
 template <typename V, typename Hash = absl::Hash<absl::string_view>, typename Key = std::string>
 class PersistentMap {
   struct Node;  // a trie node, defined below
+  // A viewed key must not move when entries are copied or moved between
+  // nodes: its bytes must live behind the value, not in it.
+  static_assert(!std::is_same_v<Key, absl::string_view> || persistent_map_internal::kIsSharedPtr<V>,
+                "string_view keys need values that own their bytes elsewhere (a shared_ptr)");
 
  public:
   struct Entry {

@@ -96,9 +96,12 @@ uint32_t ExactHash(absl::string_view origin) {
 OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns,
                                    const BorrowableText* borrow) {
   static_assert(kMaxOriginsPerPolicy * 2 <= UINT32_MAX, "exact slots are counted in 32 bits");
+  // Only bytes of ordinary size are searched (every rule searches them
+  // whole, so a huge policy would cost rules x size); they then always fit
+  // narrow slots.
   const absl::string_view borrowable =
-      borrow != nullptr && borrow->bytes.size() < WideSlot::kBorrowed ? borrow->bytes
-                                                                      : absl::string_view();
+      borrow != nullptr && borrow->bytes.size() < NarrowSlot::kBorrowed ? borrow->bytes
+                                                                        : absl::string_view();
   // Where each exact origin lies in the borrowed bytes. A serialized policy
   // lists them in order, so each search starts where the last one ended.
   absl::InlinedVector<size_t, 32> borrowed_at(patterns.size(), absl::string_view::npos);

@@ -12,8 +12,9 @@
 // suffix of two entries can ever match. Build() makes one from every pattern
 // at once; it is immutable and safe for concurrent Find() calls, which never
 // allocate. Every string it keeps, and the table of exact origins, live in
-// one block shared by its copies: a replica holds 100,000 policies of 20
-// origins, and one block per matcher (8 bytes per exact origin on top of its
+// one block shared by its copies, or, for exact origins, in borrowed bytes it
+// keeps alive (BorrowableText): a replica holds 100,000 policies of 20
+// origins, and one block per matcher (4 bytes per exact origin on top of its
 // text, where a general hash set took about 28) is what keeps that within a
 // few hundred MiB.
 //
@@ -41,7 +42,8 @@ namespace corsd::engine {
 // Bytes that may already hold a policy's exact origins verbatim, kept alive
 // for another reason (the serialized policy a replica keeps for watchers):
 // OriginMatcher::Build then views each exact origin it finds there instead of
-// copying it, and holds `owner` for as long as the matcher lives.
+// copying it, and holds `owner` for as long as the matcher lives. Bytes of
+// 32 KiB or more are not searched (their origins are copied).
 struct BorrowableText {
   std::shared_ptr<const void> owner;
   absl::string_view bytes;  // owned by `owner`
@@ -74,7 +76,8 @@ class OriginMatcher {
   bool empty() const { return size_ == 0; }
 
  private:
-  // Every view below points into text_.
+  // Every view below points into text_ (exact origins may also lie in the
+  // borrowed bytes, see ExactSlot).
   struct SchemeEntry {
     absl::string_view scheme;
     absl::string_view pattern;

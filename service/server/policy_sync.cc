@@ -291,8 +291,11 @@ absl::Status PolicySync::ReloadAll() {
   std::optional<LargeHeapSteps> heap_steps;
   RETURN_IF_ERROR(
       store_->ScanAllTenantStates(kLoadBatch, [&](store::PolicyStore::TenantStateBatch states) {
-        // A full batch: more follow, so this is a bulk load.
-        if (states.size() == kLoadBatch && !heap_steps.has_value()) heap_steps.emplace();
+        // A full batch of the first load (before serving): more follow, so
+        // this is a bulk load worth large heap steps.
+        if (!loaded_ && states.size() == kLoadBatch && !heap_steps.has_value()) {
+          heap_steps.emplace();
+        }
         const absl::Time adding = absl::Now();
         pipeline.Add(LoadBatch{.states = std::move(states)});
         read_waited += absl::Now() - adding;

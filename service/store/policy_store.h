@@ -114,9 +114,11 @@ class PolicyStore {
   // Every tenant's state, all from one commit, in no particular order,
   // handed to `consume` in batches of at most `batch_size` as they are read:
   // a replica loading 100,000 tenants compiles the first batches while later
-  // ones are still being read, and never holds every stored row at once. The
-  // first error `consume` returns ends the scan and is returned. The store is
-  // busy until the scan ends, so `consume` must not call it.
+  // ones are still being read, and (with SQLite) never holds every stored row
+  // at once; PostgreSQL's client library receives the whole result first.
+  // The first error `consume` returns ends the scan and is returned. The
+  // store is busy, and its read transaction open, until the scan ends,
+  // including the time `consume` takes: `consume` must not call the store.
   using TenantStateBatch = std::vector<TenantState>;
   virtual absl::Status ScanAllTenantStates(
       size_t batch_size, const std::function<absl::Status(TenantStateBatch)>& consume) = 0;
