@@ -40,7 +40,9 @@ TEST(BatchPipeline, WorksOnEveryBatchOnceAndKeepsTheirOrder) {
   }
   // Never the producer's own thread while threads could be started.
   EXPECT_FALSE(threads.contains(std::this_thread::get_id()));
-  if (std::thread::hardware_concurrency() > 1) EXPECT_GT(threads.size(), 1u);
+  if (std::thread::hardware_concurrency() > 1) {
+    EXPECT_GT(threads.size(), 1u);
+  }
 }
 
 TEST(BatchPipeline, AddWaitsWhileTooManyBatchesAreUnfinished) {
