@@ -108,6 +108,7 @@ OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns,
   size_t bytes = 0;
   size_t exact = 0;
   size_t search_from = 0;
+  bool borrowed_any = false;
   for (size_t i = 0; i < patterns.size(); ++i) {
     const OriginPattern& pattern = patterns[i];
     if (pattern.kind() == OriginPattern::Kind::kExact && !pattern.any_port()) {
@@ -118,6 +119,7 @@ OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns,
         if (at != absl::string_view::npos) {
           borrowed_at[i] = at;
           search_from = at + pattern.text().size();
+          borrowed_any = true;
           continue;
         }
       }
@@ -132,7 +134,7 @@ OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns,
       bytes < NarrowSlot::kBorrowed && borrowable.size() < NarrowSlot::kBorrowed;
   TextBlock text(bytes, slots * (matcher.narrow_slots_ ? sizeof(NarrowSlot) : sizeof(WideSlot)));
   matcher.block_base_ = text.base();
-  if (!borrowable.empty()) {
+  if (borrowed_any) {  // otherwise the owner is not kept alive for nothing
     matcher.borrowed_owner_ = borrow->owner;
     matcher.borrowed_base_ = borrowable.data();
   }
@@ -140,12 +142,6 @@ OriginMatcher OriginMatcher::Build(absl::Span<const OriginPattern> patterns,
   matcher.exact_mask_ = slots == 0 ? 0 : static_cast<uint32_t>(slots - 1);
   for (size_t i = 0; i < patterns.size(); ++i) matcher.Add(patterns[i], borrowed_at[i], text);
   matcher.text_ = text.Release();
-  // Nothing was borrowed after all: do not keep the owner alive for nothing.
-  if (std::none_of(borrowed_at.begin(), borrowed_at.end(),
-                   [](size_t at) { return at != absl::string_view::npos; })) {
-    matcher.borrowed_owner_ = nullptr;
-    matcher.borrowed_base_ = nullptr;
-  }
   return matcher;
 }
 

@@ -4,7 +4,6 @@
 #include <deque>
 #include <iterator>
 #include <optional>
-#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
