@@ -19,6 +19,9 @@ void AddAuditCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddWatchCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddCheckCommand(CLI::App& app, CliContext* cli, Runner* run);
 
+// Subcommands of `policy`, registered by AddPolicyCommands.
+void AddPolicyTestCommand(CLI::App* policy, CliContext* cli, Runner* run);
+
 }  // namespace corsd::cli
 
 #endif  // CORSD_ADMIN_CLI_CORSCTL_COMMANDS_H_

@@ -1,4 +1,5 @@
-// corsctl policy get | apply | validate | diff | history | rollback
+// corsctl policy get | apply | validate | diff | history | rollback (and, from
+// their own files, the policy subcommands registered at the end)
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -6,12 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "admin-cli/corsctl_commands.h"
 #include "admin-cli/exit_codes.h"
+#include "admin-cli/policy_checks.h"
 #include "admin-cli/policy_diff.h"
 #include "admin-cli/policy_file.h"
 #include "admin-cli/text_table.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "service/convert/policy_convert.h"
-#include "service/engine/policy_compiler.h"
 
 namespace corsd::cli {
 namespace {
@@ -25,28 +25,6 @@ struct PolicyFlags {
   int64_t to_revision = 0;
   int limit = 20;
 };
-
-void PrintViolations(const std::string& source, const v1::ValidatePolicyResponse& result) {
-  if (result.violations_size() > 0) {
-    fprintf(stderr, "corsctl: %s has %d %s; nothing was applied:\n", source.c_str(),
-            result.violations_size(), result.violations_size() == 1 ? "violation" : "violations");
-    for (const auto& v : result.violations()) {
-      fprintf(stderr, "  %s: %s\n", TerminalSafe(v.field()).c_str(),
-              TerminalSafe(v.description()).c_str());
-    }
-  }
-  for (const auto& w : result.warnings()) {
-    fprintf(stderr, "warning: %s: %s\n", TerminalSafe(w.field()).c_str(),
-            TerminalSafe(w.description()).c_str());
-  }
-}
-
-v1::ValidatePolicyResponse ValidateLocally(const v1::Policy& policy) {
-  engine::PolicyDiagnostics diagnostics = engine::ValidatePolicy(ToPolicySpec(policy));
-  v1::ValidatePolicyResponse response;
-  AppendDiagnostics(diagnostics, &response);
-  return response;
-}
 
 // The server's verdict (it may run newer rules than this corsctl).
 grpc::Status ValidateOnServer(CliContext* cli, const v1::Policy& policy,
@@ -79,12 +57,7 @@ grpc::Status CurrentPolicy(CliContext* cli, const std::string& tenant, v1::Polic
   return grpc::Status::OK;
 }
 
-absl::StatusOr<v1::Policy> LoadFile(const PolicyFlags& flags) {
-  absl::StatusOr<v1::Policy> policy = ReadPolicyFile(flags.file);
-  if (!policy.ok())
-    fprintf(stderr, "corsctl: %s\n", TerminalSafe(policy.status().message()).c_str());
-  return policy;
-}
+absl::StatusOr<v1::Policy> LoadFile(const PolicyFlags& flags) { return LoadPolicyFile(flags.file); }
 
 int Get(CliContext* cli, const PolicyFlags& flags) {
   v1::GetPolicyRequest request;
@@ -121,7 +94,7 @@ int Validate(CliContext* cli, const PolicyFlags& flags) {
   if (cli->json()) {
     printf("%s\n", MessageToJson(result).c_str());
   } else {
-    PrintViolations(flags.file == "-" ? "stdin" : flags.file, result);
+    PrintViolations(SourceName(flags.file), result);
     if (result.violations_size() == 0) printf("policy is valid\n");
   }
   return result.violations_size() == 0 ? kExitOk : kExitInvalid;
@@ -146,7 +119,7 @@ int Diff(CliContext* cli, const PolicyFlags& flags) {
 int Apply(CliContext* cli, const PolicyFlags& flags) {
   absl::StatusOr<v1::Policy> policy = LoadFile(flags);
   if (!policy.ok()) return kExitInvalid;
-  const std::string source = flags.file == "-" ? "stdin" : flags.file;
+  const std::string source = SourceName(flags.file);
 
   // 1. Validate here first (works offline, shows every violation), then on
   //    the server, whose rules are authoritative.
@@ -317,6 +290,8 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run) {
                        "fail (exit 4) unless the tenant is at this revision");
   rollback->add_option("--comment", flags->comment, "why (default: \"rollback to revision N\")");
   rollback->callback([=] { *run = [=] { return Rollback(cli, *flags); }; });
+
+  AddPolicyTestCommand(policy, cli, run);
 }
 
 }  // namespace corsd::cli

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "admin-cli/text_table.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace corsd::cli {
 namespace {
@@ -59,6 +60,28 @@ std::vector<DiffLine> DiffRule(const v1::CorsRule& before, const v1::CorsRule& a
   return lines;
 }
 
+std::string TestName(const std::string& name) { return absl::StrCat("test \"", name, "\""); }
+
+// Tests are matched by name; a test whose request or expectation changed is
+// one '~' line (its content is in the file).
+void DiffTests(const v1::Policy& before, const v1::Policy& after, std::vector<DiffLine>* out) {
+  std::map<std::string, const v1::PolicyTest*> old_tests;
+  for (const v1::PolicyTest& test : before.tests()) old_tests[test.name()] = &test;
+  std::set<std::string> new_names;
+  for (const v1::PolicyTest& test : after.tests()) {
+    new_names.insert(test.name());
+    auto old = old_tests.find(test.name());
+    if (old == old_tests.end()) {
+      out->push_back({'+', 0, TestName(test.name())});
+    } else if (!google::protobuf::util::MessageDifferencer::Equals(*old->second, test)) {
+      out->push_back({'~', 0, TestName(test.name())});
+    }
+  }
+  for (const v1::PolicyTest& test : before.tests()) {
+    if (!new_names.contains(test.name())) out->push_back({'-', 0, TestName(test.name())});
+  }
+}
+
 }  // namespace
 
 std::vector<DiffLine> DiffPolicies(const v1::Policy& before, const v1::Policy& after) {
@@ -79,6 +102,7 @@ std::vector<DiffLine> DiffPolicies(const v1::Policy& before, const v1::Policy& a
   for (const auto& [prefix, rule] : old_rules) {
     if (!new_rules.contains(prefix)) out.push_back({'-', 0, RuleName(prefix)});
   }
+  DiffTests(before, after, &out);
   return out;
 }
 

@@ -10,6 +10,9 @@
 //   + rule "/api"
 //       + allowed_origins: https://api.example
 //   - rule "/legacy"
+//   + test "evil-denied"
+//
+// Tests are matched by name: added, removed, or changed ('~').
 #ifndef CORSD_ADMIN_CLI_POLICY_DIFF_H_
 #define CORSD_ADMIN_CLI_POLICY_DIFF_H_
 

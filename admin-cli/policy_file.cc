@@ -172,7 +172,9 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
         source, ": ", status.message().ToString(),
         " (a policy is {\"rules\": [{\"pathPrefix\", \"allowedOrigins\", \"allowedMethods\", "
         "\"allowedHeaders\", \"exposedHeaders\", \"allowCredentials\", \"maxAgeSeconds\", "
-        "\"allowPrivateNetwork\", \"preflightStatus\"}]})"));
+        "\"allowPrivateNetwork\", \"preflightStatus\"}], \"tests\": [{\"name\", "
+        "\"request\": {\"origin\", \"method\", \"path\", \"headers\"}, \"expect\", "
+        "\"expectHeaders\"}]})"));
   }
   return policy;
 }

@@ -151,8 +151,9 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
     snapshot->policy = serving->policy;
     return snapshot;
   }
-  engine::PolicyCompilation compiled = engine::CompilePolicy(
-      ToPolicySpec(version.policy()), version.revision(), engine::PolicySource::kStored);
+  engine::PolicyCompilation compiled =
+      engine::CompilePolicy(ToPolicySpec(version.policy(), PolicyParts::kRulesOnly),
+                            version.revision(), engine::PolicySource::kStored);
   // corsd validated it; if this build's rules disagree, deny rather than guess.
   snapshot->policy = compiled.policy != nullptr ? compiled.policy
                                                 : engine::CompiledPolicy::Empty(version.revision());

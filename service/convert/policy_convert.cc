@@ -1,6 +1,7 @@
 #include "service/convert/policy_convert.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -20,9 +21,49 @@ std::vector<std::string> CopyAtMost(const Repeated& from, size_t limit) {
   return std::vector<std::string>(from.begin(), from.begin() + static_cast<int>(n));
 }
 
+template <typename Repeated>
+std::vector<engine::HeaderSpec> CopyHeadersAtMost(const Repeated& from, size_t limit) {
+  const size_t n = std::min(static_cast<size_t>(from.size()), limit + 1);
+  std::vector<engine::HeaderSpec> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const v1::Header& header = from[static_cast<int>(i)];
+    out.push_back({header.name(), header.value()});
+  }
+  return out;
+}
+
+std::optional<engine::Verdict> ToExpectedVerdict(v1::Verdict verdict) {
+  switch (verdict) {
+    case v1::ALLOW:
+    case v1::DENY:
+    case v1::NOT_CORS:
+      return static_cast<engine::Verdict>(verdict);
+    default:
+      return std::nullopt;  // unset, or a number this build does not know
+  }
+}
+
+void AppendTests(const v1::Policy& policy, engine::PolicySpec* spec) {
+  const size_t n = std::min(static_cast<size_t>(policy.tests_size()), engine::kMaxPolicyTests + 1);
+  spec->tests.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const v1::PolicyTest& test = policy.tests(static_cast<int>(i));
+    engine::PolicyTestSpec& out = spec->tests.emplace_back();
+    out.name = test.name();
+    out.origin = test.request().origin();
+    out.method = test.request().method();
+    out.path = test.request().path();
+    out.headers = CopyHeadersAtMost(test.request().headers(), engine::kMaxRequestHeaderLines);
+    out.expect = ToExpectedVerdict(test.expect());
+    out.expect_headers =
+        CopyHeadersAtMost(test.expect_headers(), engine::kMaxPolicyTestExpectedHeaders);
+  }
+}
+
 }  // namespace
 
-engine::PolicySpec ToPolicySpec(const v1::Policy& policy) {
+engine::PolicySpec ToPolicySpec(const v1::Policy& policy, PolicyParts parts) {
   engine::PolicySpec spec;
   const size_t rules = std::min(static_cast<size_t>(policy.rules_size()), engine::kMaxRules + 1);
   spec.rules.reserve(rules);
@@ -39,6 +80,7 @@ engine::PolicySpec ToPolicySpec(const v1::Policy& policy) {
     out.allow_private_network = rule.allow_private_network();
     out.preflight_status = rule.preflight_status();
   }
+  if (parts == PolicyParts::kAll) AppendTests(policy, &spec);
   return spec;
 }
 
@@ -55,6 +97,24 @@ v1::Policy ToPolicyProto(const engine::PolicySpec& spec) {
     out->set_max_age_seconds(rule.max_age_seconds);
     out->set_allow_private_network(rule.allow_private_network);
     out->set_preflight_status(rule.preflight_status);
+  }
+  for (const engine::PolicyTestSpec& test : spec.tests) {
+    v1::PolicyTest* out = policy.add_tests();
+    out->set_name(test.name);
+    out->mutable_request()->set_origin(test.origin);
+    out->mutable_request()->set_method(test.method);
+    out->mutable_request()->set_path(test.path);
+    for (const engine::HeaderSpec& h : test.headers) {
+      v1::Header* header = out->mutable_request()->add_headers();
+      header->set_name(h.name);
+      header->set_value(h.value);
+    }
+    if (test.expect.has_value()) out->set_expect(static_cast<v1::Verdict>(*test.expect));
+    for (const engine::HeaderSpec& h : test.expect_headers) {
+      v1::Header* header = out->add_expect_headers();
+      header->set_name(h.name);
+      header->set_value(h.value);
+    }
   }
   return policy;
 }

@@ -15,10 +15,15 @@
 
 namespace corsd {
 
+// What of a policy a conversion needs: everything for a new policy, which is
+// validated and tested; only the rules for one loaded to decide with (its
+// tests passed when it was written and do not change how it decides).
+enum class PolicyParts { kAll, kRulesOnly };
+
 // Lists over their limit (engine/limits.h) are cut to limit + 1 entries, and
 // rules to kMaxRules + 1: validation still sees that they are too long, and
 // converting a hostile message with millions of entries copies a few hundred.
-engine::PolicySpec ToPolicySpec(const v1::Policy& policy);
+engine::PolicySpec ToPolicySpec(const v1::Policy& policy, PolicyParts parts = PolicyParts::kAll);
 v1::Policy ToPolicyProto(const engine::PolicySpec& spec);
 
 // The diagnostics as a ValidatePolicyResponse: every listed violation and

@@ -30,26 +30,9 @@
 #include "absl/types/span.h"
 #include "service/engine/compiled_policy.h"
 #include "service/engine/cors_request.h"
+#include "service/engine/verdict.h"
 
 namespace corsd::engine {
-
-// Numbering matches corsd.v1 so conversions are a cast.
-enum class Verdict { kAllow = 1, kDeny = 2, kNotCors = 3 };
-enum class RequestKind { kPreflight = 1, kActual = 2, kNoOrigin = 3 };
-enum class Reason {
-  kAllowed = 1,
-  kNoOriginHeader = 2,
-  kOriginNotAllowed = 3,
-  kMethodNotAllowed = 4,
-  kHeadersNotAllowed = 5,
-  kPrivateNetworkNotAllowed = 6,
-  kMalformedRequest = 7,
-};
-
-// Proto enum names ("ALLOW", "HEADERS_NOT_ALLOWED", ...) for logs and traces.
-absl::string_view VerdictName(Verdict verdict);
-absl::string_view RequestKindName(RequestKind kind);
-absl::string_view ReasonName(Reason reason);
 
 struct DecideOptions {
   bool explain = false;  // fill Decision::explanation

@@ -45,6 +45,13 @@ inline constexpr size_t kMaxMethodsPerRule = 64;
 inline constexpr size_t kMaxHeaderNamesPerRule = 256;
 inline constexpr size_t kMaxHeaderNameBytes = 256;
 inline constexpr int32_t kMaxMaxAgeSeconds = 86'400;
+// A policy's own tests (policy_tests.h).
+inline constexpr size_t kMaxPolicyTests = 1000;
+inline constexpr size_t kMaxPolicyTestNameBytes = 128;
+// More expected headers than one answer can carry can never all be present.
+inline constexpr size_t kMaxPolicyTestExpectedHeaders = 16;
+// The explain trace quoted in a failing test's violation.
+inline constexpr size_t kMaxPolicyTestTraceBytes = 1024;
 // Diagnostics kept per validation: every violation is counted, the first
 // kMaxReportedViolations are listed (and as many warnings), so a policy with
 // millions of bad entries costs kilobytes to report, not gigabytes.

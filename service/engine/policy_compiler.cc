@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "service/engine/limits.h"
+#include "service/engine/policy_tests.h"
 #include "service/engine/rule_compiler.h"
 
 namespace corsd::engine {
@@ -54,9 +55,23 @@ PolicyCompilation CompilePolicy(const PolicySpec& spec, int64_t revision, Policy
     rules.push_back(CompileRule(rule, field, options, &diagnostics));
   }
 
-  if (diagnostics.ok()) {
-    result.policy = CompiledPolicy::FromRules(revision, std::move(rules));
+  // A stored policy's tests passed when it was written; they say nothing
+  // about how it decides, so loading it does not run them again.
+  const bool run_tests = source == PolicySource::kNew;
+  if (run_tests) CheckPolicyTests(spec.tests, &diagnostics);
+  if (!diagnostics.ok()) return result;
+
+  std::shared_ptr<const CompiledPolicy> policy =
+      CompiledPolicy::FromRules(revision, std::move(rules));
+  if (run_tests) {
+    result.test_results = RunPolicyTests(spec.tests, *policy);
+    for (size_t i = 0; i < result.test_results.size(); ++i) {
+      if (result.test_results[i].passed) continue;
+      diagnostics.AddViolation(absl::StrCat("tests[", i, "]"),
+                               PolicyTestFailure(result.test_results[i]));
+    }
   }
+  if (diagnostics.ok()) result.policy = std::move(policy);
   return result;
 }
 

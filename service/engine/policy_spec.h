@@ -6,12 +6,17 @@
 //   RuleSpec& rule = spec.rules.emplace_back();
 //   rule.allowed_origins = {"https://app.example.com"};
 //   rule.allowed_methods = {"PUT"};
+//   spec.tests.push_back({.name = "app-may-put", .origin = "https://app.example.com",
+//                         .method = "PUT", .expect = Verdict::kAllow});
 #ifndef CORSD_SERVICE_ENGINE_POLICY_SPEC_H_
 #define CORSD_SERVICE_ENGINE_POLICY_SPEC_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "service/engine/verdict.h"
 
 namespace corsd::engine {
 
@@ -27,8 +32,28 @@ struct RuleSpec {
   int32_t preflight_status = 0;  // 0 = 204
 };
 
+struct HeaderSpec {
+  std::string name;
+  std::string value;
+};
+
+// One request with the answer the policy's author expects (a PolicyTest):
+// run by every write of the policy (see policy_tests.h).
+struct PolicyTestSpec {
+  std::string name;  // unique within the policy
+  std::string origin;
+  std::string method;
+  std::string path;
+  std::vector<HeaderSpec> headers;
+  std::optional<Verdict> expect;  // nullopt: unset or unknown in the message
+  // Each must be in the answer with exactly this value (names
+  // case-insensitive).
+  std::vector<HeaderSpec> expect_headers;
+};
+
 struct PolicySpec {
   std::vector<RuleSpec> rules;
+  std::vector<PolicyTestSpec> tests;
 };
 
 }  // namespace corsd::engine

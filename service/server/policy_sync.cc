@@ -90,7 +90,7 @@ std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
 std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(absl::string_view tenant,
                                                                   int64_t revision,
                                                                   const v1::Policy& policy) {
-  return Compile(tenant, revision, ToPolicySpec(policy), nullptr);
+  return Compile(tenant, revision, ToPolicySpec(policy, PolicyParts::kRulesOnly), nullptr);
 }
 
 std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
@@ -143,7 +143,7 @@ std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySy
   // The event first: the compiled policy views its origins in the event's
   // bytes, which the hub keeps anyway, instead of holding a second copy
   // (about 500 bytes a tenant with 20 origins).
-  const engine::PolicySpec spec = ToPolicySpec(version.policy());
+  const engine::PolicySpec spec = ToPolicySpec(version.policy(), PolicyParts::kRulesOnly);
   WatchEventPtr event = PolicyEvent(std::move(version), state.tenant.hosts);
   const engine::BorrowableText event_bytes{event, WatchEventView(*event)};
   snapshot->policy = Compile(record.tenant, record.revision, spec, &event_bytes);

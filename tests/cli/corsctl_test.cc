@@ -77,6 +77,23 @@ TEST_F(CorsctlTest, TenantCommandsAndExitCodes) {
   EXPECT_EQ(Ctl({"tenant", "delete", "shop"}).exit_code, 3);
 }
 
+// A policy with its own tests, both passing.
+constexpr char kTestedYaml[] = R"(rules:
+  - allowedOrigins: [https://app.example.com]
+    allowedMethods: [PUT]
+tests:
+  - name: app-may-put
+    request:
+      origin: https://app.example.com
+      method: OPTIONS
+      headers: [{name: Access-Control-Request-Method, value: PUT}]
+    expect: ALLOW
+    expectHeaders: [{name: Access-Control-Allow-Origin, value: https://app.example.com}]
+  - name: evil-denied
+    request: {origin: https://evil.example, method: GET}
+    expect: DENY
+)";
+
 TEST_F(CorsctlTest, ApplyYamlThenRoundTripChangesNothing) {
   ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
   std::string yaml = WriteFile("policy.yaml", kYamlPolicy);
@@ -278,6 +295,25 @@ TEST_F(CorsctlTest, ValidateNamesEntriesThatCanNeverMatch) {
   EXPECT_EQ(parsed["warnings"].size(), 3u);
 }
 
+TEST_F(CorsctlTest, ValidateAndApplyRefuseAPolicyWhoseTestsFail) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  std::string failing = kTestedYaml;
+  failing.replace(failing.rfind("expect: DENY"), 12, "expect: ALLOW");
+  const std::string allowed = "value: https://app.example.com}";
+  failing.replace(failing.find(allowed), allowed.size(), "value: https://x.example}");
+  ProgramResult validate = Ctl({"policy", "validate", "-f", "-"}, failing);
+  EXPECT_EQ(validate.exit_code, 1);
+  ProgramResult apply = Ctl({"policy", "apply", "shop", "-f", "-"}, failing);
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_THAT(apply.err, HasSubstr("has 2 violations; nothing was applied"));
+  EXPECT_THAT(apply.err, HasSubstr("tests[0]: test \"app-may-put\": expected "
+                                   "Access-Control-Allow-Origin: \"https://x.example\""));
+  EXPECT_THAT(apply.err, HasSubstr("tests[1]: test \"evil-denied\": expected ALLOW"));
+  EXPECT_EQ(Ctl({"policy", "get", "shop"}).exit_code, 3) << "nothing stored";
+  ProgramResult passing = Ctl({"policy", "apply", "shop", "-f", "-"}, kTestedYaml);
+  EXPECT_EQ(passing.exit_code, 0) << passing.err;
+}
+
 TEST_F(CorsctlTest, StaleExpectedRevisionIsAConflict) {
   ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
   ASSERT_TRUE(PutPolicy("shop", kAppPolicy).ok());
@@ -437,6 +473,49 @@ TEST_F(CorsctlTest, HelpAndUsageErrors) {
   EXPECT_EQ(Ctl({"policy", "apply", "shop"}).exit_code, 2) << "missing -f";
   EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(Ctl({}).exit_code, 2);
+}
+
+// Runs corsctl with no server anywhere: `policy test` needs none.
+ProgramResult OfflineCtl(std::vector<std::string> args, const std::string& input) {
+  std::vector<std::string> argv = {BinaryDir() + "/corsctl", "--server", "127.0.0.1:1"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, input);
+}
+
+TEST(CorsctlOffline, PolicyTestRunsTheTestsWithoutAServer) {
+  ProgramResult pass = OfflineCtl({"policy", "test", "-f", "-"}, kTestedYaml);
+  EXPECT_EQ(pass.exit_code, 0) << pass.err;
+  EXPECT_EQ(pass.out, "PASS app-may-put\nPASS evil-denied\n2 tests: 2 passed, 0 failed\n");
+
+  std::string failing = kTestedYaml;
+  failing.replace(failing.rfind("expect: DENY"), 12, "expect: ALLOW");
+  ProgramResult fail = OfflineCtl({"policy", "test", "-f", "-", "--explain"}, failing);
+  EXPECT_EQ(fail.exit_code, 1);
+  EXPECT_THAT(fail.out, HasSubstr("PASS app-may-put\n"));
+  EXPECT_THAT(fail.out, HasSubstr("FAIL evil-denied: expected ALLOW, decided DENY "
+                                  "(ORIGIN_NOT_ALLOWED)\n    trace: "));
+  ProgramResult json = OfflineCtl({"policy", "test", "-f", "-", "-o", "json"}, failing);
+  EXPECT_EQ(json.exit_code, 1);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["passed"], 1);
+  EXPECT_EQ(parsed["failed"], 1);
+  EXPECT_EQ(parsed["tests"][1]["name"], "evil-denied");
+
+  // Invalid rules: the violations, and the tests do not run.
+  std::string invalid = kTestedYaml;
+  invalid.replace(invalid.find("https://app.example.com]"), 23, "HTTPS://APP.EXAMPLE.COM");
+  ProgramResult refused = OfflineCtl({"policy", "test", "-f", "-"}, invalid);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("rules[0].allowed_origins[0]"));
+  EXPECT_THAT(refused.err, HasSubstr("the tests did not run"));
+  EXPECT_EQ(refused.out, "");
+}
+
+TEST(CorsctlOffline, TheDemoPolicyPassesItsOwnTests) {
+  ProgramResult result = OfflineCtl(
+      {"policy", "test", "-f", std::string(CORSD_SOURCE_DIR) + "/examples/demo-policy.yaml"}, "");
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("5 tests: 5 passed, 0 failed"));
 }
 
 TEST(CorsctlOffline, ServerDownIsUnavailableWithinTheTimeout) {

@@ -199,6 +199,67 @@ TEST_F(AdminApiTest, InvalidPolicyListsEveryViolationAndStoresNothing) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// The policy's own tests: one passes, two fail (a verdict and a header).
+constexpr char kTestedPolicy[] = R"({"rules":[{"allowedOrigins":["https://app.example.com"],
+    "allowedMethods":["PUT"]}],
+  "tests":[
+    {"name":"evil-denied","request":{"origin":"https://evil.example","method":"GET"},
+     "expect":"ALLOW"},
+    {"name":"app-allowed","request":{"origin":"https://app.example.com","method":"GET"},
+     "expect":"ALLOW"},
+    {"name":"app-put","request":{"origin":"https://app.example.com","method":"OPTIONS",
+       "headers":[{"name":"Access-Control-Request-Method","value":"PUT"}]},
+     "expect":"ALLOW","expectHeaders":[{"name":"Access-Control-Max-Age","value":"600"}]}]})";
+
+TEST_F(AdminApiTest, APolicyWhoseTestsFailIsRefusedWithEveryFailingTest) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  grpc::Status status = PutPolicy("shop", kTestedPolicy);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("2 violations; nothing was stored"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("test \"evil-denied\": expected ALLOW, decided DENY (ORIGIN_NOT_ALLOWED)"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 2);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "tests[0]");
+  EXPECT_EQ(bad_request.field_violations(1).field(), "tests[2]");
+  EXPECT_THAT(bad_request.field_violations(1).description(),
+              HasSubstr("expected Access-Control-Max-Age: \"600\", decided ALLOW (ALLOWED) "
+                        "without that header; trace: "));
+
+  grpc::ClientContext context;
+  Authorize(&context, admin_token_);
+  v1::ValidatePolicyRequest validate;
+  *validate.mutable_policy() = PolicyFromJson(kTestedPolicy);
+  v1::ValidatePolicyResponse response;
+  ASSERT_TRUE(admin_->ValidatePolicy(&context, validate, &response).ok());
+  ASSERT_EQ(response.violations_size(), 2);
+  EXPECT_EQ(response.violations(0).field(), "tests[0]");
+
+  // Fixed, the policy is stored with its tests and read back with them.
+  v1::Policy fixed = PolicyFromJson(kTestedPolicy);
+  fixed.mutable_tests(0)->set_expect(v1::DENY);
+  fixed.mutable_rules(0)->set_max_age_seconds(600);
+  grpc::ClientContext put_context;
+  Authorize(&put_context, admin_token_);
+  v1::PutPolicyRequest put;
+  put.set_tenant("shop");
+  *put.mutable_policy() = fixed;
+  v1::PolicyVersion written;
+  ASSERT_TRUE(admin_->PutPolicy(&put_context, put, &written).ok());
+  EXPECT_EQ(written.policy().tests_size(), 3);
+  grpc::ClientContext get_context;
+  Authorize(&get_context, admin_token_);
+  v1::GetPolicyRequest get;
+  get.set_tenant("shop");
+  v1::PolicyVersion read;
+  ASSERT_TRUE(admin_->GetPolicy(&get_context, get, &read).ok());
+  EXPECT_EQ(read.policy().tests(0).name(), "evil-denied");
+  EXPECT_EQ(read.policy().tests(2).expect_headers(0).value(), "600");
+}
+
 TEST_F(AdminApiTest, HugeInvalidPolicyStillGetsACleanStatus) {
   ASSERT_TRUE(CreateTenant("shop").ok());
   std::string origins;

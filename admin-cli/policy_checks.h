@@ -1,0 +1,29 @@
+// Local policy checks shared by the policy commands: validating with this
+// corsctl's engine (tests included) and printing what validation found.
+#ifndef CORSD_ADMIN_CLI_POLICY_CHECKS_H_
+#define CORSD_ADMIN_CLI_POLICY_CHECKS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "corsd/v1/corsd.pb.h"
+
+namespace corsd::cli {
+
+// Validation by this corsctl's engine: works offline, runs the policy's tests.
+v1::ValidatePolicyResponse ValidateLocally(const v1::Policy& policy);
+
+// Violations (with "nothing was applied") and warnings on stderr, each value
+// escaped for the terminal. `source` names the file.
+void PrintViolations(const std::string& source, const v1::ValidatePolicyResponse& result);
+
+// The policy in `file` ("-" = stdin); prints why on stderr when it cannot
+// be read.
+absl::StatusOr<v1::Policy> LoadPolicyFile(const std::string& file);
+
+// How a file is named in messages.
+std::string SourceName(const std::string& file);
+
+}  // namespace corsd::cli
+
+#endif  // CORSD_ADMIN_CLI_POLICY_CHECKS_H_
