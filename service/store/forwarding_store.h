@@ -59,6 +59,23 @@ class ForwardingStore : public PolicyStore {
                                                                  const PageRequest& p) override {
     CORSD_FORWARD(ListPolicyRevisions(t, p));
   }
+  absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view t, const std::string& p,
+                                                     absl::string_view c, const Actor& a) override {
+    CORSD_FORWARD(PutShadowPolicy(t, p, c, a));
+  }
+  absl::StatusOr<ShadowPolicyRecord> GetShadowPolicy(absl::string_view t) override {
+    CORSD_FORWARD(GetShadowPolicy(t));
+  }
+  absl::Status DeleteShadowPolicy(absl::string_view t, const Actor& a) override {
+    CORSD_FORWARD(DeleteShadowPolicy(t, a));
+  }
+  absl::StatusOr<PolicyRevisionRecord> PromoteShadowPolicy(absl::string_view t,
+                                                           std::optional<int64_t> e,
+                                                           std::optional<absl::Time> s,
+                                                           absl::string_view c,
+                                                           const Actor& a) override {
+    CORSD_FORWARD(PromoteShadowPolicy(t, e, s, c, a));
+  }
   absl::Status RecordAudit(const AuditRecord& e) override { CORSD_FORWARD(RecordAudit(e)); }
   absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view t,
                                                     const PageRequest& p) override {

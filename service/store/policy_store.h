@@ -77,6 +77,26 @@ class PolicyStore {
   virtual absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(
       absl::string_view tenant, const PageRequest& page) = 0;
 
+  // --- Shadow policies --------------------------------------------------------
+  // Each write appends its audit event ("PutShadowPolicy",
+  // "DeleteShadowPolicy", "PromoteShadowPolicy") and announces a kTenant
+  // change, so every process reloads the tenant with its shadow.
+  // NOT_FOUND: no such tenant (or, below, no shadow).
+  virtual absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view tenant,
+                                                             const std::string& policy,
+                                                             absl::string_view comment,
+                                                             const Actor& actor) = 0;
+  virtual absl::StatusOr<ShadowPolicyRecord> GetShadowPolicy(absl::string_view tenant) = 0;
+  virtual absl::Status DeleteShadowPolicy(absl::string_view tenant, const Actor& actor) = 0;
+  // Stores the shadow as the next revision and removes it, in one
+  // transaction; ABORTED (nothing changed, the shadow kept) when
+  // `expected_revision` is stale. `shadow_updated_at` (when set) is the
+  // shadow the caller validated: ABORTED if another replaced it since.
+  virtual absl::StatusOr<PolicyRevisionRecord> PromoteShadowPolicy(
+      absl::string_view tenant, std::optional<int64_t> expected_revision,
+      std::optional<absl::Time> shadow_updated_at, absl::string_view comment,
+      const Actor& actor) = 0;
+
   // --- Audit ------------------------------------------------------------------
   // For events that are not part of a write, e.g. a denied admin call.
   virtual absl::Status RecordAudit(const AuditRecord& event) = 0;

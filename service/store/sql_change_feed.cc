@@ -68,6 +68,19 @@ absl::Status SqlPolicyStore::ScanAllTenantStates(
         hosts[row.Text(0)].push_back(row.TakeText(1));
         return absl::OkStatus();
       }));
+  // Shadows too: at most one per tenant, and rare.
+  absl::flat_hash_map<std::string, ShadowPolicyRecord> shadows;
+  RETURN_IF_ERROR(db_->QueryEach(
+      "SELECT tenant, policy, comment, updated_at_us, updated_by FROM shadow_policies", {},
+      [&](SqlRow& row) {
+        std::string tenant = row.TakeText(0);
+        shadows[tenant] = {.tenant = tenant,
+                           .policy = row.TakeBytes(1),
+                           .comment = row.TakeText(2),
+                           .updated_at = absl::FromUnixMicros(row.Int(3)),
+                           .updated_by = row.TakeText(4)};
+        return absl::OkStatus();
+      }));
   TenantStateBatch batch;
   batch.reserve(batch_size);
   RETURN_IF_ERROR(db_->QueryEach(
@@ -83,6 +96,10 @@ absl::Status SqlPolicyStore::ScanAllTenantStates(
         if (auto it = hosts.find(state.tenant.name); it != hosts.end()) {
           state.tenant.hosts = std::move(it->second);
           hosts.erase(it);
+        }
+        if (auto it = shadows.find(state.tenant.name); it != shadows.end()) {
+          state.shadow = std::move(it->second);
+          shadows.erase(it);
         }
         // No revision row (NULL, read as 0): the tenant has no policy yet.
         if (const int64_t revision = row.Int(4); revision > 0) {

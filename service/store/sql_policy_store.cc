@@ -97,6 +97,12 @@ absl::StatusOr<TenantState> SqlPolicyStore::ReadTenantState(absl::string_view te
   if (state.tenant.policy_revision > 0) {
     ASSIGN_OR_RETURN(state.policy, ReadRevision(tenant, state.tenant.policy_revision));
   }
+  absl::StatusOr<ShadowPolicyRecord> shadow = ReadShadow(tenant);
+  if (shadow.ok()) {
+    state.shadow = *std::move(shadow);
+  } else if (shadow.status().code() != absl::StatusCode::kNotFound) {
+    return shadow.status();
+  }
   return state;
 }
 

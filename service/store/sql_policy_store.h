@@ -65,6 +65,17 @@ class SqlPolicyStore : public PolicyStore {
   absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(absl::string_view tenant,
                                                                  const PageRequest& page) override;
 
+  absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view tenant,
+                                                     const std::string& policy,
+                                                     absl::string_view comment,
+                                                     const Actor& actor) override;
+  absl::StatusOr<ShadowPolicyRecord> GetShadowPolicy(absl::string_view tenant) override;
+  absl::Status DeleteShadowPolicy(absl::string_view tenant, const Actor& actor) override;
+  absl::StatusOr<PolicyRevisionRecord> PromoteShadowPolicy(
+      absl::string_view tenant, std::optional<int64_t> expected_revision,
+      std::optional<absl::Time> shadow_updated_at, absl::string_view comment,
+      const Actor& actor) override;
+
   absl::Status RecordAudit(const AuditRecord& event) override;
   absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view tenant,
                                                     const PageRequest& page) override;
@@ -115,6 +126,9 @@ class SqlPolicyStore : public PolicyStore {
   absl::StatusOr<PolicyRevisionRecord> ReadRevision(absl::string_view tenant, int64_t revision)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<TenantState> ReadTenantState(absl::string_view tenant)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // NOT_FOUND when the tenant has no shadow.
+  absl::StatusOr<ShadowPolicyRecord> ReadShadow(absl::string_view tenant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckHostsFree(absl::string_view tenant, const std::vector<std::string>& hosts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -43,6 +43,17 @@ struct PolicyRevisionRecord {
   absl::Time tenant_created_at = absl::InfinitePast();
 };
 
+// A tenant's shadow policy: a candidate decided beside the active policy,
+// never answering. At most one per tenant; `updated_at` tells one shadow
+// from the next (its counts start at that time).
+struct ShadowPolicyRecord {
+  std::string tenant;
+  std::string policy;  // serialized corsd.v1.Policy
+  std::string comment;
+  absl::Time updated_at;
+  std::string updated_by;
+};
+
 // `value` cut to kMaxAuditFieldBytes (record_limits.h) at a UTF-8 boundary,
 // with a note of the original size.
 std::string BoundedAuditValue(absl::string_view value);
@@ -105,6 +116,7 @@ struct CompactionReport {
 struct TenantState {
   TenantRecord tenant;
   std::optional<PolicyRevisionRecord> policy;  // absent while revision is 0
+  std::optional<ShadowPolicyRecord> shadow;    // absent when there is none
 };
 
 template <typename T>

@@ -12,6 +12,7 @@
 #include "service/store/api_token.h"
 #include "service/store/record_limits.h"
 #include "tests/store/store_backends.h"
+#include "tests/support/status_assert.h"
 
 namespace corsd::store {
 namespace {
@@ -469,6 +470,89 @@ TEST_P(StoreContract, ScansTenantStatesInBatchesFromOneCommit) {
   EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(batches, 1);
   EXPECT_TRUE(store_->PutPolicy("t3", "p3", std::nullopt, "", kAlice).ok());
+}
+
+TEST_P(StoreContract, ShadowPoliciesAreStoredReplacedAndDeletedWithAuditAndChanges) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  EXPECT_EQ(store_->GetShadowPolicy("shop").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutShadowPolicy("nope", "p", "", kAlice).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteShadowPolicy("shop", kAlice).code(), absl::StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(const int64_t seq, store_->LatestChangeSeq());
+
+  ASSERT_OK_AND_ASSIGN(ShadowPolicyRecord first,
+                       store_->PutShadowPolicy("shop", "candidate-1", "try it", kAlice));
+  EXPECT_EQ(first.policy, "candidate-1");
+  EXPECT_EQ(first.updated_by, "alice");
+  ASSERT_OK_AND_ASSIGN(ShadowPolicyRecord second,
+                       store_->PutShadowPolicy("shop", "candidate-2", "", kAlice));
+  EXPECT_GT(second.updated_at, first.updated_at) << "tells the new shadow from the old";
+  ASSERT_OK_AND_ASSIGN(ShadowPolicyRecord read, store_->GetShadowPolicy("shop"));
+  EXPECT_EQ(read.policy, "candidate-2");
+  EXPECT_EQ(read.updated_at, second.updated_at);
+
+  ASSERT_OK_AND_ASSIGN(TenantState state, store_->LoadTenantState("shop"));
+  ASSERT_TRUE(state.shadow.has_value());
+  EXPECT_EQ(state.shadow->policy, "candidate-2");
+  EXPECT_FALSE(state.policy.has_value()) << "a shadow is not a revision";
+  ASSERT_OK_AND_ASSIGN(std::vector<TenantState> all, store_->LoadAllTenantStates());
+  ASSERT_EQ(all.size(), 1u);
+  ASSERT_TRUE(all[0].shadow.has_value());
+  EXPECT_EQ(all[0].shadow->updated_at, second.updated_at);
+
+  ASSERT_TRUE(store_->DeleteShadowPolicy("shop", kAlice).ok());
+  EXPECT_EQ(store_->GetShadowPolicy("shop").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(state, store_->LoadTenantState("shop"));
+  EXPECT_FALSE(state.shadow.has_value());
+
+  // Every write told the other processes (a tenant change) and was audited.
+  ASSERT_OK_AND_ASSIGN(std::vector<ChangeRecord> changes, store_->ListChanges(seq, 100));
+  ASSERT_EQ(changes.size(), 3u);
+  for (const ChangeRecord& change : changes) EXPECT_EQ(change.kind, ChangeKind::kTenant);
+  ASSERT_OK_AND_ASSIGN(Page<AuditRecord> audit, store_->ListAuditEvents("shop", {}));
+  std::vector<std::string> actions;
+  for (const AuditRecord& event : audit.items) actions.push_back(event.action);
+  EXPECT_THAT(actions, ElementsAre("DeleteShadowPolicy", "PutShadowPolicy", "PutShadowPolicy",
+                                   "CreateTenant"));
+
+  // Deleting the tenant takes its shadow along.
+  ASSERT_TRUE(store_->PutShadowPolicy("shop", "candidate-3", "", kAlice).ok());
+  ASSERT_TRUE(store_->DeleteTenant("shop", kAlice).ok());
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  EXPECT_EQ(store_->GetShadowPolicy("shop").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, PromotingAShadowMakesItTheNextRevisionInOneTransaction) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  EXPECT_EQ(
+      store_->PromoteShadowPolicy("shop", std::nullopt, std::nullopt, "", kAlice).status().code(),
+      absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->PutPolicy("shop", "active", std::nullopt, "", kAlice).ok());
+  ASSERT_OK_AND_ASSIGN(ShadowPolicyRecord shadow,
+                       store_->PutShadowPolicy("shop", "candidate", "", kAlice));
+
+  // Stale: nothing changes, the shadow stays.
+  absl::StatusOr<PolicyRevisionRecord> stale =
+      store_->PromoteShadowPolicy("shop", 0, std::nullopt, "", kAlice);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->GetPolicy("shop")->revision, 1);
+  EXPECT_TRUE(store_->GetShadowPolicy("shop").ok());
+  // Another shadow than the one the caller checked: refused too.
+  EXPECT_EQ(store_->PromoteShadowPolicy("shop", 1, shadow.updated_at - absl::Seconds(1), "", kAlice)
+                .status()
+                .code(),
+            absl::StatusCode::kAborted);
+
+  ASSERT_OK_AND_ASSIGN(PolicyRevisionRecord promoted,
+                       store_->PromoteShadowPolicy("shop", 1, shadow.updated_at, "", kAlice));
+  EXPECT_EQ(promoted.revision, 2);
+  EXPECT_EQ(promoted.policy, "candidate");
+  EXPECT_THAT(promoted.comment, HasSubstr("promoted shadow policy"));
+  EXPECT_EQ(store_->GetPolicy("shop")->policy, "candidate");
+  EXPECT_EQ(store_->GetShadowPolicy("shop").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(Page<AuditRecord> audit, store_->ListAuditEvents("shop", {}));
+  EXPECT_EQ(audit.items[0].action, "PromoteShadowPolicy");
+  EXPECT_EQ(audit.items[0].revision, 2);
 }
 
 TEST_P(StoreContract, AnotherConnectionSeesCommits) {

@@ -1,0 +1,133 @@
+// SqlPolicyStore: shadow policies.
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "service/common/status_macros.h"
+#include "service/store/record_limits.h"
+#include "service/store/sql_policy_store.h"
+
+namespace corsd::store {
+namespace {
+
+absl::Status NoShadow(absl::string_view tenant) {
+  return absl::NotFoundError(absl::StrCat("tenant \"", tenant,
+                                          "\" has no shadow policy; set one with `corsctl policy "
+                                          "shadow set ",
+                                          tenant, " -f candidate.yaml`"));
+}
+
+}  // namespace
+
+absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::ReadShadow(absl::string_view tenant) {
+  ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT policy, comment, updated_at_us, updated_by "
+                                            "FROM shadow_policies WHERE tenant = ?",
+                                            {std::string(tenant)}));
+  if (rows.empty()) return NoShadow(tenant);
+  SqlRow& row = rows[0];
+  return ShadowPolicyRecord{.tenant = std::string(tenant),
+                            .policy = row.TakeBytes(0),
+                            .comment = row.TakeText(1),
+                            .updated_at = absl::FromUnixMicros(row.Int(2)),
+                            .updated_by = row.TakeText(3)};
+}
+
+absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::PutShadowPolicy(absl::string_view tenant,
+                                                                   const std::string& policy,
+                                                                   absl::string_view comment,
+                                                                   const Actor& actor) {
+  if (policy.size() > kMaxStoredPolicyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("the shadow policy is ", policy.size(),
+                                                   " bytes serialized; at most ",
+                                                   kMaxStoredPolicyBytes, " are stored"));
+  }
+  absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
+  RETURN_IF_ERROR(tx.status());
+  RETURN_IF_ERROR(ReadTenant(tenant).status());
+  ShadowPolicyRecord written{.tenant = std::string(tenant),
+                             .policy = policy,
+                             .comment = std::string(comment),
+                             // As stored: whole microseconds.
+                             .updated_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())),
+                             .updated_by = actor.label};
+  // A replaced shadow must get a later time even within one microsecond:
+  // the time is what tells its counts from the previous shadow's.
+  if (absl::StatusOr<ShadowPolicyRecord> old = ReadShadow(tenant); old.ok()) {
+    written.updated_at = std::max(written.updated_at, old->updated_at + absl::Microseconds(1));
+  } else if (old.status().code() != absl::StatusCode::kNotFound) {
+    return old.status();
+  }
+  RETURN_IF_ERROR(
+      db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?", {written.tenant}).status());
+  RETURN_IF_ERROR(
+      db_->Execute("INSERT INTO shadow_policies (tenant, policy, comment, updated_at_us, "
+                   "updated_by) VALUES (?, ?, ?, ?, ?)",
+                   {written.tenant, SqlBytes{policy}, written.comment,
+                    absl::ToUnixMicros(written.updated_at), written.updated_by})
+          .status());
+  RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kTenant, 0));
+  RETURN_IF_ERROR(AppendAudit({.time = written.updated_at,
+                               .actor = actor.label,
+                               .action = "PutShadowPolicy",
+                               .tenant = written.tenant,
+                               .detail = written.comment}));
+  RETURN_IF_ERROR(tx.Commit());
+  return written;
+}
+
+absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::GetShadowPolicy(absl::string_view tenant) {
+  absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kRead);
+  RETURN_IF_ERROR(tx.status());
+  RETURN_IF_ERROR(ReadTenant(tenant).status());
+  ASSIGN_OR_RETURN(ShadowPolicyRecord shadow, ReadShadow(tenant));
+  RETURN_IF_ERROR(tx.Commit());
+  return shadow;
+}
+
+absl::Status SqlPolicyStore::DeleteShadowPolicy(absl::string_view tenant, const Actor& actor) {
+  absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
+  RETURN_IF_ERROR(tx.status());
+  RETURN_IF_ERROR(ReadTenant(tenant).status());
+  ASSIGN_OR_RETURN(int64_t deleted, db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?",
+                                                 {std::string(tenant)}));
+  if (deleted == 0) return NoShadow(tenant);
+  RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kTenant, 0));
+  RETURN_IF_ERROR(AppendAudit({.time = absl::Now(),
+                               .actor = actor.label,
+                               .action = "DeleteShadowPolicy",
+                               .tenant = std::string(tenant)}));
+  return tx.Commit();
+}
+
+absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::PromoteShadowPolicy(
+    absl::string_view tenant, std::optional<int64_t> expected_revision,
+    std::optional<absl::Time> shadow_updated_at, absl::string_view comment, const Actor& actor) {
+  absl::MutexLock lock(&mu_);
+  SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
+  RETURN_IF_ERROR(tx.status());
+  RETURN_IF_ERROR(ReadTenant(tenant).status());
+  ASSIGN_OR_RETURN(ShadowPolicyRecord shadow, ReadShadow(tenant));
+  if (shadow_updated_at.has_value() && *shadow_updated_at != shadow.updated_at) {
+    return absl::AbortedError(absl::StrCat(
+        "the shadow policy of tenant \"", tenant,
+        "\" was replaced while it was being promoted; review the new one (corsctl policy shadow "
+        "get ",
+        tenant, ") and promote again"));
+  }
+  const std::string note = comment.empty()
+                               ? absl::StrCat("promoted shadow policy set by ", shadow.updated_by)
+                               : std::string(comment);
+  ASSIGN_OR_RETURN(
+      PolicyRevisionRecord written,
+      AppendRevision(tenant, shadow.policy, expected_revision, note, "PromoteShadowPolicy", actor));
+  RETURN_IF_ERROR(
+      db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?", {std::string(tenant)}).status());
+  // After the revision's own change: a process that reads the feed sees the
+  // shadow gone together with the new revision.
+  RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kTenant, 0));
+  RETURN_IF_ERROR(tx.Commit());
+  return written;
+}
+
+}  // namespace corsd::store
