@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "service/common/persistent_map.h"
 #include "service/engine/compiled_policy.h"
+#include "service/engine/shadow_policy.h"
 #include "service/engine/snapshot_cell.h"
 
 namespace corsd::engine {
@@ -39,6 +40,8 @@ struct TenantSnapshot {
   // unknown): a tenant deleted and re-created under the same name has another
   // one, so nothing of the old one (hosts, compiled policy) is reused for it.
   int64_t incarnation = 0;
+  // The tenant's shadow policy (shadow_policy.h); null when it has none.
+  std::shared_ptr<const ShadowPolicy> shadow;
 };
 
 class TenantDirectory {
