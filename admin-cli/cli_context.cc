@@ -109,8 +109,10 @@ std::shared_ptr<grpc::Channel> CliContext::Channel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
 }
 
-std::unique_ptr<v1::CorsAdmin::Stub> CliContext::AdminStub() {
-  return v1::CorsAdmin::NewStub(Channel(admin_address_));
+std::unique_ptr<v1::CorsAdmin::Stub> CliContext::AdminStub() { return AdminStub(admin_address_); }
+
+std::unique_ptr<v1::CorsAdmin::Stub> CliContext::AdminStub(const std::string& address) {
+  return v1::CorsAdmin::NewStub(Channel(address));
 }
 
 std::unique_ptr<v1::CorsDecision::Stub> CliContext::DecisionStub() {

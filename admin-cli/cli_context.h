@@ -27,6 +27,8 @@ class CliContext {
   void AddGlobalFlags(CLI::App& app);
 
   std::unique_ptr<v1::CorsAdmin::Stub> AdminStub();
+  // The same for another admin address (commands that ask several replicas).
+  std::unique_ptr<v1::CorsAdmin::Stub> AdminStub(const std::string& address);
   std::unique_ptr<v1::CorsDecision::Stub> DecisionStub();
   // Deadline from --timeout, and the bearer token when one is configured.
   void Prepare(grpc::ClientContext* context, bool with_deadline = true) const;

@@ -292,6 +292,7 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run) {
   rollback->callback([=] { *run = [=] { return Rollback(cli, *flags); }; });
 
   AddPolicyTestCommand(policy, cli, run);
+  AddPolicyShadowCommands(policy, cli, run);
 }
 
 }  // namespace corsd::cli

@@ -20,6 +20,7 @@
 #include "service/server/policy_writer.h"
 #include "service/server/refusal_audit_limiter.h"
 #include "service/server/server_metrics.h"
+#include "service/server/shadow_reports.h"
 #include "service/server/watch_hub.h"
 #include "service/store/policy_store.h"
 
@@ -29,12 +30,13 @@ class AdminService final
     : public v1::CorsAdmin::WithRawCallbackMethod_WatchPolicies<v1::CorsAdmin::Service> {
  public:
   AdminService(store::PolicyStore* store, Authenticator* authenticator, PolicyWriter* writer,
-               WatchHub* hub, ServerMetrics* metrics)
+               WatchHub* hub, ServerMetrics* metrics, const ShadowReports* shadow_reports)
       : store_(store),
         authenticator_(authenticator),
         writer_(writer),
         hub_(hub),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        shadow_reports_(shadow_reports) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context, const v1::CreateTenantRequest* request,
                             v1::Tenant* response) override;
@@ -64,6 +66,26 @@ class AdminService final
                                const v1::ListAuditEventsRequest* request,
                                v1::ListAuditEventsResponse* response) override;
 
+  // Shadow policies (admin_shadows.cc).
+  grpc::Status PutShadowPolicy(grpc::ServerContext* context,
+                               const v1::PutShadowPolicyRequest* request,
+                               v1::ShadowPolicy* response) override;
+  grpc::Status GetShadowPolicy(grpc::ServerContext* context,
+                               const v1::GetShadowPolicyRequest* request,
+                               v1::ShadowPolicy* response) override;
+  grpc::Status DeleteShadowPolicy(grpc::ServerContext* context,
+                                  const v1::DeleteShadowPolicyRequest* request,
+                                  google::protobuf::Empty* response) override;
+  grpc::Status GetShadowReport(grpc::ServerContext* context,
+                               const v1::GetShadowReportRequest* request,
+                               v1::ShadowReport* response) override;
+  grpc::Status PromoteShadowPolicy(grpc::ServerContext* context,
+                                   const v1::PromoteShadowPolicyRequest* request,
+                                   v1::PolicyVersion* response) override;
+  grpc::Status ReportShadowCounts(grpc::ServerContext* context,
+                                  const v1::ReportShadowCountsRequest* request,
+                                  google::protobuf::Empty* response) override;
+
   // Raw: events go out as bytes serialized once for every watcher.
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchPolicies(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) override;
@@ -83,6 +105,7 @@ class AdminService final
   PolicyWriter* const writer_;
   WatchHub* const hub_;
   ServerMetrics* const metrics_;
+  const ShadowReports* const shadow_reports_;
 
   // Denied calls are audited, but a flood of them must not become a flood
   // of durable writes.

@@ -67,6 +67,14 @@ absl::string_view Describe(const PortTls& tls) {
 
 constexpr int kMaxConcurrentStreams = 1000;  // per connection
 
+// --replica-name, else the host name.
+std::string ReplicaName(const ServerOptions& options) {
+  if (!options.replica_name.empty()) return options.replica_name;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) return "corsd";
+  return host;
+}
+
 // Keepalive: ping idle connections so dead watchers are noticed, and let
 // clients (gateways holding a watch open) ping every 10 s without being
 // told off.
@@ -123,19 +131,23 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
   // back to the system instead of carrying it as RSS for the process's life.
   malloc_trim(0);
 
+  server->shadow_recorder_ =
+      std::make_unique<engine::ShadowRecorder>(engine::ShadowRecorder::Options{});
+  server->shadow_reports_ = std::make_unique<ShadowReports>(
+      &server->tenants_, server->shadow_recorder_.get(), ReplicaName(options));
   server->decision_path_ = std::make_unique<DecisionPath>(
       &server->tenants_, server->metrics_.get(),
       DecisionLogOptions{.sample_every = options.decision_log_sample_every},
-      server->sync_->loaded_flag());
+      server->sync_->loaded_flag(), server->shadow_recorder_.get());
   server->decision_service_ = std::make_unique<DecisionService>(server->decision_path_.get());
   server->ext_authz_service_ = std::make_unique<ExtAuthzService>(server->decision_path_.get());
   server->http_adapter_ =
       std::make_unique<HttpCheckAdapter>(server->decision_path_.get(), &server->data_serving_);
   server->writer_ = std::make_unique<PolicyWriter>(server->store_.get(), server->sync_.get(),
                                                    server->metrics_.get());
-  server->admin_service_ =
-      std::make_unique<AdminService>(server->store_.get(), server->authenticator_.get(),
-                                     server->writer_.get(), &server->hub_, server->metrics_.get());
+  server->admin_service_ = std::make_unique<AdminService>(
+      server->store_.get(), server->authenticator_.get(), server->writer_.get(), &server->hub_,
+      server->metrics_.get(), server->shadow_reports_.get());
   server->StartSnapshotWriter();  // before any write can publish
   RETURN_IF_ERROR(server->StartServers());
   RETURN_IF_ERROR(server->StartHttpEndpoint());
@@ -339,6 +351,11 @@ void CorsdServer::RegisterCollectors() {
       "gauge", [this](std::vector<ops::Sample>* out) {
         out->push_back({{}, sync_->serving_from_snapshot() ? 1.0 : 0.0});
       });
+  registry_metrics_.AddCollector(
+      "corsd_shadow_decisions_total",
+      "Decisions made again with a tenant's shadow policy, by active verdict, shadow verdict "
+      "and shadow reason (agreements included), counted here and reported by gateways.",
+      "counter", [this](std::vector<ops::Sample>* out) { shadow_reports_->CollectMetrics(out); });
   registry_metrics_.AddCollector("corsd_watchers", "Open WatchPolicies streams.", "gauge",
                                  [this](std::vector<ops::Sample>* out) {
                                    out->push_back({{}, static_cast<double>(hub_.watcher_count())});

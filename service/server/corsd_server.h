@@ -37,6 +37,7 @@
 #include "service/server/policy_writer.h"
 #include "service/server/server_metrics.h"
 #include "service/server/server_options.h"
+#include "service/server/shadow_reports.h"
 #include "service/server/watch_hub.h"
 #include "service/snapshot/snapshot_writer.h"
 #include "service/store/policy_store.h"
@@ -94,6 +95,9 @@ class CorsdServer {
   std::atomic<snapshot::SnapshotWriter*> snapshot_writer_for_hooks_{nullptr};
   std::unique_ptr<PolicyWriter> writer_;
   std::unique_ptr<Compactor> compactor_;  // only when retention limits anything
+  // Decides with shadow policies off the Check path; reports read its tallies.
+  std::unique_ptr<engine::ShadowRecorder> shadow_recorder_;
+  std::unique_ptr<ShadowReports> shadow_reports_;
   std::unique_ptr<DecisionPath> decision_path_;
   std::unique_ptr<DecisionService> decision_service_;
   std::unique_ptr<ExtAuthzService> ext_authz_service_;

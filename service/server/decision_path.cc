@@ -53,6 +53,9 @@ absl::Status DecisionPath::Decide(Api api, const DecisionInput& input, engine::D
   }
   engine::Decide(*(*tenant)->policy, input.request, engine::DecideOptions{.explain = input.explain},
                  decision);
+  if ((*tenant)->shadow != nullptr && shadows_ != nullptr) {
+    shadows_->Record((*tenant)->shadow, input.request, decision->verdict, decision->reason);
+  }
   metrics_->RecordCheck(api, decision->verdict, decision->reason, absl::Now() - start);
   if (log_options_.sample_every > 0) MaybeLogDecision(input, *decision, (*tenant)->name);
   return absl::OkStatus();

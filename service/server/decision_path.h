@@ -2,8 +2,9 @@
 // gRPC Check (DecisionService), Envoy ext_authz (ExtAuthzService) and the
 // HTTP endpoint (HttpCheckAdapter). Each door translates its wire request
 // into a DecisionInput and the outcome into its own answer; the tenant
-// lookup, the engine's Decide, the metrics (labelled with the door) and the
-// sampled decision log happen here, once, so the doors cannot disagree.
+// lookup, the engine's Decide, the shadow policy's decision, the metrics
+// (labelled with the door) and the sampled decision log happen here, once,
+// so the doors cannot disagree.
 //
 //   DecisionPath path(&registry, &metrics, DecisionLogOptions{});
 //   engine::Decision decision;
@@ -28,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "service/engine/cors_request.h"
 #include "service/engine/decision.h"
+#include "service/engine/shadow_recorder.h"
 #include "service/engine/tenant_directory.h"
 #include "service/server/server_metrics.h"
 
@@ -49,9 +51,18 @@ class DecisionPath {
   // `loaded` (may be null: always loaded) turns true once there are policies
   // to decide with; until then every decision is UNAVAILABLE, not NOT_FOUND,
   // so callers fall back instead of taking "no such tenant" for an answer.
+  //
+  // `shadows` (may be null: shadows are not decided) decides every request
+  // for a tenant with a shadow policy again with the shadow, off the
+  // caller's path.
   DecisionPath(const engine::TenantRegistry* registry, ServerMetrics* metrics,
-               DecisionLogOptions log_options, const std::atomic<bool>* loaded = nullptr)
-      : registry_(registry), metrics_(metrics), log_options_(log_options), loaded_(loaded) {}
+               DecisionLogOptions log_options, const std::atomic<bool>* loaded = nullptr,
+               engine::ShadowRecorder* shadows = nullptr)
+      : registry_(registry),
+        metrics_(metrics),
+        log_options_(log_options),
+        loaded_(loaded),
+        shadows_(shadows) {}
 
   // Decides `input` for the door `api`; on OK fills `decision` and `tenant`.
   absl::Status Decide(Api api, const DecisionInput& input, engine::Decision* decision,
@@ -72,6 +83,7 @@ class DecisionPath {
   ServerMetrics* const metrics_;
   const DecisionLogOptions log_options_;
   const std::atomic<bool>* const loaded_;
+  engine::ShadowRecorder* const shadows_;
 };
 
 }  // namespace corsd::server

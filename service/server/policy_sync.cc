@@ -26,17 +26,36 @@ constexpr int kChangeBatch = 1000;
 constexpr size_t kLoadBatch = 512;
 constexpr size_t kLoadBatchesInFlight = 8;
 
-WatchEventPtr PolicyEvent(v1::PolicyVersion version, const std::vector<std::string>& hosts) {
+WatchEventPtr PolicyEvent(v1::PolicyVersion version, const std::vector<std::string>& hosts,
+                          const v1::ShadowPolicy* shadow) {
   v1::PolicyEvent event;
   event.set_tenant(version.tenant());
   *event.mutable_version() = std::move(version);
   for (const std::string& host : hosts) event.add_hosts(host);
+  if (shadow != nullptr) *event.mutable_shadow() = *shadow;
   return MakeWatchEvent(event);
 }
 
-// The event for a stored revision; null (logged) if its bytes do not parse.
+// The shadow as watchers see it; nullopt (logged) when there is none or its
+// bytes do not parse.
+std::optional<v1::ShadowPolicy> ShadowProto(
+    const std::optional<store::ShadowPolicyRecord>& record) {
+  if (!record.has_value()) return std::nullopt;
+  v1::ShadowPolicy shadow;
+  if (absl::Status s = ToShadowPolicyProto(*record, &shadow); !s.ok()) {
+    ops::LogError("shadow_policy_unreadable")
+        .Field("tenant", record->tenant)
+        .Field("error", s.message());
+    return std::nullopt;
+  }
+  return shadow;
+}
+
+// The event for a stored revision, with the tenant's shadow; null (logged)
+// if its bytes do not parse.
 WatchEventPtr PolicyEvent(const store::PolicyRevisionRecord& record,
-                          const std::vector<std::string>& hosts) {
+                          const std::vector<std::string>& hosts,
+                          const std::optional<v1::ShadowPolicy>& shadow) {
   v1::PolicyVersion version;
   if (absl::Status s = ToPolicyVersionProto(record, &version); !s.ok()) {
     ops::LogError("policy_unreadable")
@@ -45,7 +64,7 @@ WatchEventPtr PolicyEvent(const store::PolicyRevisionRecord& record,
         .Field("error", s.message());
     return nullptr;
   }
-  return PolicyEvent(std::move(version), hosts);
+  return PolicyEvent(std::move(version), hosts, shadow.has_value() ? &*shadow : nullptr);
 }
 
 // The store's creation time of a tenant, as TenantSnapshot::incarnation.
@@ -127,13 +146,41 @@ std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
   } else {
     snapshot->policy = Compile(*state.policy);
   }
+  if (std::optional<v1::ShadowPolicy> shadow = ShadowProto(state.shadow)) {
+    const bool same_tenant = serving != nullptr && serving->incarnation == snapshot->incarnation;
+    snapshot->shadow = BuildShadow(*shadow, same_tenant ? serving->shadow : nullptr);
+  }
   return snapshot;
+}
+
+std::shared_ptr<const engine::ShadowPolicy> PolicySync::BuildShadow(
+    const v1::ShadowPolicy& shadow, const std::shared_ptr<const engine::ShadowPolicy>& serving) {
+  const int64_t updated_at_us = absl::ToUnixMicros(FromTimestamp(shadow.updated_at()));
+  // The same shadow keeps its tally (and compiled policy): a host change or
+  // a new active revision does not restart its counts.
+  if (serving != nullptr && serving->updated_at_us == updated_at_us) return serving;
+  engine::PolicyCompilation compiled = engine::CompilePolicy(
+      ToPolicySpec(shadow.policy(), PolicyParts::kRulesOnly), 0, engine::PolicySource::kStored);
+  if (compiled.policy == nullptr) {
+    metrics_->policy_compile_errors.Increment();
+    ops::LogError("shadow_policy_compile_failed")
+        .Field("tenant", shadow.tenant())
+        .Field("error", compiled.diagnostics.Summary(3))
+        .Field("serving", "the active policy; the shadow is not decided until it is replaced");
+    return nullptr;
+  }
+  return std::make_shared<const engine::ShadowPolicy>(
+      engine::ShadowPolicy{.policy = std::move(compiled.policy),
+                           .updated_at_us = updated_at_us,
+                           .tally = std::make_shared<engine::ShadowTally>()});
 }
 
 std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySync::BuildLoaded(
     const store::TenantState& state) {
   if (!state.policy.has_value()) return {BuildSnapshot(state, nullptr), nullptr};
   std::shared_ptr<engine::TenantSnapshot> snapshot = TenantWithoutPolicy(state);
+  const std::optional<v1::ShadowPolicy> shadow = ShadowProto(state.shadow);
+  if (shadow.has_value()) snapshot->shadow = BuildShadow(*shadow, nullptr);
   const store::PolicyRevisionRecord& record = *state.policy;
   v1::PolicyVersion version;
   if (absl::Status parsed = ToPolicyVersionProto(record, &version); !parsed.ok()) {
@@ -144,7 +191,8 @@ std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySy
   // bytes, which the hub keeps anyway, instead of holding a second copy
   // (about 500 bytes a tenant with 20 origins).
   const engine::PolicySpec spec = ToPolicySpec(version.policy(), PolicyParts::kRulesOnly);
-  WatchEventPtr event = PolicyEvent(std::move(version), state.tenant.hosts);
+  WatchEventPtr event =
+      PolicyEvent(std::move(version), state.tenant.hosts, shadow.has_value() ? &*shadow : nullptr);
   const engine::BorrowableText event_bytes{event, WatchEventView(*event)};
   snapshot->policy = Compile(record.tenant, record.revision, spec, &event_bytes);
   return {std::move(snapshot), std::move(event)};
@@ -159,7 +207,10 @@ absl::Status PolicySync::PublishCommitted(const v1::PolicyVersion& version,
     const engine::TenantSnapshot* serving = directory->FindByName(version.tenant());
     // Only the tenant the write went to, as this process knows it: another
     // incarnation under the same name has other hosts and other revisions.
-    if (serving != nullptr && serving->incarnation == IncarnationOf(tenant_created_at)) {
+    // A tenant with a shadow: its event must carry the shadow too, which
+    // the store has (shadows are rare; the feed path reads it).
+    if (serving != nullptr && serving->incarnation == IncarnationOf(tenant_created_at) &&
+        serving->shadow == nullptr) {
       auto published = published_.find(version.tenant());
       const int64_t sent = published == published_.end() ? 0 : published->second;
       const int64_t served = serving->policy->revision();
@@ -173,7 +224,7 @@ absl::Status PolicySync::PublishCommitted(const v1::PolicyVersion& version,
         auto snapshot = std::make_shared<const engine::TenantSnapshot>(engine::TenantSnapshot{
             serving->name, serving->hosts, std::move(policy), serving->incarnation});
         registry_->Apply({engine::TenantUpdate::Upsert(snapshot)});
-        hub_->Publish({PolicyEvent(version, snapshot->hosts)});
+        hub_->Publish({PolicyEvent(version, snapshot->hosts, nullptr)});
         published_[version.tenant()] = version.revision();
         if (hooks_.on_published) hooks_.on_published();
         return absl::OkStatus();
@@ -212,6 +263,7 @@ absl::Status PolicySync::LoadSnapshot(const v1::Snapshot& snapshot) {
     if (auto it = policies.find(tenant.name()); it != policies.end()) {
       const v1::PolicyVersion& version = it->second->version();
       built->policy = Compile(tenant.name(), version.revision(), version.policy());
+      if (it->second->has_shadow()) built->shadow = BuildShadow(it->second->shadow(), nullptr);
       events.push_back(MakeWatchEvent(*it->second));
       published[tenant.name()] = version.revision();
     }
@@ -483,15 +535,16 @@ absl::StatusOr<std::vector<WatchEventPtr>> PolicySync::BatchEvents(
     auto state = states.find(change->tenant);
     if (state == states.end()) continue;  // deleted since: its deletion follows
     const store::TenantState& now = state->second;
+    const std::optional<v1::ShadowPolicy> shadow = ShadowProto(now.shadow);
     WatchEventPtr event;
     if (now.policy.has_value() && now.policy->revision == change->revision) {
-      event = PolicyEvent(*now.policy, now.tenant.hosts);
+      event = PolicyEvent(*now.policy, now.tenant.hosts, shadow);
     } else {
       absl::StatusOr<store::PolicyRevisionRecord> record =
           store_->GetPolicyRevision(change->tenant, change->revision);
       if (record.status().code() == absl::StatusCode::kNotFound) continue;  // deleted since
       RETURN_IF_ERROR(record.status());
-      event = PolicyEvent(*record, now.tenant.hosts);
+      event = PolicyEvent(*record, now.tenant.hosts, shadow);
     }
     if (event != nullptr) events.push_back(std::move(event));
     sent.insert(change->tenant);
@@ -503,7 +556,7 @@ absl::StatusOr<std::vector<WatchEventPtr>> PolicySync::BatchEvents(
     auto state = states.find(tenant);
     if (state == states.end() || !state->second.policy.has_value()) continue;
     const store::TenantState& now = state->second;
-    if (WatchEventPtr event = PolicyEvent(*now.policy, now.tenant.hosts)) {
+    if (WatchEventPtr event = PolicyEvent(*now.policy, now.tenant.hosts, ShadowProto(now.shadow))) {
       events.push_back(std::move(event));
     }
     batch.revisions[tenant] = now.policy->revision;

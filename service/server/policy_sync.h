@@ -136,6 +136,11 @@ class PolicySync {
   // without a policy, or when the policy is unreadable), parsed once for both.
   std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> BuildLoaded(
       const store::TenantState& state);
+  // A tenant's shadow, compiled; `serving` (null: none) is returned as is
+  // when it is the same shadow, so its tally keeps counting. Null (counted
+  // and logged) when the shadow does not compile with this build's rules.
+  std::shared_ptr<const engine::ShadowPolicy> BuildShadow(
+      const v1::ShadowPolicy& shadow, const std::shared_ptr<const engine::ShadowPolicy>& serving);
   std::shared_ptr<const engine::CompiledPolicy> Compile(const store::PolicyRevisionRecord& record);
   // `policy` compiled, or deny-all (counted and logged) when it does not
   // compile with this build's rules.

@@ -160,4 +160,56 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::RollbackPolicy(const RollbackWri
   return version;
 }
 
+absl::StatusOr<v1::ShadowPolicy> PolicyWriter::PutShadowPolicy(const ShadowWrite& write,
+                                                               const store::Actor& actor) {
+  RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
+  const v1::Policy& policy = *write.policy;
+  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
+  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  const absl::Time start = absl::Now();
+  ASSIGN_OR_RETURN(
+      store::ShadowPolicyRecord written,
+      store_->PutShadowPolicy(write.tenant, SerializePolicy(policy), write.comment, actor));
+  metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
+  PublishFromFeed();
+  ops::LogInfo("shadow_policy_set")
+      .Field("tenant", written.tenant)
+      .Field("actor", actor.label)
+      .Field("rules", policy.rules_size());
+  v1::ShadowPolicy shadow;
+  RETURN_IF_ERROR(ToShadowPolicyProto(written, &shadow));
+  return shadow;
+}
+
+absl::Status PolicyWriter::DeleteShadowPolicy(absl::string_view tenant, const store::Actor& actor) {
+  RETURN_IF_ERROR(engine::ValidateTenantName(tenant));
+  RETURN_IF_ERROR(store_->DeleteShadowPolicy(tenant, actor));
+  PublishFromFeed();
+  ops::LogInfo("shadow_policy_cleared").Field("tenant", tenant).Field("actor", actor.label);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PolicyVersion> PolicyWriter::PromoteShadowPolicy(const PromoteWrite& write,
+                                                                    const store::Actor& actor) {
+  RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
+  // Like a rollback, the shadow must pass today's validation (and its own
+  // tests) to become the policy; the store then promotes exactly this shadow.
+  ASSIGN_OR_RETURN(store::ShadowPolicyRecord shadow, store_->GetShadowPolicy(write.tenant));
+  ASSIGN_OR_RETURN(v1::Policy policy, ParseStoredPolicy(shadow.policy));
+  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
+  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  const absl::Time start = absl::Now();
+  ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
+                   store_->PromoteShadowPolicy(write.tenant, write.expected_revision,
+                                               shadow.updated_at, write.comment, actor));
+  metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
+  // The new revision and the cleared shadow, together, from the feed.
+  PublishFromFeed();
+  ops::LogInfo("shadow_policy_promoted")
+      .Field("tenant", written.tenant)
+      .Field("revision", written.revision)
+      .Field("actor", actor.label);
+  return ToPolicyVersionProto(written, policy);
+}
+
 }  // namespace corsd::server

@@ -1,4 +1,5 @@
-// PolicyWriter is the one home of every admin write: tenants and policies.
+// PolicyWriter is the one home of every admin write: tenants, policies and
+// shadow policies.
 // Each method checks its input, commits one store transaction and publishes
 // the result before returning, so the caller's next Check and every watcher
 // already see it. No gRPC here: AdminService parses the call, authorizes the
@@ -56,6 +57,18 @@ struct RollbackWrite {
   std::string comment;
 };
 
+struct ShadowWrite {
+  std::string tenant;
+  const v1::Policy* policy = nullptr;  // not owned; must outlive the call
+  std::string comment;
+};
+
+struct PromoteWrite {
+  std::string tenant;
+  std::optional<int64_t> expected_revision;
+  std::string comment;
+};
+
 class PolicyWriter {
  public:
   PolicyWriter(store::PolicyStore* store, PolicySync* sync, ServerMetrics* metrics)
@@ -74,6 +87,16 @@ class PolicyWriter {
   // still passes today's validation.
   absl::StatusOr<v1::PolicyVersion> RollbackPolicy(const RollbackWrite& write,
                                                    const store::Actor& actor);
+
+  // Shadow policies: validated (tests included) like a policy; each write
+  // starts the shadow's counts from zero. Published through the feed.
+  absl::StatusOr<v1::ShadowPolicy> PutShadowPolicy(const ShadowWrite& write,
+                                                   const store::Actor& actor);
+  absl::Status DeleteShadowPolicy(absl::string_view tenant, const store::Actor& actor);
+  // The shadow, validated again with today's rules, becomes the next
+  // revision; ABORTED (the shadow kept) when expected_revision is stale.
+  absl::StatusOr<v1::PolicyVersion> PromoteShadowPolicy(const PromoteWrite& write,
+                                                        const store::Actor& actor);
 
  private:
   // Publishes what this process just committed by reading the change feed.

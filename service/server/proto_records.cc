@@ -41,6 +41,15 @@ v1::PolicyVersion ToPolicyVersionProto(const store::PolicyRevisionRecord& record
   return out;
 }
 
+absl::Status ToShadowPolicyProto(const store::ShadowPolicyRecord& record, v1::ShadowPolicy* out) {
+  ASSIGN_OR_RETURN(*out->mutable_policy(), ParseStoredPolicy(record.policy));
+  out->set_tenant(record.tenant);
+  out->set_comment(record.comment);
+  ToTimestamp(record.updated_at, out->mutable_updated_at());
+  out->set_updated_by(record.updated_by);
+  return absl::OkStatus();
+}
+
 void ToAuditEventProto(const store::AuditRecord& record, v1::AuditEvent* out) {
   ToTimestamp(record.time, out->mutable_time());
   out->set_actor(record.actor);

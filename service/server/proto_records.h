@@ -19,6 +19,8 @@ absl::Status ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
 // write that just stored it): `record.policy` is not read.
 v1::PolicyVersion ToPolicyVersionProto(const store::PolicyRevisionRecord& record,
                                        const v1::Policy& policy);
+// Fails with DATA_LOSS if the stored policy bytes do not parse.
+absl::Status ToShadowPolicyProto(const store::ShadowPolicyRecord& record, v1::ShadowPolicy* out);
 void ToAuditEventProto(const store::AuditRecord& record, v1::AuditEvent* out);
 
 }  // namespace corsd::server

@@ -183,6 +183,10 @@ Command AddServeCommand(CLI::App& app) {
                    "once a second), and serve from it when the store cannot be reached at start "
                    "(fail static), e.g. /var/lib/corsd/snapshot.pb")
       ->envname("CORSD_SNAPSHOT");
+  serve
+      ->add_option("--replica-name", flags->server.replica_name,
+                   "which replica this is in shadow policy reports (default: the host name)")
+      ->envname("CORSD_REPLICA_NAME");
   serve->add_option("--listen", flags->server.listen, "data port (CorsDecision), HOST:PORT")
       ->envname("CORSD_LISTEN")
       ->capture_default_str();

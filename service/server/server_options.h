@@ -50,6 +50,8 @@ struct ServerOptions {
   // "Fail static": what this replica serves is kept here, and served from
   // here when it starts while the store cannot be reached. "" = off.
   std::string snapshot_path;
+  // Which replica this is in shadow reports ("" = the host name).
+  std::string replica_name;
 };
 
 // Message size limits. A Check request is small; an admin request may carry

@@ -1,0 +1,29 @@
+// Shadow counts and samples between the engine (ShadowTally) and corsd.v1
+// (ShadowReport, ReportShadowCountsRequest). The server's report and the
+// client's ReportShadowCounts both go through here.
+#ifndef CORSD_SERVICE_CONVERT_SHADOW_CONVERT_H_
+#define CORSD_SERVICE_CONVERT_SHADOW_CONVERT_H_
+
+#include <vector>
+
+#include "corsd/v1/corsd.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "service/engine/shadow_policy.h"
+
+namespace corsd {
+
+void AppendShadowCounts(const std::vector<engine::ShadowCountRow>& rows,
+                        google::protobuf::RepeatedPtrField<v1::ShadowCount>* out);
+void AppendShadowSamples(const std::vector<engine::ShadowSampleRecord>& samples,
+                         google::protobuf::RepeatedPtrField<v1::ShadowSample>* out);
+
+// Adds counts and samples someone else made (a client's report) to `tally`.
+// Enum values this build does not know and negative counts are skipped;
+// sample fields are cut as the tally cuts its own.
+void AddToTally(const google::protobuf::RepeatedPtrField<v1::ShadowCount>& counts,
+                const google::protobuf::RepeatedPtrField<v1::ShadowSample>& samples,
+                engine::ShadowTally* tally);
+
+}  // namespace corsd
+
+#endif  // CORSD_SERVICE_CONVERT_SHADOW_CONVERT_H_
