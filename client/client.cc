@@ -13,6 +13,7 @@
 #include "client/decision_view.h"
 #include "client/policy_watcher.h"
 #include "client/remote_checker.h"
+#include "client/shadow_reporter.h"
 
 namespace corsd {
 namespace {
@@ -20,6 +21,7 @@ namespace {
 using client_internal::DecisionViewAccess;
 using client_internal::PolicyWatcher;
 using client_internal::RemoteChecker;
+using client_internal::ShadowReporter;
 
 // What one channel's TLS needs; an empty CA means plaintext.
 struct ChannelTls {
@@ -85,8 +87,10 @@ class ClientImpl final : public Client {
     const bool needs_watch = options.local_evaluation ||
                              options.failure_mode == ClientOptions::FailureMode::kFailOpenCached;
     if (needs_watch && !options.admin_target.empty()) {
-      watcher_ = std::make_unique<PolicyWatcher>(
-          MakeChannel(options.admin_target, AdminPortTls(options)), options);
+      std::shared_ptr<grpc::Channel> admin =
+          MakeChannel(options.admin_target, AdminPortTls(options));
+      watcher_ = std::make_unique<PolicyWatcher>(admin, options);
+      shadows_ = std::make_unique<ShadowReporter>(admin, options, &watcher_->registry());
     }
   }
 
@@ -94,6 +98,7 @@ class ClientImpl final : public Client {
     // Remote calls in flight still use the watcher (fallbacks): let them
     // finish first.
     remote_.reset();
+    shadows_.reset();  // reads the watcher's registry
     watcher_.reset();
   }
 
@@ -176,6 +181,12 @@ class ClientImpl final : public Client {
                                          .headers = headers};
     DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, request.explain,
                                view);
+    if (tenant->shadow != nullptr) {
+      // Same numbering on both sides (decision_mapping.cc asserts it).
+      shadows_->Record(tenant->shadow, engine_request,
+                       static_cast<engine::Verdict>(view->verdict()),
+                       static_cast<engine::Reason>(view->reason()));
+    }
     return true;
   }
 
@@ -220,6 +231,7 @@ class ClientImpl final : public Client {
   const ClientOptions options_;
   std::unique_ptr<RemoteChecker> remote_;
   std::unique_ptr<PolicyWatcher> watcher_;
+  std::unique_ptr<ShadowReporter> shadows_;  // with watcher_
 };
 
 }  // namespace

@@ -145,6 +145,7 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
   // revision number, was written at another time.
   const engine::TenantSnapshot* serving = directory.FindByName(event.tenant());
   auto compiled_from = compiled_from_.find(event.tenant());
+  snapshot->shadow = Shadow(event, serving);
   if (serving != nullptr && compiled_from != compiled_from_.end() &&
       compiled_from->second == StampOf(version) &&
       serving->policy->revision() == version.revision()) {
@@ -158,6 +159,25 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
   snapshot->policy = compiled.policy != nullptr ? compiled.policy
                                                 : engine::CompiledPolicy::Empty(version.revision());
   return snapshot;
+}
+
+std::shared_ptr<const engine::ShadowPolicy> PolicyWatcher::Shadow(
+    const v1::PolicyEvent& event, const engine::TenantSnapshot* serving) {
+  if (!event.has_shadow()) return nullptr;
+  const int64_t updated_at_us = absl::ToUnixMicros(FromTimestamp(event.shadow().updated_at()));
+  // The same shadow keeps counting into the same tally.
+  if (serving != nullptr && serving->shadow != nullptr &&
+      serving->shadow->updated_at_us == updated_at_us) {
+    return serving->shadow;
+  }
+  engine::PolicyCompilation compiled =
+      engine::CompilePolicy(ToPolicySpec(event.shadow().policy(), PolicyParts::kRulesOnly), 0,
+                            engine::PolicySource::kStored);
+  if (compiled.policy == nullptr) return nullptr;  // this build cannot decide it: not counted
+  return std::make_shared<const engine::ShadowPolicy>(
+      engine::ShadowPolicy{.policy = std::move(compiled.policy),
+                           .updated_at_us = updated_at_us,
+                           .tally = std::make_shared<engine::ShadowTally>()});
 }
 
 PolicyWatcher::VersionStamp PolicyWatcher::StampOf(const v1::PolicyVersion& version) {

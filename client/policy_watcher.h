@@ -72,6 +72,10 @@ class PolicyWatcher {
   // compiles a chunk of events on every core).
   std::shared_ptr<const engine::TenantSnapshot> Snapshot(
       const v1::PolicyEvent& event, const engine::TenantDirectory& serving) const;
+  // The event's shadow policy, compiled (null without one); `serving`'s when
+  // it is the same shadow, so its counts go on.
+  static std::shared_ptr<const engine::ShadowPolicy> Shadow(const v1::PolicyEvent& event,
+                                                            const engine::TenantSnapshot* serving);
   void SetConnected(bool connected);
 
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;

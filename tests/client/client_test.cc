@@ -172,6 +172,70 @@ TEST_F(ClientTest, LocalEvaluationFollowsPolicyChanges) {
   EXPECT_EQ(decision->tenant, "shop");
 }
 
+// Local decisions count in the shadow report: the watch carries the shadow,
+// the client decides with it off the caller's path and reports its counts,
+// which the report adds to the server's own.
+TEST_F(ClientTest, ShadowReportsCountLocalDecisionsWithRemoteOnes) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":
+      ["https://app.example","https://old.example"]}]})")
+                  .ok());
+  v1::PutShadowPolicyRequest set;
+  set.set_tenant("shop");
+  *set.mutable_policy() =
+      PolicyFromJson(R"({"rules":[{"allowedOrigins":["https://app.example"]}]})");
+  v1::ShadowPolicy shadow;
+  grpc::ClientContext set_context;
+  Authorize(&set_context, admin_token_);
+  ASSERT_TRUE(admin_->PutShadowPolicy(&set_context, set, &shadow).ok());
+
+  ClientOptions options = LocalOptions({"shop"});
+  options.shadow_report_interval = absl::Milliseconds(50);
+  options.client_name = "gateway-1";
+  auto client = MakeClient(options);
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  auto local = [&](const std::string& origin) {
+    absl::StatusOr<Decision> decision =
+        client->Check({.tenant = "shop", .origin = origin, .method = "GET", .path = "/"});
+    ASSERT_TRUE(decision.ok());
+    EXPECT_EQ(decision->source, Decision::Source::kLocal);
+    EXPECT_EQ(decision->verdict, Verdict::kAllow) << "the active policy answers";
+  };
+  for (int i = 0; i < 4; ++i) local("https://app.example");
+  for (int i = 0; i < 2; ++i) local("https://old.example");
+  // The zero-copy path counts as well.
+  const HeaderRef none[] = {{"X-Other", "1"}};
+  CorsRequestView view_request{
+      .tenant = "shop", .origin = "https://old.example", .method = "GET", .headers = none};
+  DecisionView view;
+  ASSERT_TRUE(client->CheckLocal(view_request, &view));
+  v1::CheckResponse response;
+  ASSERT_TRUE(Check(Request("shop", "https://app.example", "GET"), &response).ok());
+  ASSERT_TRUE(Check(Request("shop", "https://old.example", "GET"), &response).ok());
+
+  // Until the client's report arrived: 9 decisions, 4 of them changed.
+  auto totals = [&]() -> std::pair<int64_t, int64_t> {
+    v1::GetShadowReportRequest request;
+    request.set_tenant("shop");
+    v1::ShadowReport report;
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    if (!admin_->GetShadowReport(&context, request, &report).ok()) return {-1, -1};
+    int64_t same = 0, changed = 0;
+    for (const v1::ShadowCount& count : report.counts()) {
+      (count.active_verdict() == count.shadow_verdict() ? same : changed) += count.count();
+    }
+    return {same, changed};
+  };
+  std::pair<int64_t, int64_t> counted;
+  for (int i = 0; i < 500; ++i) {
+    counted = totals();
+    if (counted.first + counted.second >= 9) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(counted, std::make_pair(int64_t{5}, int64_t{4}));
+}
+
 // Hosts travel in watch events: a host moved from one tenant to another is
 // decided locally with the new tenant's policy, with no call back to corsd.
 TEST_F(ClientTest, LocalDecisionsFollowAHostMovingBetweenTenants) {

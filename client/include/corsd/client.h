@@ -248,6 +248,12 @@ struct ClientOptions {
   // until the watch delivers the live state. "" = off. A file that is
   // damaged or from another build is ignored, with a line to `log`.
   std::string snapshot_path;
+  // Shadow policies (local evaluation): while a watched tenant has one, each
+  // local decision is also made with the shadow on a background thread, and
+  // what was counted goes to corsd every `shadow_report_interval`, named
+  // `client_name` ("" = host name and process id).
+  absl::Duration shadow_report_interval = absl::Seconds(10);
+  std::string client_name;
   // Rare events worth a line in the gateway's log (a snapshot ignored or not
   // written). Default: the line goes to stderr. Called from the client's
   // threads; must be thread-safe.
