@@ -18,6 +18,7 @@
 #include "service/engine/decision.h"
 #include "service/engine/limits.h"
 #include "service/engine/policy_compiler.h"
+#include "service/engine/shadow_recorder.h"
 #include "service/engine/tenant_directory.h"
 
 namespace corsd::engine {
@@ -110,6 +111,47 @@ void BM_PreflightDenied(benchmark::State& state) {
               .headers = headers},
       Verdict::kDeny);
 }
+
+// A server's Check of a tenant with and without a shadow policy (range(1)):
+// the tenant looked up, Decide, and with a shadow the request queued for the
+// background thread that decides it again (what the Check path pays). The
+// shadow decides like the active policy (agreements, the common case).
+// range(0): 0 = actual allowed, 1 = preflight allowed.
+void BM_CheckShadow(benchmark::State& state) {
+  static ShadowRecorder* recorder = new ShadowRecorder(ShadowRecorder::Options{});
+  const CompiledPolicy& active = PolicyWithOrigins(1000);
+  auto shadow =
+      std::make_shared<const ShadowPolicy>(ShadowPolicy{.policy = CompiledPolicy::Empty(1),
+                                                        .updated_at_us = 1,
+                                                        .tally = std::make_shared<ShadowTally>()});
+  TenantRegistry registry;
+  auto tenant = std::make_shared<TenantSnapshot>();
+  tenant->name = "shop";
+  tenant->policy = active.WithRevision(1);
+  if (state.range(1) == 1) tenant->shadow = shadow;
+  registry.Apply({TenantUpdate::Upsert(tenant)});
+  const std::string origin = AllowedOrigin(1000);
+  const HeaderView headers[] = {
+      {"Access-Control-Request-Method", "PUT"},
+      {"Access-Control-Request-Headers", "content-type,x-request-id,x-trace-id"}};
+  const Request request =
+      state.range(0) == 0
+          ? Request{.origin = origin, .method = "GET", .path = "/api/items"}
+          : Request{
+                .origin = origin, .method = "OPTIONS", .path = "/api/items", .headers = headers};
+  Decision decision;
+  for (auto _ : state) {
+    const TenantSnapshot* found = registry.FindByName("shop");
+    Decide(*found->policy, request, {}, &decision);
+    if (found->shadow != nullptr) {
+      recorder->Record(found->shadow, request, decision.verdict, decision.reason);
+    }
+    benchmark::DoNotOptimize(decision.response_headers().data());
+  }
+  recorder->Flush();
+  if (state.range(1) == 1 && shadow->tally->Counts().empty()) state.SkipWithError("not counted");
+}
+BENCHMARK(BM_CheckShadow)->ArgsProduct({{0, 1}, {0, 1}})->ArgNames({"preflight", "shadow"});
 
 // Start-up and every policy write pay this once per policy: 20 exact origins
 // and one wildcard, the shape of the fleet-size benchmark's tenants.

@@ -76,6 +76,10 @@ struct ShadowRecorder::Queue {
   absl::Mutex mu;
   Batch batch ABSL_GUARDED_BY(mu);
   bool closed ABSL_GUARDED_BY(mu) = false;  // its recorder is gone
+  // What the drain swaps in, cleared but with its memory kept, so the
+  // thread refills buffers that are already allocated (and paged in).
+  // Guarded by the recorder's drain_mu_.
+  Batch spare;
 };
 
 ShadowRecorder::ShadowRecorder(Options options)
@@ -93,6 +97,7 @@ ShadowRecorder::~ShadowRecorder() {
   for (const std::shared_ptr<Queue>& queue : queues_) {
     absl::MutexLock queue_lock(&queue->mu);
     queue->batch = Batch();  // the shadows it pinned go now
+    queue->spare = Batch();
     queue->closed = true;
   }
 }
@@ -220,15 +225,14 @@ void ShadowRecorder::Drain() {
     absl::MutexLock lock(&queues_mu_);
     queues = queues_;
   }
-  Batch taken;
   for (const std::shared_ptr<Queue>& queue : queues) {
     {
       absl::MutexLock lock(&queue->mu);
       if (queue->batch.entries.empty()) continue;
-      std::swap(taken, queue->batch);  // the thread refills what was drained before
+      std::swap(queue->spare, queue->batch);
     }
-    Decide(taken);
-    taken.Clear();
+    Decide(queue->spare);
+    queue->spare.Clear();
   }
 }
 
