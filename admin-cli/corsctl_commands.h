@@ -22,6 +22,7 @@ void AddCheckCommand(CLI::App& app, CliContext* cli, Runner* run);
 // Subcommands of `policy`, registered by AddPolicyCommands.
 void AddPolicyTestCommand(CLI::App* policy, CliContext* cli, Runner* run);
 void AddPolicyShadowCommands(CLI::App* policy, CliContext* cli, Runner* run);
+void AddPolicyReplayCommand(CLI::App* policy, CliContext* cli, Runner* run);
 
 }  // namespace corsd::cli
 

@@ -293,6 +293,7 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run) {
 
   AddPolicyTestCommand(policy, cli, run);
   AddPolicyShadowCommands(policy, cli, run);
+  AddPolicyReplayCommand(policy, cli, run);
 }
 
 }  // namespace corsd::cli

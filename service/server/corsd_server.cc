@@ -135,10 +135,16 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
       std::make_unique<engine::ShadowRecorder>(engine::ShadowRecorder::Options{});
   server->shadow_reports_ = std::make_unique<ShadowReports>(
       &server->tenants_, server->shadow_recorder_.get(), ReplicaName(options));
-  server->decision_path_ = std::make_unique<DecisionPath>(
-      &server->tenants_, server->metrics_.get(),
-      DecisionLogOptions{.sample_every = options.decision_log_sample_every},
-      server->sync_->loaded_flag(), server->shadow_recorder_.get());
+  DecisionLogOptions decision_log{.sample_every = options.decision_log_sample_every};
+  if (!options.decision_log_path.empty()) {
+    ASSIGN_OR_RETURN(server->decision_log_, DecisionLogFile::Open(options.decision_log_path,
+                                                                  options.decision_log_max_bytes));
+    decision_log.file = server->decision_log_.get();
+    if (decision_log.sample_every == 0) decision_log.sample_every = 1;
+  }
+  server->decision_path_ =
+      std::make_unique<DecisionPath>(&server->tenants_, server->metrics_.get(), decision_log,
+                                     server->sync_->loaded_flag(), server->shadow_recorder_.get());
   server->decision_service_ = std::make_unique<DecisionService>(server->decision_path_.get());
   server->ext_authz_service_ = std::make_unique<ExtAuthzService>(server->decision_path_.get());
   server->http_adapter_ =

@@ -98,6 +98,7 @@ class CorsdServer {
   // Decides with shadow policies off the Check path; reports read its tallies.
   std::unique_ptr<engine::ShadowRecorder> shadow_recorder_;
   std::unique_ptr<ShadowReports> shadow_reports_;
+  std::unique_ptr<DecisionLogFile> decision_log_;  // only with --decision-log
   std::unique_ptr<DecisionPath> decision_path_;
   std::unique_ptr<DecisionService> decision_service_;
   std::unique_ptr<ExtAuthzService> ext_authz_service_;

@@ -66,6 +66,10 @@ void DecisionPath::MaybeLogDecision(const DecisionInput& input, const engine::De
   thread_local int countdown = 0;
   if (--countdown > 0) return;
   countdown = log_options_.sample_every;
+  if (log_options_.file != nullptr) {
+    log_options_.file->Append(DecisionLogLine(tenant, input.request, decision, absl::Now()));
+    return;
+  }
   // The path is logged without its query, which may carry secrets.
   const absl::string_view path =
       input.request.path.substr(0, input.request.path.find_first_of("?#"));

@@ -31,12 +31,15 @@
 #include "service/engine/decision.h"
 #include "service/engine/shadow_recorder.h"
 #include "service/engine/tenant_directory.h"
+#include "service/server/decision_log_file.h"
 #include "service/server/server_metrics.h"
 
 namespace corsd::server {
 
 struct DecisionLogOptions {
   int sample_every = 0;  // log one decision in N; 0 = off
+  // Where sampled decisions go: this file (--decision-log), else the log.
+  DecisionLogFile* file = nullptr;
 };
 
 struct DecisionInput {

@@ -6,8 +6,10 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "service/common/status_macros.h"
@@ -30,7 +32,29 @@ struct ServeFlags {
   std::string log_level = "info";
   RetentionFlags retention;
   std::string compact_interval = "1h";
+  std::string decision_log_max_bytes = "64MiB";
 };
+
+// "65536", "64KiB", "64MiB", "1GiB".
+bool ParseByteSizeFlag(const std::string& text, const char* flag, int64_t* out) {
+  absl::string_view digits = text;
+  int64_t unit = 1;
+  for (const auto& [suffix, factor] :
+       {std::pair<const char*, int64_t>{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}}) {
+    if (absl::ConsumeSuffix(&digits, suffix)) {
+      unit = factor;
+      break;
+    }
+  }
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(digits, &n) || n <= 0 || n > (int64_t{1} << 50) / unit) {
+    fprintf(stderr, "corsd: %s must be a size such as 65536, 64KiB, 64MiB or 1GiB, not \"%s\"\n",
+            flag, text.c_str());
+    return false;
+  }
+  *out = n * unit;
+  return true;
+}
 
 int WaitForSignal() {
   sigset_t signals;
@@ -47,7 +71,9 @@ int Serve(const ServeFlags& flags) {
   if (!ParseDurationFlag(flags.shutdown_grace, "--shutdown-grace", &options.shutdown_grace) ||
       !ParseDurationFlag(flags.poll_interval, "--poll-interval", &options.poll_interval) ||
       !ParseDurationFlag(flags.compact_interval, "--compact-interval", &options.compact_interval) ||
-      !ParseRetentionFlags(flags.retention, &options.retention)) {
+      !ParseRetentionFlags(flags.retention, &options.retention) ||
+      !ParseByteSizeFlag(flags.decision_log_max_bytes, "--decision-log-max-bytes",
+                         &options.decision_log_max_bytes)) {
     return 2;
   }
   if (options.compact_interval <= absl::ZeroDuration()) {
@@ -225,8 +251,18 @@ Command AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--decision-log-sample", flags->server.decision_log_sample_every,
-                   "log one Check decision in N (0 = none)")
+                   "log one Check decision in N (0 = none; every one with --decision-log)")
       ->envname("CORSD_DECISION_LOG_SAMPLE");
+  serve
+      ->add_option("--decision-log", flags->server.decision_log_path,
+                   "write the sampled decisions here as JSON lines, the input of `corsctl policy "
+                   "replay` (rotated to FILE.1 past --decision-log-max-bytes)")
+      ->envname("CORSD_DECISION_LOG");
+  serve
+      ->add_option("--decision-log-max-bytes", flags->decision_log_max_bytes,
+                   "size at which --decision-log is rotated")
+      ->envname("CORSD_DECISION_LOG_MAX_BYTES")
+      ->capture_default_str();
   serve->add_option("--log-level", flags->log_level, "debug, info, warning or error")
       ->envname("CORSD_LOG_LEVEL")
       ->capture_default_str();

@@ -40,7 +40,11 @@ struct ServerOptions {
   // resync regardless.
   absl::Duration poll_interval = absl::Milliseconds(20);
   absl::Duration resync_interval = absl::Seconds(5);
-  int decision_log_sample_every = 0;  // log one Check in N; 0 = off
+  int decision_log_sample_every = 0;  // log one Check in N; 0 = off (1 with a decision_log_path)
+  // Sampled decisions as JSON lines for `corsctl policy replay`; "" = they
+  // go to the log. Rotated to PATH.1 past decision_log_max_bytes.
+  std::string decision_log_path;
+  int64_t decision_log_max_bytes = 64 << 20;
   // What to keep of history, audit and change feed, applied every
   // compact_interval (nothing is deleted when every limit is 0).
   store::Retention retention;

@@ -2,13 +2,16 @@
 // files in JSON and YAML, stdin, round trips, conflicts, auth and outages.
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "admin-cli/exit_codes.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/pki.h"
 #include "tests/support/server_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
 namespace {
@@ -381,6 +384,154 @@ TEST_F(CorsctlTest, WrongTokenIsAuthError) {
       Ctl({"--token-file", token_file, "tenant", "list"}, "", {{"CORSD_TOKEN", "corsd_wrong"}})
           .exit_code,
       0);
+}
+
+TEST_F(CorsctlTest, ShadowSetReportPromoteAndClear) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_EQ(
+      Ctl({"policy", "apply", "shop", "-f", "-"},
+          R"({"rules":[{"allowedOrigins":["https://app.example.com","https://old.example"]}]})")
+          .exit_code,
+      0);
+  const std::string candidate = WriteFile("candidate.yaml", kTestedYaml);
+  ProgramResult set = Ctl({"policy", "shadow", "set", "shop", "-f", candidate});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_THAT(set.out, HasSubstr("shadow policy set for tenant shop"));
+  ProgramResult got = Ctl({"policy", "shadow", "get", "shop"});
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_THAT(got.out, HasSubstr("\"app-may-put\""));
+
+  for (const char* origin :
+       {"https://app.example.com", "https://old.example", "https://old.example"}) {
+    ASSERT_EQ(Ctl({"check", "--tenant", "shop", "--origin", origin, "--method", "GET"}).exit_code,
+              0);
+  }
+  ProgramResult report = Ctl({"policy", "shadow", "report", "shop"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr("3 decisions; the shadow would change 2 (66.67%)"));
+  EXPECT_THAT(report.out, ::testing::ContainsRegex("ALLOW -> DENY +ORIGIN_NOT_ALLOWED +2 +66.67%"));
+  EXPECT_THAT(report.out, ::testing::ContainsRegex("ALLOW \\(same\\) +ALLOWED +1 +33.33%"));
+  EXPECT_THAT(report.out, HasSubstr("https://old.example"));
+  // Two replicas' reports are summed (here the same replica twice).
+  ProgramResult summed =
+      Ctl({"policy", "shadow", "report", "shop", "--server", corsd_->admin_address(), "--server",
+           corsd_->admin_address(), "-o", "json"});
+  ASSERT_EQ(summed.exit_code, 0) << summed.err;
+  int64_t total = 0;
+  const nlohmann::json summed_json = nlohmann::json::parse(summed.out);
+  for (const auto& count : summed_json["counts"]) {
+    total += std::stoll(count["count"].get<std::string>());
+  }
+  EXPECT_EQ(total, 6) << summed.out;
+
+  ProgramResult stale = Ctl({"policy", "shadow", "promote", "shop", "--expected-revision", "0"});
+  EXPECT_EQ(stale.exit_code, 4) << stale.err;
+  EXPECT_EQ(Ctl({"policy", "shadow", "get", "shop"}).exit_code, 0) << "the shadow is kept";
+  ProgramResult promoted = Ctl({"policy", "shadow", "promote", "shop", "--expected-revision", "1"});
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_THAT(promoted.out, HasSubstr("it is revision 2"));
+  EXPECT_EQ(Ctl({"policy", "shadow", "get", "shop"}).exit_code, 3);
+  EXPECT_EQ(Ctl({"policy", "shadow", "clear", "shop"}).exit_code, 3);
+  ASSERT_EQ(Ctl({"policy", "shadow", "set", "shop", "-f", candidate}).exit_code, 0);
+  EXPECT_EQ(Ctl({"policy", "shadow", "clear", "shop"}).exit_code, 0);
+}
+
+// A corsd that logs every decision to a small, rotating decision log.
+class CorsctlReplayTest : public CorsctlTest {
+ protected:
+  std::vector<std::string> ExtraArgs() override {
+    return {"--decision-log", dir_.File("decisions.jsonl"), "--decision-log-max-bytes", "4096"};
+  }
+};
+
+TEST_F(CorsctlReplayTest, ReplaysWhatCorsdLoggedAgainstACandidate) {
+  ASSERT_EQ(Ctl({"tenant", "create", "shop"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"policy", "apply", "shop", "-f", "-"},
+                R"({"rules":[{"allowedOrigins":["https://app.example.com","https://old.example"],
+                    "allowedMethods":["PUT"]}]})")
+                .exit_code,
+            0);
+  v1::CheckResponse response;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        Check(Request("shop", "https://app.example.com", "GET", "/a?token=x"), &response).ok());
+  }
+  for (int i = 0; i < 6; ++i) {
+    v1::CheckRequest preflight = Request("shop", "https://old.example", "OPTIONS", "/items");
+    AddHeader(&preflight, "Access-Control-Request-Method", "PUT");
+    ASSERT_TRUE(Check(preflight, &response).ok());
+    ASSERT_EQ(response.verdict(), v1::ALLOW);
+  }
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Check(Request("shop", "", "GET"), &response).ok());
+  admin_.reset();
+  decision_.reset();
+  ASSERT_EQ(corsd_->Stop(), 0);  // writes what is buffered
+  const std::string log = dir_.File("decisions.jsonl");
+  ASSERT_TRUE(std::filesystem::exists(log + ".1")) << "20 lines of about 300 bytes rotate at 4 KiB";
+  std::ifstream lines(log);
+  std::string first;
+  std::getline(lines, first);
+  EXPECT_THAT(first, Not(HasSubstr("token"))) << "no query in the log";
+
+  const std::string candidate =
+      WriteFile("candidate.json", R"({"rules":[{"allowedOrigins":["https://app.example.com"],
+                                      "allowedMethods":["PUT"]}]})");
+  ProgramResult replay = RunProgram({BinaryDir() + "/corsctl", "policy", "replay", "-f", candidate,
+                                     "--log", log + ".1", "--log", log, "-o", "json"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  std::map<std::string, int64_t> counts;
+  const nlohmann::json replayed = nlohmann::json::parse(replay.out);
+  for (const auto& count : replayed["counts"]) {
+    counts[count["activeVerdict"].get<std::string>() + ">" +
+           count["shadowVerdict"].get<std::string>() + ":" +
+           count["shadowReason"].get<std::string>()] =
+        std::stoll(count["count"].get<std::string>());
+  }
+  EXPECT_EQ(counts, (std::map<std::string, int64_t>{{"ALLOW>ALLOW:ALLOWED", 10},
+                                                    {"ALLOW>DENY:ORIGIN_NOT_ALLOWED", 6},
+                                                    {"NOT_CORS>NOT_CORS:NO_ORIGIN_HEADER", 4}}));
+}
+
+TEST(CorsctlOffline, ReplayOfAGeneratedLogCountsExactly) {
+  TempDir dir;
+  const std::string log = dir.File("generated.jsonl");
+  {
+    std::ofstream out(log);
+    auto line = [&](const std::string& tenant, const std::string& origin, const std::string& method,
+                    const std::string& extra, const std::string& verdict) {
+      out << R"({"time":"2026-12-02T10:00:00.000001Z","tenant":")" << tenant
+          << R"(","revision":3,"origin":")" << origin << R"(","method":")" << method
+          << R"(","path":"/api/items")" << extra << R"(,"verdict":")" << verdict
+          << R"(","reason":"ALLOWED"})"
+          << "\n";
+    };
+    for (int i = 0; i < 1000; ++i) line("shop", "https://app.example.com", "GET", "", "ALLOW");
+    for (int i = 0; i < 250; ++i) {
+      line("shop", "https://app.example.com", "OPTIONS",
+           R"(,"kind":"PREFLIGHT","requested_method":"PUT","requested_headers":["x-new"])",
+           "ALLOW");
+    }
+    for (int i = 0; i < 30; ++i) line("shop", "https://gone.example", "GET", "", "ALLOW");
+    for (int i = 0; i < 7; ++i) line("other", "https://app.example.com", "GET", "", "DENY");
+    out << "not json\n" << std::string(100'000, 'x') << "\n";
+  }
+  const std::string candidate = dir.File("candidate.json");
+  std::ofstream(candidate) << R"({"rules":[{"allowedOrigins":["https://app.example.com"],
+      "allowedMethods":["PUT"]}]})";
+  ProgramResult replay = RunProgram({BinaryDir() + "/corsctl", "policy", "replay", "-f", candidate,
+                                     "--log", log, "--tenant", "shop"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_THAT(replay.out, HasSubstr("1,280 logged requests; the shadow would change 280 (21.88%)"));
+  EXPECT_THAT(replay.out, ::testing::ContainsRegex("ALLOW -> DENY +HEADERS_NOT_ALLOWED +250"));
+  EXPECT_THAT(replay.out, ::testing::ContainsRegex("ALLOW -> DENY +ORIGIN_NOT_ALLOWED +30"));
+  EXPECT_THAT(replay.out, ::testing::ContainsRegex("ALLOW \\(same\\) +ALLOWED +1,000"));
+  EXPECT_THAT(replay.err, HasSubstr("2 unreadable lines and 7 lines of other tenants"));
+
+  // Without --tenant, logs of two tenants are a usage error.
+  ProgramResult ambiguous =
+      RunProgram({BinaryDir() + "/corsctl", "policy", "replay", "-f", candidate, "--log", log});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_THAT(ambiguous.err, HasSubstr("more than one tenant (shop and other)"));
 }
 
 TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
