@@ -36,8 +36,8 @@ def engine_section():
         data = json.load(f)
     runs = {}
     for b in data["benchmarks"]:
-        if b.get("run_type") != "iteration":
-            continue
+        if b.get("run_type") != "iteration" or b["run_name"].startswith("BM_CheckShadow/"):
+            continue  # BM_CheckShadow: the shadow section
         name, _, size = b["run_name"].partition("/")
         size = size or "0"
         runs.setdefault(name, {}).setdefault(int(size), []).append(
@@ -313,6 +313,65 @@ def client_section():
     return out
 
 
+def shadow_section():
+    engine = load_json("engine.json")
+    rounds = {}
+    for tenant in ("bench", "bench-shadow"):
+        checks, locals_ = [], []
+        for name in sorted(os.listdir(work)):
+            if name.startswith(f"shadow_check_{tenant}_") and name[len(f"shadow_check_{tenant}_"):-5].isdigit():
+                checks.append(load_json(name))
+            if name.startswith(f"shadow_local_{tenant}_") and name[len(f"shadow_local_{tenant}_"):-5].isdigit():
+                locals_.append(load_json(name))
+        rounds[tenant] = (checks, locals_)
+    if not rounds["bench"][0]:
+        return []
+    out = ["## Shadow policies", "",
+           "What a shadow policy costs the decision it does not make. `bench-shadow` has `bench`'s",
+           "policy and the same policy again as its shadow, so every request is decided twice (the",
+           "second time on a background thread, see docs/ARCHITECTURE.md); the two tenants are",
+           "measured alternately, best round of each.", ""]
+    if engine:
+        rows = {}
+        for b in engine["benchmarks"]:
+            m = re.match(r"BM_CheckShadow/preflight:(\d)/shadow:(\d)$", b["run_name"])
+            if m and b.get("run_type", "iteration") == "iteration":
+                rows.setdefault((m.group(1), m.group(2)), []).append(b["real_time"])
+        if rows:
+            out += ["### In the engine (ns per Check, best of the runs: lookup, Decide, queueing "
+                    "for the shadow)", "",
+                    "| request | without shadow | with shadow | ratio |", "|---|---:|---:|---:|"]
+            for kind, label in (("0", "actual, allowed"), ("1", "preflight, allowed")):
+                if (kind, "0") in rows and (kind, "1") in rows:
+                    a, b = min(rows[(kind, "0")]), min(rows[(kind, "1")])
+                    out.append(f"| {label} | {a:,.0f} ns | {b:,.0f} ns | {b / a:.2f}x |")
+            out += ["", "Target: within 1.3x. The shadow's own decision is not on the Check path; "
+                    "what is left is copying the request into the thread's queue and handing it to "
+                    "the background thread.", "", f"Command: `{command('engine')}` (BM_CheckShadow)", ""]
+    best = {t: max(r["check"]["throughput"] for r in rounds[t][0]) for t in rounds}
+    p99 = {t: min(r["check"]["p99_us"] for r in rounds[t][0]) for t in rounds}
+    ratio = best["bench"] / best["bench-shadow"]
+    out += ["### Through corsd (corsd-bench, scenario mixed)", "",
+            "| tenant | Check/s | p99 |", "|---|---:|---:|",
+            f"| bench (no shadow) | {best['bench']:,.0f} | {us(p99['bench'])} |",
+            f"| bench-shadow | {best['bench-shadow']:,.0f} | {us(p99['bench-shadow'])} |", "",
+            f"**Throughput without / with shadow = {ratio:.2f}x** (target within 1.3x: {verdict(ratio <= 1.3)}).",
+            "", f"Command: `{command('shadow_check_bench-shadow')}`", ""]
+    if rounds["bench"][1] and rounds["bench-shadow"][1]:
+        rows = []
+        worst = 0
+        for kind, label in (("actual", "allowed GET"), ("preflight", "allowed preflight")):
+            a = min(r[kind]["view_ns_per_decision"] for r in rounds["bench"][1])
+            b = min(r[kind]["view_ns_per_decision"] for r in rounds["bench-shadow"][1])
+            worst = max(worst, b / a)
+            rows.append(f"| {label} | {a:,.0f} ns | {b:,.0f} ns | {b / a:.2f}x |")
+        out += ["### Local decisions in corsd::Client (CheckLocal)", "",
+                "| request | without shadow | with shadow | ratio |", "|---|---:|---:|---:|", *rows, "",
+                f"**Worst ratio {worst:.2f}x** (target within 1.1x: {verdict(worst <= 1.1)}).", "",
+                f"Command: `{command('shadow_local_bench-shadow')}`", ""]
+    return out
+
+
 def writes_section():
     disk1 = load_json("put_disk_1.json")
     if disk1 is None:
@@ -527,7 +586,8 @@ lines = ["# corsd benchmark results", "",
          "absolute numbers move by 10-30% between runs; compare within a table, not across runs.",
          f"CPU placement: {read_text('placement.txt')}.",
          ""]
-for section in (engine_section, load_section, client_section, gateways_section, writes_section,
+for section in (engine_section, load_section, client_section, shadow_section, gateways_section,
+                writes_section,
                 tenants_section, fleet_section,
                 postgres_section, profile_section):
     lines += section()
