@@ -88,7 +88,7 @@ absl::Status DecisionReplay::AddLine(absl::string_view text) {
     ToTimestamp(time, sample.mutable_time());
   }
   sample.set_origin(origin);
-  sample.set_method(has_requested_method ? requested_method : method);
+  sample.set_method(method);
   sample.set_path(path);
   for (std::string& name : requested) sample.add_requested_headers(std::move(name));
   sample.set_active_verdict(static_cast<v1::Verdict>(logged));
