@@ -88,6 +88,18 @@ int Report(CliContext* cli, const ShadowFlags& flags) {
     if (!status.ok()) return cli->Fail(absl::StrCat("policy shadow report (", server, ")"), status);
     reports.push_back(std::move(report));
   }
+  for (const v1::ShadowReport& report : reports) {
+    if (report.since().seconds() != reports[0].since().seconds() ||
+        report.since().nanos() != reports[0].since().nanos()) {
+      fprintf(stderr,
+              "warning: %s counts since %s and %s since %s: a replica has not caught up with the "
+              "newest shadow yet, so the sum mixes two shadows; ask again in a moment\n",
+              TerminalSafe(reports[0].replica()).c_str(),
+              FormatTimestamp(reports[0].since()).c_str(), TerminalSafe(report.replica()).c_str(),
+              FormatTimestamp(report.since()).c_str());
+      break;
+    }
+  }
   v1::ShadowReport merged = MergeShadowReports(reports);
   if (cli->json()) {
     printf("%s\n", MessageToJson(merged).c_str());

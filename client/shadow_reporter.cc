@@ -46,12 +46,14 @@ void ShadowReporter::Run() {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.shadow_report_interval);
       stopping = stopping_;
     }
-    ReportAll();  // the last one too, on the way out
+    // The last one too, on the way out, but never holding up the gateway's
+    // shutdown for long.
+    ReportAll(absl::Now() + (stopping ? absl::Seconds(1) : absl::Seconds(5)));
     if (stopping) return;
   }
 }
 
-void ShadowReporter::ReportAll() {
+void ShadowReporter::ReportAll(absl::Time deadline) {
   recorder_.Flush();
   std::vector<std::shared_ptr<const engine::TenantSnapshot>> with_shadow;
   registry_->Load()->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {
@@ -69,7 +71,8 @@ void ShadowReporter::ReportAll() {
     request.set_client(client_name_);
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + options_.admin_token);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    if (absl::Now() >= deadline) return;  // the rest were counted; they are not sent
+    context.set_deadline(absl::ToChronoTime(deadline));
     google::protobuf::Empty empty;
     grpc::Status status = admin_->ReportShadowCounts(&context, request, &empty);
     if (!status.ok() && options_.log) {

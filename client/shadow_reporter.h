@@ -7,8 +7,8 @@
 // shadow it was counted with.
 //
 // Thread-safe: Record is called from the gateway's threads; the report runs
-// on the reporter's own thread. Destroying it sends what is left (bounded
-// by the client's deadline).
+// on the reporter's own thread. Destroying it sends what is left, for at
+// most a second.
 #ifndef CORSD_CLIENT_SHADOW_REPORTER_H_
 #define CORSD_CLIENT_SHADOW_REPORTER_H_
 
@@ -43,8 +43,9 @@ class ShadowReporter {
 
  private:
   void Run();
-  // Decides what is queued and sends every shadow's new counts.
-  void ReportAll();
+  // Decides what is queued and sends every shadow's new counts, all before
+  // `deadline`.
+  void ReportAll(absl::Time deadline);
 
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;
   const ClientOptions options_;

@@ -1,5 +1,6 @@
 #include "service/convert/shadow_convert.h"
 
+#include <algorithm>
 #include <string>
 
 #include "service/convert/time_convert.h"
@@ -35,7 +36,7 @@ void AppendShadowSamples(const std::vector<engine::ShadowSampleRecord>& samples,
 
 void AddToTally(const google::protobuf::RepeatedPtrField<v1::ShadowCount>& counts,
                 const google::protobuf::RepeatedPtrField<v1::ShadowSample>& samples,
-                engine::ShadowTally* tally) {
+                absl::Time earliest, absl::Time latest, engine::ShadowTally* tally) {
   for (const v1::ShadowCount& count : counts) {
     // ShadowTally::Count skips values it does not know.
     tally->Count(static_cast<engine::Verdict>(count.active_verdict()),
@@ -44,7 +45,7 @@ void AddToTally(const google::protobuf::RepeatedPtrField<v1::ShadowCount>& count
   }
   for (const v1::ShadowSample& sample : samples) {
     engine::ShadowSampleRecord record{
-        .time = FromTimestamp(sample.time()),
+        .time = std::clamp(FromTimestamp(sample.time()), earliest, latest),
         .origin = sample.origin(),
         .method = sample.method(),
         .path = sample.path(),

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "absl/time/time.h"
 #include "corsd/v1/corsd.pb.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "service/engine/shadow_policy.h"
@@ -18,11 +19,13 @@ void AppendShadowSamples(const std::vector<engine::ShadowSampleRecord>& samples,
                          google::protobuf::RepeatedPtrField<v1::ShadowSample>* out);
 
 // Adds counts and samples someone else made (a client's report) to `tally`.
-// Enum values this build does not know and negative counts are skipped;
-// sample fields are cut as the tally cuts its own.
+// Enum values this build does not know and out-of-range counts are skipped;
+// sample times are clamped to [earliest, latest] (a sample claiming to come
+// from the future would otherwise stay among the newest for good); sample
+// fields are cut as the tally cuts its own.
 void AddToTally(const google::protobuf::RepeatedPtrField<v1::ShadowCount>& counts,
                 const google::protobuf::RepeatedPtrField<v1::ShadowSample>& samples,
-                engine::ShadowTally* tally);
+                absl::Time earliest, absl::Time latest, engine::ShadowTally* tally);
 
 }  // namespace corsd
 

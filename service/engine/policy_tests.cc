@@ -30,6 +30,7 @@ std::string Mismatch(const PolicyTestSpec& test, const Decision& decision) {
   for (const HeaderSpec& expected : test.expect_headers) {
     const HeaderView* got = FindHeader(decision, expected.name);
     if (got != nullptr && got->value == expected.value) continue;
+    // The name is a checked token of at most kMaxHeaderNameBytes.
     return absl::StrCat("expected ", expected.name, ": ", QuoteForMessage(expected.value),
                         ", decided ", Decided(decision),
                         got == nullptr ? " without that header"
@@ -75,7 +76,11 @@ void CheckPolicyTests(absl::Span<const PolicyTestSpec> tests, PolicyDiagnostics*
       continue;
     }
     for (size_t j = 0; j < test.expect_headers.size(); ++j) {
-      if (!IsToken(test.expect_headers[j].name)) {
+      if (test.expect_headers[j].name.size() > kMaxHeaderNameBytes) {
+        diagnostics->AddViolation(absl::StrCat(field, ".expect_headers[", j, "].name"),
+                                  absl::StrCat("is longer than ", kMaxHeaderNameBytes,
+                                               " bytes; no response header corsd sends is"));
+      } else if (!IsToken(test.expect_headers[j].name)) {
         diagnostics->AddViolation(
             absl::StrCat(field, ".expect_headers[", j, "].name"),
             absl::StrCat(QuoteForMessage(test.expect_headers[j].name), " is not a header name"));

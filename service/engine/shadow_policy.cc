@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "service/common/utf8.h"
+
 namespace corsd::engine {
 namespace {
 
@@ -18,10 +20,13 @@ bool InRange(Reason reason) {
   return static_cast<int>(reason) >= 1 && static_cast<int>(reason) <= 7;
 }
 
+// Cut at a character boundary, and malformed UTF-8 replaced: a sample goes
+// into a protobuf string (which must be UTF-8) and onto operators' screens.
 void Cut(std::string* text) {
   if (text->size() > ShadowTally::kMaxSampleFieldBytes) {
-    text->resize(ShadowTally::kMaxSampleFieldBytes);
+    text->resize(Utf8PrefixBytes(*text, ShadowTally::kMaxSampleFieldBytes));
   }
+  if (!IsValidUtf8(*text)) *text = ReplaceMalformedUtf8(*text, '?');
 }
 
 // Every key with a non-zero `read(index)`, in a fixed order.
@@ -49,11 +54,18 @@ std::vector<ShadowCountRow> CollectCounts(Read read) {
 void ShadowTally::Count(Verdict active, Verdict shadow, Reason shadow_reason, int64_t n) {
   // Counts from a client are input: values this build does not know are
   // not counted.
-  if (!InRange(active) || !InRange(shadow) || !InRange(shadow_reason) || n <= 0) return;
+  if (!InRange(active) || !InRange(shadow) || !InRange(shadow_reason) || n <= 0 ||
+      n > kMaxCountPerCall) {
+    return;
+  }
   counts_[Index(active, shadow, shadow_reason)].fetch_add(n, std::memory_order_relaxed);
 }
 
 void ShadowTally::AddSample(ShadowSampleRecord sample) {
+  if (!InRange(sample.active_verdict) || !InRange(sample.shadow_verdict) ||
+      !InRange(sample.active_reason) || !InRange(sample.shadow_reason)) {
+    return;  // from a client: values this build does not know
+  }
   Cut(&sample.origin);
   Cut(&sample.method);
   Cut(&sample.path);

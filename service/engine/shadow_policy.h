@@ -65,13 +65,20 @@ class ShadowTally {
   // requested header names to kMaxSampleHeaderNames.
   static constexpr size_t kMaxSampleFieldBytes = 1024;
   static constexpr size_t kMaxSampleHeaderNames = 64;
+  // One Count call adds at most this much (a client's report is input): the
+  // counters cannot overflow in any plausible lifetime of a shadow.
+  static constexpr int64_t kMaxCountPerCall = int64_t{1} << 40;
 
   ShadowTally() = default;
   ShadowTally(const ShadowTally&) = delete;
   ShadowTally& operator=(const ShadowTally&) = delete;
 
+  // Values out of range (unknown enums, n <= 0 or over kMaxCountPerCall) are
+  // not counted.
   void Count(Verdict active, Verdict shadow, Reason shadow_reason, int64_t n = 1);
-  // Keeps the kMaxSamples newest by time; fields are cut to their limits.
+  // Keeps the kMaxSamples newest by time; fields are cut to their limits
+  // (at a UTF-8 boundary, malformed UTF-8 replaced); samples with unknown
+  // enum values are dropped.
   void AddSample(ShadowSampleRecord sample);
 
   // Every non-zero count, in a fixed order (by active, shadow, reason).

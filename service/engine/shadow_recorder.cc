@@ -75,7 +75,8 @@ struct ShadowRecorder::Batch {
 struct ShadowRecorder::Queue {
   absl::Mutex mu;
   Batch batch ABSL_GUARDED_BY(mu);
-  bool closed ABSL_GUARDED_BY(mu) = false;  // its recorder is gone
+  bool closed ABSL_GUARDED_BY(mu) = false;    // its recorder is gone
+  bool orphaned ABSL_GUARDED_BY(mu) = false;  // its thread is gone: drained once more, then freed
   // What the drain swaps in, cleared but with its memory kept, so the
   // thread refills buffers that are already allocated (and paged in).
   // Guarded by the recorder's drain_mu_.
@@ -93,6 +94,7 @@ ShadowRecorder::~ShadowRecorder() {
     stopping_ = true;
   }
   worker_.join();
+  absl::MutexLock drain_lock(&drain_mu_);
   absl::MutexLock lock(&queues_mu_);
   for (const std::shared_ptr<Queue>& queue : queues_) {
     absl::MutexLock queue_lock(&queue->mu);
@@ -102,15 +104,33 @@ ShadowRecorder::~ShadowRecorder() {
   }
 }
 
+namespace {
+
+// A thread's queues, one per recorder it recorded for (usually one). When
+// the thread exits, each is marked orphaned, so its recorder decides what
+// is left and frees it: threads that come and go (gRPC's pools grow and
+// shrink) do not leave queues behind.
+template <typename Queue>
+struct ThreadQueues {
+  std::vector<std::pair<uint64_t, std::shared_ptr<Queue>>> list;
+  ~ThreadQueues() {
+    for (auto& [id, queue] : list) {
+      absl::MutexLock lock(&queue->mu);
+      queue->orphaned = true;
+    }
+  }
+};
+
+}  // namespace
+
 ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
-  // A thread's queues, one per recorder it recorded for. Usually one.
-  thread_local std::vector<std::pair<uint64_t, std::shared_ptr<Queue>>> queues;
-  for (const auto& [id, queue] : queues) {
+  thread_local ThreadQueues<Queue> queues;
+  for (const auto& [id, queue] : queues.list) {
     if (id == id_) return queue.get();
   }
-  if (queues.size() >= 8) {
+  if (queues.list.size() >= 8) {
     // Forget queues of recorders that are gone (tests start many servers).
-    std::erase_if(queues, [](const auto& entry) {
+    std::erase_if(queues.list, [](const auto& entry) {
       absl::MutexLock lock(&entry.second->mu);
       return entry.second->closed;
     });
@@ -120,8 +140,13 @@ ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
     absl::MutexLock lock(&queues_mu_);
     queues_.push_back(queue);
   }
-  queues.emplace_back(id_, queue);
+  queues.list.emplace_back(id_, queue);
   return queue.get();
+}
+
+size_t ShadowRecorder::thread_queues() const {
+  absl::MutexLock lock(&queues_mu_);
+  return queues_.size();
 }
 
 void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
@@ -225,15 +250,24 @@ void ShadowRecorder::Drain() {
     absl::MutexLock lock(&queues_mu_);
     queues = queues_;
   }
+  bool orphans = false;
   for (const std::shared_ptr<Queue>& queue : queues) {
     {
       absl::MutexLock lock(&queue->mu);
+      orphans |= queue->orphaned;
       if (queue->batch.entries.empty()) continue;
       std::swap(queue->spare, queue->batch);
     }
     Decide(queue->spare);
     queue->spare.Clear();
   }
+  if (!orphans) return;
+  // Their threads are gone, so nothing was added since they were drained.
+  absl::MutexLock lock(&queues_mu_);
+  std::erase_if(queues_, [](const std::shared_ptr<Queue>& queue) {
+    absl::MutexLock queue_lock(&queue->mu);
+    return queue->orphaned && queue->batch.entries.empty();
+  });
 }
 
 void ShadowRecorder::Flush() { Drain(); }

@@ -65,6 +65,9 @@ class ShadowRecorder {
 
   int64_t decided() const { return decided_.load(std::memory_order_relaxed); }
   int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Threads whose queues this recorder holds (exited threads' queues go
+  // with the next drain).
+  size_t thread_queues() const;
 
  private:
   struct Queue;
@@ -78,7 +81,7 @@ class ShadowRecorder {
   const Options options_;
   const uint64_t id_;  // tells this recorder's thread queues from an earlier one's
 
-  absl::Mutex queues_mu_;
+  mutable absl::Mutex queues_mu_;
   std::vector<std::shared_ptr<Queue>> queues_ ABSL_GUARDED_BY(queues_mu_);
 
   absl::Mutex drain_mu_;

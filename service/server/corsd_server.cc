@@ -362,6 +362,19 @@ void CorsdServer::RegisterCollectors() {
       "Decisions made again with a tenant's shadow policy, by active verdict, shadow verdict "
       "and shadow reason (agreements included), counted here and reported by gateways.",
       "counter", [this](std::vector<ops::Sample>* out) { shadow_reports_->CollectMetrics(out); });
+  registry_metrics_.AddCollector(
+      "corsd_shadow_dropped_total",
+      "Decisions not decided again with a shadow because a thread's queue was full.", "counter",
+      [this](std::vector<ops::Sample>* out) {
+        out->push_back({{}, static_cast<double>(shadow_recorder_->dropped())});
+      });
+  registry_metrics_.AddCollector(
+      "corsd_decision_log_dropped_total",
+      "Decisions not written to --decision-log because its buffer was full or a write failed.",
+      "counter", [this](std::vector<ops::Sample>* out) {
+        out->push_back(
+            {{}, decision_log_ != nullptr ? static_cast<double>(decision_log_->dropped()) : 0.0});
+      });
   registry_metrics_.AddCollector("corsd_watchers", "Open WatchPolicies streams.", "gauge",
                                  [this](std::vector<ops::Sample>* out) {
                                    out->push_back({{}, static_cast<double>(hub_.watcher_count())});

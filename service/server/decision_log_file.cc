@@ -19,9 +19,12 @@ namespace {
 
 constexpr absl::Duration kWriteInterval = absl::Milliseconds(200);
 
-void AppendString(absl::string_view key, absl::string_view value, std::string* out) {
+// `value` cut to `limit` bytes: long enough for the engine's own limits (a
+// path the engine accepts is logged whole, so replay selects the same rule).
+void AppendString(absl::string_view key, absl::string_view value, std::string* out,
+                  size_t limit = engine::kMaxOriginBytes) {
   absl::StrAppend(out, ",\"", key, "\":\"");
-  ops::AppendJsonEscaped(value.substr(0, ops::kMaxLogValueBytes), out);
+  ops::AppendJsonEscaped(value.substr(0, limit), out);
   out->push_back('"');
 }
 
@@ -40,7 +43,8 @@ std::string DecisionLogLine(absl::string_view tenant, const engine::Request& req
   absl::StrAppend(&line, ",\"revision\":", decision.policy_revision);
   AppendString("origin", request.origin, &line);
   AppendString("method", request.method, &line);
-  AppendString("path", request.path.substr(0, engine::FindQueryOrFragment(request.path)), &line);
+  AppendString("path", request.path.substr(0, engine::FindQueryOrFragment(request.path)), &line,
+               engine::kMaxPathBytes);
   AppendString("kind", engine::RequestKindName(decision.kind), &line);
   if (cors.request_method_lines > 0) AppendString("requested_method", cors.request_method, &line);
   line += ",\"requested_headers\":[";
@@ -139,9 +143,14 @@ void DecisionLogFile::Rotate() {
   if (fd_ >= 0) close(fd_);
   const std::string older = path_ + ".1";
   if (rename(path_.c_str(), older.c_str()) != 0) {
-    ops::LogWarning("decision_log_rotate_failed").Field("error", strerror(errno));
+    // The file must not grow past its bound: start it again instead.
+    ops::LogWarning("decision_log_rotate_failed")
+        .Field("error", strerror(errno))
+        .Field("action", "truncating the decision log");
+    fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+  } else {
+    fd_ = OpenForAppend(path_);
   }
-  fd_ = OpenForAppend(path_);
   size_ = 0;
 }
 

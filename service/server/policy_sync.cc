@@ -176,11 +176,20 @@ std::shared_ptr<const engine::ShadowPolicy> PolicySync::BuildShadow(
 }
 
 std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySync::BuildLoaded(
-    const store::TenantState& state) {
-  if (!state.policy.has_value()) return {BuildSnapshot(state, nullptr), nullptr};
+    const store::TenantState& state, const engine::TenantDirectory& serving) {
   std::shared_ptr<engine::TenantSnapshot> snapshot = TenantWithoutPolicy(state);
   const std::optional<v1::ShadowPolicy> shadow = ShadowProto(state.shadow);
-  if (shadow.has_value()) snapshot->shadow = BuildShadow(*shadow, nullptr);
+  if (shadow.has_value()) {
+    const engine::TenantSnapshot* now = serving.FindByName(state.tenant.name);
+    const bool same_tenant = now != nullptr && now->incarnation == snapshot->incarnation;
+    snapshot->shadow = BuildShadow(*shadow, same_tenant ? now->shadow : nullptr);
+  }
+  if (!state.policy.has_value()) {
+    // No event: watchers hear of a tenant once it has a policy, and a
+    // gateway asks corsd for tenants without one (counted here).
+    snapshot->policy = engine::CompiledPolicy::Empty(0);
+    return {std::move(snapshot), nullptr};
+  }
   const store::PolicyRevisionRecord& record = *state.policy;
   v1::PolicyVersion version;
   if (absl::Status parsed = ToPolicyVersionProto(record, &version); !parsed.ok()) {
@@ -324,12 +333,14 @@ absl::Status PolicySync::ReloadAll() {
     std::vector<std::shared_ptr<const engine::TenantSnapshot>> snapshots;
     std::vector<WatchEventPtr> events;
   };
+  // Only shadows carry on (their counts), and only for the same tenant.
+  const std::shared_ptr<const engine::TenantDirectory> serving = registry_->Load();
   BatchPipeline<LoadBatch> pipeline(
-      [this](LoadBatch& batch) {
+      [this, &serving](LoadBatch& batch) {
         batch.snapshots.reserve(batch.states.size());
         batch.events.reserve(batch.states.size());
         for (store::TenantState& state : batch.states) {
-          auto [snapshot, event] = BuildLoaded(state);
+          auto [snapshot, event] = BuildLoaded(state, *serving);
           batch.snapshots.push_back(std::move(snapshot));
           if (event != nullptr) batch.events.push_back(std::move(event));
           // Freed as it goes, so what is compiled next reuses that memory.

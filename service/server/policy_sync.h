@@ -134,8 +134,10 @@ class PolicySync {
       const store::TenantState& state, const engine::TenantSnapshot* serving);
   // A stored tenant as loaded at start-up: compiled, and its event (null
   // without a policy, or when the policy is unreadable), parsed once for both.
+  // `serving`: what is served now, whose shadows keep counting when the
+  // same tenant still has the same shadow.
   std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> BuildLoaded(
-      const store::TenantState& state);
+      const store::TenantState& state, const engine::TenantDirectory& serving);
   // A tenant's shadow, compiled; `serving` (null: none) is returned as is
   // when it is the same shadow, so its tally keeps counting. Null (counted
   // and logged) when the shadow does not compile with this build's rules.

@@ -4,6 +4,7 @@
 #include "service/convert/shadow_convert.h"
 #include "service/convert/time_convert.h"
 #include "service/engine/diagnostics.h"
+#include "service/ops/log.h"
 
 namespace corsd::server {
 namespace {
@@ -59,7 +60,13 @@ absl::Status ShadowReports::AddReported(const v1::ReportShadowCountsRequest& req
   if (absl::ToUnixMicros(FromTimestamp(request.shadow_updated_at())) != (*shadow)->updated_at_us) {
     return absl::OkStatus();  // counted for an earlier shadow
   }
-  AddToTally(request.counts(), request.samples(), (*shadow)->tally.get());
+  AddToTally(request.counts(), request.samples(), absl::FromUnixMicros((*shadow)->updated_at_us),
+             absl::Now(), (*shadow)->tally.get());
+  ops::LogDebug("shadow_counts_reported")
+      .Field("tenant", request.tenant())
+      .Field("client", request.client())
+      .Field("counts", request.counts_size())
+      .Field("samples", request.samples_size());
   return absl::OkStatus();
 }
 

@@ -18,6 +18,9 @@ inline constexpr size_t kMaxCommentBytes = 1024;
 // single revision. 8 MiB holds 100,000 origins of 80 bytes.
 inline constexpr size_t kMaxStoredPolicyBytes = 8 << 20;
 inline constexpr size_t kMaxRevisionPageBytes = 8 << 20;
+// A tenant's current policy and its shadow together: a watch event carries
+// both, and must fit the 16 MiB message limit with its hosts.
+inline constexpr size_t kMaxPolicyAndShadowBytes = 15 << 20;
 // Every text field of an audit row is cut to this many bytes (at a UTF-8
 // boundary, with a note of the original size) before it is stored: audit rows
 // record refused calls too, whose fields an unauthenticated caller chooses.

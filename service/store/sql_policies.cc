@@ -37,6 +37,9 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::AppendRevision(
         "use wildcards or fewer, shorter origins"));
   }
   ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
+  RETURN_IF_ERROR(CheckCombinedSize(policy.size(),
+                                    "SELECT length(policy) FROM shadow_policies WHERE tenant = ?",
+                                    {std::string(tenant)}));
   const int64_t current = record.policy_revision;
   if (expected_revision.has_value() && *expected_revision != current) {
     return absl::AbortedError(absl::StrCat(

@@ -127,6 +127,11 @@ class SqlPolicyStore : public PolicyStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<TenantState> ReadTenantState(absl::string_view tenant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // INVALID_ARGUMENT when `policy_bytes` and the bytes of `other` (a
+  // SELECT of one length(), or none) exceed kMaxPolicyAndShadowBytes.
+  absl::Status CheckCombinedSize(size_t policy_bytes, absl::string_view other_sql,
+                                 std::initializer_list<SqlValue> params)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // NOT_FOUND when the tenant has no shadow.
   absl::StatusOr<ShadowPolicyRecord> ReadShadow(absl::string_view tenant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -17,6 +17,18 @@ absl::Status NoShadow(absl::string_view tenant) {
 
 }  // namespace
 
+absl::Status SqlPolicyStore::CheckCombinedSize(size_t policy_bytes, absl::string_view other_sql,
+                                               std::initializer_list<SqlValue> params) {
+  ASSIGN_OR_RETURN(SqlRows rows, db_->Query(other_sql, params));
+  const size_t other = rows.empty() ? 0 : static_cast<size_t>(rows[0].Int(0));
+  if (policy_bytes + other <= kMaxPolicyAndShadowBytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the policy and the shadow policy of a tenant are ", policy_bytes + other,
+      " bytes serialized together; at most ", kMaxPolicyAndShadowBytes,
+      " are stored, so that a watch event carrying both fits the admin port's message limit: "
+      "clear the shadow (corsctl policy shadow clear) or make either smaller"));
+}
+
 absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::ReadShadow(absl::string_view tenant) {
   ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT policy, comment, updated_at_us, updated_by "
                                             "FROM shadow_policies WHERE tenant = ?",
@@ -42,7 +54,11 @@ absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::PutShadowPolicy(absl::string_
   absl::MutexLock lock(&mu_);
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
-  RETURN_IF_ERROR(ReadTenant(tenant).status());
+  ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
+  RETURN_IF_ERROR(CheckCombinedSize(policy.size(),
+                                    "SELECT length(policy) FROM policy_revisions WHERE tenant = ? "
+                                    "AND revision = ?",
+                                    {std::string(tenant), record.policy_revision}));
   ShadowPolicyRecord written{.tenant = std::string(tenant),
                              .policy = policy,
                              .comment = std::string(comment),

@@ -82,6 +82,20 @@ TEST(ShadowTally, KeepsTheHundredNewestSamplesNewestFirst) {
   EXPECT_EQ(fresh[0].origin.size(), ShadowTally::kMaxSampleFieldBytes);
 }
 
+TEST(ShadowTally, SamplesAreCutAtCharacterBoundariesAndAlwaysUtf8) {
+  ShadowTally tally;
+  std::string path = "/" + std::string(1022, 'a') + "\xc3\xa9";  // "é" across the cut
+  tally.AddSample(
+      {.time = absl::FromUnixSeconds(1), .origin = "https://a.example\xff", .path = path});
+  tally.AddSample({.time = absl::FromUnixSeconds(2),
+                   .origin = "https://b.example",
+                   .active_verdict = static_cast<Verdict>(42)});  // unknown: dropped
+  std::vector<ShadowSampleRecord> samples = tally.Samples();
+  ASSERT_THAT(samples, SizeIs(1));
+  EXPECT_EQ(samples[0].path.size(), 1023u) << "cut before the 2-byte character, not inside it";
+  EXPECT_EQ(samples[0].origin, "https://a.example?");
+}
+
 TEST(ShadowRecorder, DecidesEveryRecordedRequestWithTheShadow) {
   ShadowRecorder recorder({.interval = absl::Hours(1)});  // only Flush decides
   auto active = Allowing({"https://app.example.com", "https://old.example.com"});
@@ -162,6 +176,22 @@ TEST(ShadowRecorder, KeepsTheShadowAliveUntilDecided) {
   EXPECT_TRUE(watched.expired());
   EXPECT_THAT(tally->Counts(),
               ElementsAre(Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 1)));
+}
+
+TEST(ShadowRecorder, QueuesOfThreadsThatExitedAreDecidedAndFreed) {
+  ShadowRecorder recorder({.interval = absl::Hours(1)});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://app.example.com"});
+  for (int i = 0; i < 5; ++i) {
+    std::thread([&] {
+      DecideAndRecord(recorder, *active, shadow,
+                      {.origin = "https://app.example.com", .method = "GET"});
+    }).join();
+  }
+  EXPECT_EQ(recorder.thread_queues(), 5u);
+  recorder.Flush();
+  EXPECT_EQ(recorder.decided(), 5) << "what the threads left is still decided";
+  EXPECT_EQ(recorder.thread_queues(), 0u);
 }
 
 // Under ThreadSanitizer (engine_concurrency_tests): many recording threads,

@@ -1,9 +1,13 @@
 // Shadow policies through the real server: stored, validated, decided beside
 // the active policy on every door without changing an answer, counted,
 // reported, carried by the watch, promoted, and kept across a restart.
+#include <httplib.h>
+#include <signal.h>
+
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "service/convert/policy_convert.h"
 #include "tests/server/watcher.h"
 #include "tests/support/server_fixture.h"
 
@@ -24,7 +28,9 @@ constexpr char kCandidate[] = R"({"rules":[{"allowedOrigins":["https://app.examp
 
 class ShadowPolicyTest : public ServerTest {
  protected:
-  std::vector<std::string> ExtraArgs() override { return {"--replica-name", "replica-a"}; }
+  std::vector<std::string> ExtraArgs() override {
+    return {"--replica-name", "replica-a", "--http-listen", "127.0.0.1:0"};
+  }
 
   grpc::Status SetShadow(const std::string& json, v1::ShadowPolicy* out = nullptr,
                          const std::string& token = "") {
@@ -235,7 +241,9 @@ TEST_F(ShadowPolicyTest, GatewayCountsAreAddedForTheCurrentShadowOnly) {
     sample->set_origin("https://old.example.com");
     sample->mutable_time()->set_seconds(shadow.updated_at().seconds() + 1);
     sample->set_active_verdict(v1::ALLOW);
+    sample->set_active_reason(v1::ALLOWED);
     sample->set_shadow_verdict(v1::DENY);
+    sample->set_shadow_reason(v1::ORIGIN_NOT_ALLOWED);
     request.set_client("gateway-1");
     grpc::ClientContext context;
     Authorize(&context, viewer);
@@ -257,6 +265,92 @@ TEST_F(ShadowPolicyTest, GatewayCountsAreAddedForTheCurrentShadowOnly) {
   // Viewers read but do not write shadows.
   EXPECT_EQ(SetShadow(kCandidate, nullptr, viewer).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ShadowPolicyTest, EveryDoorCounts) {
+  signal(SIGPIPE, SIG_IGN);
+  ASSERT_TRUE(CreateTenant("shop", {"shop.example.com"}).ok());
+  ASSERT_TRUE(PutPolicy("shop", kActive).ok());
+  ASSERT_TRUE(SetShadow(kCandidate).ok());
+  httplib::Client http("127.0.0.1", corsd_->http_port());
+  httplib::Result answer = http.Get("/v1/forward-auth", {{"Origin", "https://old.example.com"},
+                                                         {"X-Forwarded-Host", "shop.example.com"}});
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->get_header_value("Access-Control-Allow-Origin"), "https://old.example.com");
+  MustCheck(Request("shop", "https://old.example.com", "GET"));
+  absl::StatusOr<v1::ShadowReport> report = Report();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->counts(),
+              ElementsAre(IsCount(v1::ALLOW, v1::DENY, v1::ORIGIN_NOT_ALLOWED, 2)));
+}
+
+TEST_F(ShadowPolicyTest, RollbackAndPromoteRunTheStoredPolicysTestsAgain) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", kActive).ok());
+  // Written behind corsd's back (as an older build, or a hand edit, might
+  // have): policies whose own tests fail.
+  v1::Policy failing = PolicyFromJson(kCandidate);
+  failing.mutable_tests(0)->set_expect(v1::ALLOW);
+  std::unique_ptr<store::PolicyStore> direct = store_->OpenDirect();
+  ASSERT_TRUE(direct->PutPolicy("shop", SerializePolicy(failing), std::nullopt, "", {"x"}).ok());
+  ASSERT_TRUE(PutPolicy("shop", kActive).ok());  // revision 3
+  ASSERT_TRUE(direct->PutShadowPolicy("shop", SerializePolicy(failing), "", {"x"}).ok());
+
+  v1::RollbackPolicyRequest rollback;
+  rollback.set_tenant("shop");
+  rollback.set_to_revision(2);
+  v1::PolicyVersion out;
+  grpc::ClientContext context;
+  Authorize(&context, admin_token_);
+  grpc::Status refused = admin_->RollbackPolicy(&context, rollback, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("test \"old-denied\": expected ALLOW"));
+
+  grpc::Status promote = Promote(3, &out);
+  EXPECT_EQ(promote.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(promote.error_message(), HasSubstr("test \"old-denied\""));
+  v1::PolicyVersion current;
+  ASSERT_TRUE(GetPolicy("shop", &current).ok());
+  EXPECT_EQ(current.revision(), 3) << "nothing written";
+}
+
+TEST_F(ShadowPolicyTest, HostileGatewayReportsAreBoundedOrRefused) {
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", kActive).ok());
+  v1::ShadowPolicy shadow;
+  ASSERT_TRUE(SetShadow(kCandidate, &shadow).ok());
+  auto send = [&](const v1::ReportShadowCountsRequest& request) {
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    google::protobuf::Empty empty;
+    return admin_->ReportShadowCounts(&context, request, &empty);
+  };
+  v1::ReportShadowCountsRequest request;
+  request.set_tenant("shop");
+  *request.mutable_shadow_updated_at() = shadow.updated_at();
+  for (int i = 0; i < 65; ++i) *request.add_counts() = Count(v1::ALLOW, v1::ALLOW, v1::ALLOWED, 1);
+  EXPECT_EQ(send(request).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  request.clear_counts();
+  *request.add_counts() = Count(v1::ALLOW, v1::DENY, v1::ORIGIN_NOT_ALLOWED, INT64_MAX);
+  *request.add_counts() = Count(v1::ALLOW, v1::DENY, static_cast<v1::Reason>(99), 5);
+  *request.add_counts() = Count(v1::ALLOW, v1::ALLOW, v1::ALLOWED, 7);
+  v1::ShadowSample* future = request.add_samples();
+  future->mutable_time()->set_seconds(4'000'000'000);
+  future->set_origin(std::string(5000, 'o'));
+  future->set_active_verdict(v1::ALLOW);
+  future->set_active_reason(v1::ALLOWED);
+  future->set_shadow_verdict(v1::DENY);
+  future->set_shadow_reason(v1::ORIGIN_NOT_ALLOWED);
+  ASSERT_TRUE(send(request).ok());
+  absl::StatusOr<v1::ShadowReport> report = Report();
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(report->counts(), ElementsAre(IsCount(v1::ALLOW, v1::ALLOW, v1::ALLOWED, 7)))
+      << "an overflowing count and an unknown reason are not counted";
+  ASSERT_THAT(report->samples(), SizeIs(1));
+  EXPECT_LT(report->samples(0).time().seconds(), absl::ToUnixSeconds(absl::Now()) + 60)
+      << "a sample from the future is clamped to now";
+  EXPECT_EQ(report->samples(0).origin().size(), 1024u);
 }
 
 TEST_F(ShadowPolicyTest, AShadowSurvivesARestart) {

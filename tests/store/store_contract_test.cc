@@ -522,6 +522,22 @@ TEST_P(StoreContract, ShadowPoliciesAreStoredReplacedAndDeletedWithAuditAndChang
   EXPECT_EQ(store_->GetShadowPolicy("shop").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(StoreContract, APolicyAndItsShadowFitOneWatchEventTogether) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  const std::string big(kMaxStoredPolicyBytes, 'p');
+  ASSERT_TRUE(store_->PutPolicy("shop", big, std::nullopt, "", kAlice).ok());
+  const std::string rest(kMaxPolicyAndShadowBytes - big.size(), 's');
+  EXPECT_EQ(store_->PutShadowPolicy("shop", rest + "x", "", kAlice).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->PutShadowPolicy("shop", rest, "", kAlice).ok());
+  EXPECT_EQ(store_->PutPolicy("shop", big + "x", std::nullopt, "", kAlice).status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "a bigger policy beside the shadow would not fit either";
+  ASSERT_OK_AND_ASSIGN(PolicyRevisionRecord promoted,
+                       store_->PromoteShadowPolicy("shop", 1, std::nullopt, "", kAlice));
+  EXPECT_EQ(promoted.policy.size(), rest.size()) << "the shadow alone, once promoted";
+}
+
 TEST_P(StoreContract, PromotingAShadowMakesItTheNextRevisionInOneTransaction) {
   ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
   EXPECT_EQ(
