@@ -36,6 +36,14 @@ absl::Status CheckPolicyWrite(const std::string& tenant, const std::string& comm
   return CheckLength("comment", comment, store::kMaxCommentBytes);
 }
 
+// A policy about to be stored: validated, and its tests run, with today's
+// rules. INVALID_ARGUMENT listing every violation otherwise.
+absl::StatusOr<engine::PolicyCompilation> CompileForWrite(const v1::Policy& policy) {
+  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
+  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  return compiled;
+}
+
 void LogTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
                     const store::Actor& actor) {
   ops::LogInfo(event)
@@ -102,8 +110,7 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::PutPolicy(const PolicyWrite& wri
                                                           const store::Actor& actor) {
   RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
   const v1::Policy& policy = *write.policy;
-  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
-  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(policy));
 
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
@@ -134,8 +141,7 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::RollbackPolicy(const RollbackWri
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord old,
                    store_->GetPolicyRevision(write.tenant, write.to_revision));
   ASSIGN_OR_RETURN(v1::Policy old_policy, ParseStoredPolicy(old.policy));
-  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(old_policy), 0);
-  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(old_policy));
 
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
@@ -164,8 +170,7 @@ absl::StatusOr<v1::ShadowPolicy> PolicyWriter::PutShadowPolicy(const ShadowWrite
                                                                const store::Actor& actor) {
   RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
   const v1::Policy& policy = *write.policy;
-  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
-  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(policy));
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(
       store::ShadowPolicyRecord written,
@@ -196,8 +201,7 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::PromoteShadowPolicy(const Promot
   // tests) to become the policy; the store then promotes exactly this shadow.
   ASSIGN_OR_RETURN(store::ShadowPolicyRecord shadow, store_->GetShadowPolicy(write.tenant));
   ASSIGN_OR_RETURN(v1::Policy policy, ParseStoredPolicy(shadow.policy));
-  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
-  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
+  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(policy));
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
                    store_->PromoteShadowPolicy(write.tenant, write.expected_revision,
