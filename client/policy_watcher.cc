@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "service/common/parallel_for.h"
 #include "service/convert/policy_convert.h"
+#include "service/convert/shadow_convert.h"
 #include "service/convert/time_convert.h"
 #include "service/convert/wire_metadata.h"
 #include "service/engine/policy_compiler.h"
@@ -164,20 +165,8 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
 std::shared_ptr<const engine::ShadowPolicy> PolicyWatcher::Shadow(
     const v1::PolicyEvent& event, const engine::TenantSnapshot* serving) {
   if (!event.has_shadow()) return nullptr;
-  const int64_t updated_at_us = absl::ToUnixMicros(FromTimestamp(event.shadow().updated_at()));
-  // The same shadow keeps counting into the same tally.
-  if (serving != nullptr && serving->shadow != nullptr &&
-      serving->shadow->updated_at_us == updated_at_us) {
-    return serving->shadow;
-  }
-  engine::PolicyCompilation compiled =
-      engine::CompilePolicy(ToPolicySpec(event.shadow().policy(), PolicyParts::kRulesOnly), 0,
-                            engine::PolicySource::kStored);
-  if (compiled.policy == nullptr) return nullptr;  // this build cannot decide it: not counted
-  return std::make_shared<const engine::ShadowPolicy>(
-      engine::ShadowPolicy{.policy = std::move(compiled.policy),
-                           .updated_at_us = updated_at_us,
-                           .tally = std::make_shared<engine::ShadowTally>()});
+  // Null when this build cannot decide it: then it is not counted here.
+  return ToShadowPolicy(event.shadow(), serving != nullptr ? serving->shadow : nullptr);
 }
 
 PolicyWatcher::VersionStamp PolicyWatcher::StampOf(const v1::PolicyVersion& version) {

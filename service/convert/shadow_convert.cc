@@ -3,9 +3,28 @@
 #include <algorithm>
 #include <string>
 
+#include "service/convert/policy_convert.h"
 #include "service/convert/time_convert.h"
+#include "service/engine/policy_compiler.h"
 
 namespace corsd {
+
+std::shared_ptr<const engine::ShadowPolicy> ToShadowPolicy(
+    const v1::ShadowPolicy& shadow, const std::shared_ptr<const engine::ShadowPolicy>& serving,
+    std::string* error) {
+  const int64_t updated_at_us = absl::ToUnixMicros(FromTimestamp(shadow.updated_at()));
+  if (serving != nullptr && serving->updated_at_us == updated_at_us) return serving;
+  engine::PolicyCompilation compiled = engine::CompilePolicy(
+      ToPolicySpec(shadow.policy(), PolicyParts::kRulesOnly), 0, engine::PolicySource::kStored);
+  if (compiled.policy == nullptr) {
+    if (error != nullptr) *error = compiled.diagnostics.Summary(3);
+    return nullptr;
+  }
+  return std::make_shared<const engine::ShadowPolicy>(
+      engine::ShadowPolicy{.policy = std::move(compiled.policy),
+                           .updated_at_us = updated_at_us,
+                           .tally = std::make_shared<engine::ShadowTally>()});
+}
 
 void AppendShadowCounts(const std::vector<engine::ShadowCountRow>& rows,
                         google::protobuf::RepeatedPtrField<v1::ShadowCount>* out) {

@@ -4,6 +4,8 @@
 #ifndef CORSD_SERVICE_CONVERT_SHADOW_CONVERT_H_
 #define CORSD_SERVICE_CONVERT_SHADOW_CONVERT_H_
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -17,6 +19,16 @@ void AppendShadowCounts(const std::vector<engine::ShadowCountRow>& rows,
                         google::protobuf::RepeatedPtrField<v1::ShadowCount>* out);
 void AppendShadowSamples(const std::vector<engine::ShadowSampleRecord>& samples,
                          google::protobuf::RepeatedPtrField<v1::ShadowSample>* out);
+
+// `shadow` as the decision path holds it. `serving` (may be null) is
+// returned as is when it is the same shadow (same updated_at), so its tally
+// keeps counting across host changes, new active revisions and reloads;
+// otherwise the shadow is compiled (as a stored policy) with a new tally.
+// Null, with the reason in `*error` when given, when this build cannot
+// compile it.
+std::shared_ptr<const engine::ShadowPolicy> ToShadowPolicy(
+    const v1::ShadowPolicy& shadow, const std::shared_ptr<const engine::ShadowPolicy>& serving,
+    std::string* error = nullptr);
 
 // Adds counts and samples someone else made (a client's report) to `tally`.
 // Enum values this build does not know and out-of-range counts are skipped;

@@ -12,6 +12,7 @@
 #include "service/common/large_heap_steps.h"
 #include "service/common/status_macros.h"
 #include "service/convert/policy_convert.h"
+#include "service/convert/shadow_convert.h"
 #include "service/convert/time_convert.h"
 #include "service/engine/policy_compiler.h"
 #include "service/ops/log.h"
@@ -155,24 +156,16 @@ std::shared_ptr<const engine::TenantSnapshot> PolicySync::BuildSnapshot(
 
 std::shared_ptr<const engine::ShadowPolicy> PolicySync::BuildShadow(
     const v1::ShadowPolicy& shadow, const std::shared_ptr<const engine::ShadowPolicy>& serving) {
-  const int64_t updated_at_us = absl::ToUnixMicros(FromTimestamp(shadow.updated_at()));
-  // The same shadow keeps its tally (and compiled policy): a host change or
-  // a new active revision does not restart its counts.
-  if (serving != nullptr && serving->updated_at_us == updated_at_us) return serving;
-  engine::PolicyCompilation compiled = engine::CompilePolicy(
-      ToPolicySpec(shadow.policy(), PolicyParts::kRulesOnly), 0, engine::PolicySource::kStored);
-  if (compiled.policy == nullptr) {
+  std::string error;
+  std::shared_ptr<const engine::ShadowPolicy> built = ToShadowPolicy(shadow, serving, &error);
+  if (built == nullptr) {
     metrics_->policy_compile_errors.Increment();
     ops::LogError("shadow_policy_compile_failed")
         .Field("tenant", shadow.tenant())
-        .Field("error", compiled.diagnostics.Summary(3))
+        .Field("error", error)
         .Field("serving", "the active policy; the shadow is not decided until it is replaced");
-    return nullptr;
   }
-  return std::make_shared<const engine::ShadowPolicy>(
-      engine::ShadowPolicy{.policy = std::move(compiled.policy),
-                           .updated_at_us = updated_at_us,
-                           .tally = std::make_shared<engine::ShadowTally>()});
+  return built;
 }
 
 std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySync::BuildLoaded(
