@@ -18,6 +18,7 @@ void AddPolicyCommands(CLI::App& app, CliContext* cli, Runner* run);
 void AddAuditCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddWatchCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddCheckCommand(CLI::App& app, CliContext* cli, Runner* run);
+void AddOriginSetCommands(CLI::App& app, CliContext* cli, Runner* run);
 
 // Subcommands of `policy`, registered by AddPolicyCommands.
 void AddPolicyTestCommand(CLI::App* policy, CliContext* cli, Runner* run);

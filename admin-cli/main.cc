@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   corsd::cli::AddPolicyCommands(app, &cli, &run);
   corsd::cli::AddAuditCommand(app, &cli, &run);
   corsd::cli::AddCheckCommand(app, &cli, &run);
+  corsd::cli::AddOriginSetCommands(app, &cli, &run);
   corsd::cli::AddWatchCommand(app, &cli, &run);
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "service/common/status_macros.h"
 
 namespace corsd::cli {
 namespace {
@@ -119,8 +120,8 @@ absl::Status RejectNullListItems(const nlohmann::json& value, const std::string&
 
 }  // namespace
 
-absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::string& source) {
-  std::string json;
+absl::StatusOr<std::vector<nlohmann::json>> ParseDocumentsText(const std::string& text,
+                                                               const std::string& source) {
   absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
   if (trimmed.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
   if (trimmed.front() == '{') {
@@ -140,50 +141,75 @@ absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::s
     if (absl::Status s = RejectNullListItems(parsed, ""); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
     }
-    json = text;
-  } else {
-    try {
-      bool too_deep = false;
-      ExpansionBudget budget;
-      nlohmann::json converted = YamlToJson(YAML::Load(text), /*depth=*/0, &too_deep, &budget);
+    return std::vector<nlohmann::json>{std::move(parsed)};
+  }
+  try {
+    bool too_deep = false;
+    // One budget for every document of the file.
+    ExpansionBudget budget;
+    std::vector<nlohmann::json> documents;
+    for (const YAML::Node& node : YAML::LoadAll(text)) {
+      if (node.IsNull()) continue;  // an empty document between two `---`
+      nlohmann::json converted = YamlToJson(node, /*depth=*/0, &too_deep, &budget);
       if (too_deep) return absl::InvalidArgumentError(TooDeepMessage(source));
       if (budget.exceeded) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": expands to more than ", kMaxPolicyFileNodes, " values or ",
-            kMaxPolicyFileBytes >> 20,
-            " MiB of text (YAML aliases repeating aliases?); write the policy out plainly"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": expands to more than ", kMaxPolicyFileNodes, " values or ",
+                         kMaxPolicyFileBytes >> 20,
+                         " MiB of text (YAML aliases repeating aliases?); write it out plainly"));
       }
-      json = converted.dump();
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
-    } catch (const nlohmann::json::exception&) {
-      // yaml-cpp passes any bytes through; JSON (and protobuf) need UTF-8.
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": contains text that is not valid UTF-8; save the file as UTF-8"));
+      if (absl::Status s = RejectNullListItems(converted, ""); !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ": ", s.message()));
+      }
+      // Checked now: dump() below must not throw on bytes that are not UTF-8.
+      (void)converted.dump();
+      documents.push_back(std::move(converted));
     }
+    if (documents.empty()) return absl::InvalidArgumentError(absl::StrCat(source, " is empty"));
+    return documents;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid YAML or JSON: ", e.what()));
+  } catch (const nlohmann::json::exception&) {
+    // yaml-cpp passes any bytes through; JSON (and protobuf) need UTF-8.
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": contains text that is not valid UTF-8; save the file as UTF-8"));
   }
-  v1::Policy policy;
+}
+
+absl::Status MessageFromJson(const nlohmann::json& document, const std::string& source,
+                             absl::string_view shape, google::protobuf::Message* message) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &policy, options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": ", status.message().ToString(),
-        " (a policy is {\"rules\": [{\"pathPrefix\", \"allowedOrigins\", \"allowedMethods\", "
-        "\"allowedHeaders\", \"exposedHeaders\", \"allowCredentials\", \"maxAgeSeconds\", "
-        "\"allowPrivateNetwork\", \"preflightStatus\"}], \"tests\": [{\"name\", "
-        "\"request\": {\"origin\", \"method\", \"path\", \"headers\"}, \"expect\", "
-        "\"expectHeaders\"}]})"));
+  auto status = google::protobuf::util::JsonStringToMessage(document.dump(), message, options);
+  if (status.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ": ", status.message().ToString(), " (", shape, ")"));
+}
+
+absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::string& source) {
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> documents, ParseDocumentsText(text, source));
+  if (documents.size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, " holds ", documents.size(),
+                     " documents; a policy file holds one (corsctl apply -f reads several)"));
   }
+  v1::Policy policy;
+  RETURN_IF_ERROR(MessageFromJson(
+      documents[0], source,
+      "a policy is {\"rules\": [{\"pathPrefix\", \"allowedOrigins\", \"allowedMethods\", "
+      "\"allowedHeaders\", \"exposedHeaders\", \"allowCredentials\", \"maxAgeSeconds\", "
+      "\"allowPrivateNetwork\", \"preflightStatus\"}], \"tests\": [{\"name\", "
+      "\"request\": {\"origin\", \"method\", \"path\", \"headers\"}, \"expect\", "
+      "\"expectHeaders\"}]}",
+      &policy));
   return policy;
 }
 
-absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
+absl::StatusOr<std::string> ReadBoundedFile(const std::string& path) {
   std::ifstream file;
   if (path != "-") {
     file.open(path, std::ios::binary);
-    if (!file) return absl::NotFoundError(absl::StrCat("cannot read policy file ", path));
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   }
   std::istream& in = path == "-" ? std::cin : file;
   // Up to one byte more than the limit: enough to tell "too large".
@@ -192,13 +218,17 @@ absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
   while (text.size() <= kMaxPolicyFileBytes && in.read(chunk, sizeof(chunk)).gcount() > 0) {
     text.append(chunk, static_cast<size_t>(in.gcount()));
   }
-  const std::string source = path == "-" ? "stdin" : path;
   if (text.size() > kMaxPolicyFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(source, " is larger than ",
+    return absl::InvalidArgumentError(absl::StrCat(path == "-" ? "stdin" : path, " is larger than ",
                                                    kMaxPolicyFileBytes >> 20,
-                                                   " MiB, more than corsd accepts for one policy"));
+                                                   " MiB, more than corsd accepts in one message"));
   }
-  return ParsePolicyText(text, source);
+  return text;
+}
+
+absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadBoundedFile(path));
+  return ParsePolicyText(text, path == "-" ? "stdin" : path);
 }
 
 std::string PolicyToJson(const v1::Policy& policy) {

@@ -12,9 +12,12 @@
 #define CORSD_ADMIN_CLI_POLICY_FILE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "corsd/v1/corsd.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace corsd::cli {
 
@@ -25,6 +28,21 @@ inline constexpr size_t kMaxPolicyFileBytes = 16 << 20;
 inline constexpr size_t kMaxPolicyFileNodes = 1'000'000;
 
 absl::StatusOr<v1::Policy> ReadPolicyFile(const std::string& path);
+
+// A whole file ("-" = stdin), at most kMaxPolicyFileBytes.
+absl::StatusOr<std::string> ReadBoundedFile(const std::string& path);
+
+// Every document of `text`, as JSON values: one JSON document when it
+// starts with '{', else each YAML document (`---` separated; empty ones
+// skipped), within one shared expansion budget. `source` names the text in
+// errors.
+absl::StatusOr<std::vector<nlohmann::json>> ParseDocumentsText(const std::string& text,
+                                                               const std::string& source);
+
+// `document` in the protobuf JSON mapping; unknown fields are errors, which
+// end with `shape` (what the document should look like).
+absl::Status MessageFromJson(const nlohmann::json& document, const std::string& source,
+                             absl::string_view shape, google::protobuf::Message* message);
 
 // `text` is JSON when it starts with '{' (after whitespace), YAML otherwise.
 absl::StatusOr<v1::Policy> ParsePolicyText(const std::string& text, const std::string& source);

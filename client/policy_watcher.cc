@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "service/common/parallel_for.h"
+#include "service/convert/origin_set_resolution.h"
 #include "service/convert/policy_convert.h"
 #include "service/convert/shadow_convert.h"
 #include "service/convert/time_convert.h"
@@ -154,7 +155,7 @@ std::shared_ptr<const engine::TenantSnapshot> PolicyWatcher::Snapshot(
     return snapshot;
   }
   engine::PolicyCompilation compiled =
-      engine::CompilePolicy(ToPolicySpec(version.policy(), PolicyParts::kRulesOnly),
+      engine::CompilePolicy(ToPolicySpec(DecidingPolicy(version), PolicyParts::kRulesOnly),
                             version.revision(), engine::PolicySource::kStored);
   // corsd validated it; if this build's rules disagree, deny rather than guess.
   snapshot->policy = compiled.policy != nullptr ? compiled.policy

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/hash/hash.h"
+#include "service/convert/origin_set_resolution.h"
 #include "service/convert/policy_convert.h"
 #include "service/convert/time_convert.h"
 #include "service/engine/policy_compiler.h"
@@ -13,17 +15,22 @@ std::shared_ptr<const engine::ShadowPolicy> ToShadowPolicy(
     const v1::ShadowPolicy& shadow, const std::shared_ptr<const engine::ShadowPolicy>& serving,
     std::string* error) {
   const int64_t updated_at_us = absl::ToUnixMicros(FromTimestamp(shadow.updated_at()));
-  if (serving != nullptr && serving->updated_at_us == updated_at_us) return serving;
+  const v1::Policy& deciding = DecidingPolicy(shadow);
+  const size_t fingerprint = absl::Hash<std::string>{}(SerializePolicy(deciding));
+  const bool same_shadow = serving != nullptr && serving->updated_at_us == updated_at_us;
+  if (same_shadow && serving->content_fingerprint == fingerprint) return serving;
   engine::PolicyCompilation compiled = engine::CompilePolicy(
-      ToPolicySpec(shadow.policy(), PolicyParts::kRulesOnly), 0, engine::PolicySource::kStored);
+      ToPolicySpec(deciding, PolicyParts::kRulesOnly), 0, engine::PolicySource::kStored);
   if (compiled.policy == nullptr) {
     if (error != nullptr) *error = compiled.diagnostics.Summary(3);
     return nullptr;
   }
-  return std::make_shared<const engine::ShadowPolicy>(
-      engine::ShadowPolicy{.policy = std::move(compiled.policy),
-                           .updated_at_us = updated_at_us,
-                           .tally = std::make_shared<engine::ShadowTally>()});
+  // The same shadow resolved again keeps counting where it was.
+  return std::make_shared<const engine::ShadowPolicy>(engine::ShadowPolicy{
+      .policy = std::move(compiled.policy),
+      .updated_at_us = updated_at_us,
+      .content_fingerprint = fingerprint,
+      .tally = same_shadow ? serving->tally : std::make_shared<engine::ShadowTally>()});
 }
 
 void AppendShadowCounts(const std::vector<engine::ShadowCountRow>& rows,

@@ -20,10 +20,12 @@ void AppendShadowCounts(const std::vector<engine::ShadowCountRow>& rows,
 void AppendShadowSamples(const std::vector<engine::ShadowSampleRecord>& samples,
                          google::protobuf::RepeatedPtrField<v1::ShadowSample>* out);
 
-// `shadow` as the decision path holds it. `serving` (may be null) is
-// returned as is when it is the same shadow (same updated_at), so its tally
-// keeps counting across host changes, new active revisions and reloads;
-// otherwise the shadow is compiled (as a stored policy) with a new tally.
+// `shadow` as the decision path holds it, deciding with its resolved policy
+// when it has one. `serving` (may be null) is returned as is when it is the
+// same shadow (same updated_at) with the same content, so its tally keeps
+// counting across host changes, new active revisions and reloads; the same
+// shadow resolved again (an origin-set change) is compiled again and keeps
+// the tally; any other shadow is compiled with a new tally.
 // Null, with the reason in `*error` when given, when this build cannot
 // compile it.
 std::shared_ptr<const engine::ShadowPolicy> ToShadowPolicy(

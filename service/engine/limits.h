@@ -39,6 +39,8 @@ inline constexpr size_t kMaxHostsPerTenant = 256;
 // --- Policies -------------------------------------------------------------
 inline constexpr size_t kMaxRules = 256;
 inline constexpr size_t kMaxOriginsPerPolicy = 100'000;
+// A shared origin set (`@NAME` in allowed_origins).
+inline constexpr size_t kMaxOriginsPerSet = 100'000;
 inline constexpr size_t kMaxOriginPatternBytes = kMaxOriginBytes;
 inline constexpr size_t kMaxPathPrefixBytes = 1024;
 inline constexpr size_t kMaxMethodsPerRule = 64;

@@ -107,6 +107,10 @@ struct ShadowPolicy {
   // When the shadow was set (microseconds since the Unix epoch): which shadow
   // this is, and when its counts started.
   int64_t updated_at_us = 0;
+  // Tells the same shadow resolved again (an origin-set change: same
+  // updated_at, new origins) from the one compiled: the caller's hash of
+  // what was compiled.
+  size_t content_fingerprint = 0;
   std::shared_ptr<ShadowTally> tally;  // never null
 };
 

@@ -41,15 +41,23 @@ std::string HostProblem(absl::string_view host) {
 
 }  // namespace
 
-absl::Status ValidateTenantName(absl::string_view name) {
+namespace {
+absl::Status ValidateName(absl::string_view what, absl::string_view name) {
   bool ok = !name.empty() && name.size() <= kMaxTenantNameBytes &&
             (absl::ascii_islower(name[0]) || absl::ascii_isdigit(name[0])) &&
             std::all_of(name.begin(), name.end(), IsNameChar);
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      "tenant name ", QuoteForMessage(name), " is invalid: use 1-", kMaxTenantNameBytes,
+      what, " name ", QuoteForMessage(name), " is invalid: use 1-", kMaxTenantNameBytes,
       " lowercase letters, digits and '-', starting with a letter or "
       "digit"));
+}
+}  // namespace
+
+absl::Status ValidateTenantName(absl::string_view name) { return ValidateName("tenant", name); }
+
+absl::Status ValidateOriginSetName(absl::string_view name) {
+  return ValidateName("origin set", name);
 }
 
 absl::StatusOr<std::vector<std::string>> NormalizeHosts(const std::vector<std::string>& hosts) {

@@ -20,6 +20,8 @@ namespace corsd::engine {
 
 // [a-z0-9][a-z0-9-]{0,62}: at most kMaxTenantNameBytes (limits.h).
 absl::Status ValidateTenantName(absl::string_view name);
+// Origin sets follow the same rule.
+absl::Status ValidateOriginSetName(absl::string_view name);
 
 // Lowercases, checks and sorts hosts: a domain name, an IPv4 address or a
 // bracketed IPv6 address, each optionally with ":port". Duplicates are

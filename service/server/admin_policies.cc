@@ -4,6 +4,7 @@
 #include "service/engine/policy_compiler.h"
 #include "service/server/admin_service.h"
 #include "service/server/grpc_status.h"
+#include "service/server/policy_resolver.h"
 #include "service/server/proto_records.h"
 
 namespace corsd::server {
@@ -38,13 +39,21 @@ grpc::Status AdminService::PutPolicy(grpc::ServerContext* context,
 grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
                                           const v1::ValidatePolicyRequest* request,
                                           v1::ValidatePolicyResponse* response) {
-  return Handle(context, "ValidatePolicy", "", Permission::kAnyToken,
-                [&](const Principal&) -> absl::Status {
-                  engine::PolicyDiagnostics diagnostics =
-                      engine::ValidatePolicy(ToPolicySpec(request->policy()));
-                  AppendDiagnostics(diagnostics, response);
-                  return absl::OkStatus();
-                });
+  return Handle(
+      context, "ValidatePolicy", "", Permission::kAnyToken, [&](const Principal&) -> absl::Status {
+        // The caller's own sets first, then the stored ones.
+        absl::flat_hash_map<std::string, store::OriginSetRecord> given;
+        for (const v1::OriginSet& set : request->origin_sets()) {
+          given[set.name()] = {.name = set.name(),
+                               .origins = {set.origins().begin(), set.origins().end()}};
+        }
+        OriginSetCache sets(store_, &given);
+        ResolvedCompilation compiled = CompileWithOriginSets(
+            request->policy(), [&sets](absl::string_view name) { return sets.Find(name); });
+        RETURN_IF_ERROR(sets.status());
+        AppendDiagnostics(compiled.compilation.diagnostics, response);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status AdminService::ListPolicyRevisions(grpc::ServerContext* context,

@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "corsd/v1/corsd.grpc.pb.h"
 #include "service/server/authenticator.h"
+#include "service/server/origin_set_writer.h"
 #include "service/server/policy_writer.h"
 #include "service/server/refusal_audit_limiter.h"
 #include "service/server/server_metrics.h"
@@ -30,10 +31,12 @@ class AdminService final
     : public v1::CorsAdmin::WithRawCallbackMethod_WatchPolicies<v1::CorsAdmin::Service> {
  public:
   AdminService(store::PolicyStore* store, Authenticator* authenticator, PolicyWriter* writer,
-               WatchHub* hub, ServerMetrics* metrics, const ShadowReports* shadow_reports)
+               OriginSetWriter* origin_set_writer, WatchHub* hub, ServerMetrics* metrics,
+               const ShadowReports* shadow_reports)
       : store_(store),
         authenticator_(authenticator),
         writer_(writer),
+        origin_set_writer_(origin_set_writer),
         hub_(hub),
         metrics_(metrics),
         shadow_reports_(shadow_reports) {}
@@ -86,6 +89,18 @@ class AdminService final
                                   const v1::ReportShadowCountsRequest* request,
                                   google::protobuf::Empty* response) override;
 
+  // Shared origin sets (admin_origin_sets.cc).
+  grpc::Status PutOriginSet(grpc::ServerContext* context, const v1::PutOriginSetRequest* request,
+                            v1::OriginSet* response) override;
+  grpc::Status GetOriginSet(grpc::ServerContext* context, const v1::GetOriginSetRequest* request,
+                            v1::OriginSet* response) override;
+  grpc::Status ListOriginSets(grpc::ServerContext* context,
+                              const v1::ListOriginSetsRequest* request,
+                              v1::ListOriginSetsResponse* response) override;
+  grpc::Status DeleteOriginSet(grpc::ServerContext* context,
+                               const v1::DeleteOriginSetRequest* request,
+                               google::protobuf::Empty* response) override;
+
   // Raw: events go out as bytes serialized once for every watcher.
   grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchPolicies(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) override;
@@ -103,6 +118,7 @@ class AdminService final
   store::PolicyStore* const store_;
   Authenticator* const authenticator_;
   PolicyWriter* const writer_;
+  OriginSetWriter* const origin_set_writer_;
   WatchHub* const hub_;
   ServerMetrics* const metrics_;
   const ShadowReports* const shadow_reports_;

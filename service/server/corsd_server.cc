@@ -151,9 +151,12 @@ absl::StatusOr<std::unique_ptr<CorsdServer>> CorsdServer::Start(
       std::make_unique<HttpCheckAdapter>(server->decision_path_.get(), &server->data_serving_);
   server->writer_ = std::make_unique<PolicyWriter>(server->store_.get(), server->sync_.get(),
                                                    server->metrics_.get());
+  server->origin_set_writer_ = std::make_unique<OriginSetWriter>(
+      server->store_.get(), server->sync_.get(), server->metrics_.get());
   server->admin_service_ = std::make_unique<AdminService>(
-      server->store_.get(), server->authenticator_.get(), server->writer_.get(), &server->hub_,
-      server->metrics_.get(), server->shadow_reports_.get());
+      server->store_.get(), server->authenticator_.get(), server->writer_.get(),
+      server->origin_set_writer_.get(), &server->hub_, server->metrics_.get(),
+      server->shadow_reports_.get());
   server->StartSnapshotWriter();  // before any write can publish
   RETURN_IF_ERROR(server->StartServers());
   RETURN_IF_ERROR(server->StartHttpEndpoint());

@@ -94,6 +94,7 @@ class CorsdServer {
   // the writer.
   std::atomic<snapshot::SnapshotWriter*> snapshot_writer_for_hooks_{nullptr};
   std::unique_ptr<PolicyWriter> writer_;
+  std::unique_ptr<OriginSetWriter> origin_set_writer_;
   std::unique_ptr<Compactor> compactor_;  // only when retention limits anything
   // Decides with shadow policies off the Check path; reports read its tallies.
   std::unique_ptr<engine::ShadowRecorder> shadow_recorder_;

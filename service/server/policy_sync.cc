@@ -11,6 +11,7 @@
 #include "service/common/batch_pipeline.h"
 #include "service/common/large_heap_steps.h"
 #include "service/common/status_macros.h"
+#include "service/convert/origin_set_resolution.h"
 #include "service/convert/policy_convert.h"
 #include "service/convert/shadow_convert.h"
 #include "service/convert/time_convert.h"
@@ -102,7 +103,9 @@ PolicySync::~PolicySync() { Stop(); }
 
 std::shared_ptr<const engine::CompiledPolicy> PolicySync::Compile(
     const store::PolicyRevisionRecord& record) {
-  absl::StatusOr<v1::Policy> parsed = ParseStoredPolicy(record.policy);
+  // Decided with the resolved policy when it references origin sets.
+  absl::StatusOr<v1::Policy> parsed =
+      ParseStoredPolicy(record.resolved_policy.empty() ? record.policy : record.resolved_policy);
   if (!parsed.ok()) return DenyAll(record.tenant, record.revision, parsed.status());
   return Compile(record.tenant, record.revision, *parsed);
 }
@@ -192,7 +195,7 @@ std::pair<std::shared_ptr<const engine::TenantSnapshot>, WatchEventPtr> PolicySy
   // The event first: the compiled policy views its origins in the event's
   // bytes, which the hub keeps anyway, instead of holding a second copy
   // (about 500 bytes a tenant with 20 origins).
-  const engine::PolicySpec spec = ToPolicySpec(version.policy(), PolicyParts::kRulesOnly);
+  const engine::PolicySpec spec = ToPolicySpec(DecidingPolicy(version), PolicyParts::kRulesOnly);
   WatchEventPtr event =
       PolicyEvent(std::move(version), state.tenant.hosts, shadow.has_value() ? &*shadow : nullptr);
   const engine::BorrowableText event_bytes{event, WatchEventView(*event)};
@@ -264,7 +267,7 @@ absl::Status PolicySync::LoadSnapshot(const v1::Snapshot& snapshot) {
     built->policy = engine::CompiledPolicy::Empty(0);
     if (auto it = policies.find(tenant.name()); it != policies.end()) {
       const v1::PolicyVersion& version = it->second->version();
-      built->policy = Compile(tenant.name(), version.revision(), version.policy());
+      built->policy = Compile(tenant.name(), version.revision(), DecidingPolicy(version));
       if (it->second->has_shadow()) built->shadow = BuildShadow(it->second->shadow(), nullptr);
       events.push_back(MakeWatchEvent(*it->second));
       published[tenant.name()] = version.revision();

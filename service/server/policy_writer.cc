@@ -9,6 +9,7 @@
 #include "service/engine/tenant_names.h"
 #include "service/ops/log.h"
 #include "service/server/grpc_status.h"
+#include "service/server/policy_resolver.h"
 #include "service/server/proto_records.h"
 #include "service/store/record_limits.h"
 
@@ -36,12 +37,16 @@ absl::Status CheckPolicyWrite(const std::string& tenant, const std::string& comm
   return CheckLength("comment", comment, store::kMaxCommentBytes);
 }
 
-// A policy about to be stored: validated, and its tests run, with today's
-// rules. INVALID_ARGUMENT listing every violation otherwise.
-absl::StatusOr<engine::PolicyCompilation> CompileForWrite(const v1::Policy& policy) {
-  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(policy), 0);
-  if (!compiled.diagnostics.ok()) return InvalidPolicyStatus(compiled.diagnostics);
-  return compiled;
+// Runs `write` (resolve, then store) again while what it resolved against
+// changed before it committed.
+template <typename Write>
+auto WithRetries(Write write) -> decltype(write()) {
+  for (int attempt = 1;; ++attempt) {
+    auto result = write();
+    if (result.ok() || !store::IsRetryable(result.status()) || attempt == kResolveAttempts) {
+      return result;
+    }
+  }
 }
 
 void LogTenantWrite(absl::string_view event, const store::TenantRecord& tenant,
@@ -64,8 +69,8 @@ void PolicyWriter::PublishFromFeed() {
 
 v1::PolicyVersion PolicyWriter::PublishPolicyWrite(
     const store::PolicyRevisionRecord& written, const v1::Policy& policy,
-    std::shared_ptr<const engine::CompiledPolicy> compiled) {
-  v1::PolicyVersion version = ToPolicyVersionProto(written, policy);
+    const v1::Policy* resolved, std::shared_ptr<const engine::CompiledPolicy> compiled) {
+  v1::PolicyVersion version = ToPolicyVersionProto(written, policy, resolved);
   if (absl::Status s = sync_->PublishCommitted(version, written.tenant_created_at,
                                                compiled->WithRevision(written.revision));
       !s.ok()) {
@@ -110,21 +115,31 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::PutPolicy(const PolicyWrite& wri
                                                           const store::Actor& actor) {
   RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
   const v1::Policy& policy = *write.policy;
-  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(policy));
-
-  const absl::Time start = absl::Now();
+  const std::string serialized = SerializePolicy(policy);
+  ResolvedWrite resolved;
+  absl::Duration took;
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
-                   store_->PutPolicy(write.tenant, SerializePolicy(policy), write.expected_revision,
-                                     write.comment, actor));
-  const absl::Duration took = absl::Now() - start;
+                   WithRetries([&]() -> absl::StatusOr<store::PolicyRevisionRecord> {
+                     OriginSetCache sets(store_);
+                     ASSIGN_OR_RETURN(resolved, ResolveForWrite(policy, serialized, sets));
+                     const absl::Time start = absl::Now();
+                     absl::StatusOr<store::PolicyRevisionRecord> stored =
+                         store_->PutPolicy(write.tenant, resolved.content, write.expected_revision,
+                                           write.comment, actor);
+                     took = absl::Now() - start;
+                     return stored;
+                   }));
   metrics_->store_write_duration.ObserveDuration(took);
-  v1::PolicyVersion version = PublishPolicyWrite(written, policy, compiled.policy);
+  v1::PolicyVersion version =
+      PublishPolicyWrite(written, policy, resolved.resolved ? &*resolved.resolved : nullptr,
+                         resolved.compilation.policy);
   ops::LogInfo("policy_written")
       .Field("tenant", written.tenant)
       .Field("revision", written.revision)
       .Field("actor", actor.label)
       .Field("rules", policy.rules_size())
-      .Field("warnings", static_cast<int64_t>(compiled.diagnostics.warning_count))
+      .Field("origin_sets", static_cast<int64_t>(resolved.content.sets.size()))
+      .Field("warnings", static_cast<int64_t>(resolved.compilation.diagnostics.warning_count))
       .Field("store_write", took);
   return version;
 }
@@ -137,27 +152,28 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::RollbackPolicy(const RollbackWri
         absl::StrCat("to_revision is ", write.to_revision, "; revisions start at 1"));
   }
   // Old content must still pass today's validation (e.g. after a
-  // public-suffix list update); never roll back into a deny-all.
-  ASSIGN_OR_RETURN(store::PolicyRevisionRecord old,
-                   store_->GetPolicyRevision(write.tenant, write.to_revision));
-  ASSIGN_OR_RETURN(v1::Policy old_policy, ParseStoredPolicy(old.policy));
-  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(old_policy));
-
-  const absl::Time start = absl::Now();
+  // public-suffix list update), resolved against today's origin sets; never
+  // roll back into a deny-all.
+  v1::Policy old_policy;
+  ResolvedWrite resolved;
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
-                   store_->RollbackPolicy(write.tenant, write.to_revision, write.expected_revision,
-                                          write.comment, actor));
-  metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
-  if (written.policy != old.policy) {
-    // The tenant was deleted and re-created between the read and the write,
-    // so the store copied another policy than the one compiled above:
-    // publish what it stored, through the change feed.
-    PublishFromFeed();
-    v1::PolicyVersion stored;
-    RETURN_IF_ERROR(ToPolicyVersionProto(written, &stored));
-    return stored;
-  }
-  v1::PolicyVersion version = PublishPolicyWrite(written, old_policy, compiled.policy);
+                   WithRetries([&]() -> absl::StatusOr<store::PolicyRevisionRecord> {
+                     ASSIGN_OR_RETURN(store::PolicyRevisionRecord old,
+                                      store_->GetPolicyRevision(write.tenant, write.to_revision));
+                     ASSIGN_OR_RETURN(old_policy, ParseStoredPolicy(old.policy));
+                     OriginSetCache sets(store_);
+                     ASSIGN_OR_RETURN(resolved,
+                                      ResolveForWrite(old_policy, std::move(old.policy), sets));
+                     const absl::Time start = absl::Now();
+                     absl::StatusOr<store::PolicyRevisionRecord> stored =
+                         store_->RollbackPolicy(write.tenant, write.to_revision, resolved.content,
+                                                write.expected_revision, write.comment, actor);
+                     metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
+                     return stored;
+                   }));
+  v1::PolicyVersion version =
+      PublishPolicyWrite(written, old_policy, resolved.resolved ? &*resolved.resolved : nullptr,
+                         resolved.compilation.policy);
   ops::LogInfo("policy_rolled_back")
       .Field("tenant", written.tenant)
       .Field("revision", written.revision)
@@ -170,12 +186,18 @@ absl::StatusOr<v1::ShadowPolicy> PolicyWriter::PutShadowPolicy(const ShadowWrite
                                                                const store::Actor& actor) {
   RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
   const v1::Policy& policy = *write.policy;
-  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(policy));
-  const absl::Time start = absl::Now();
+  const std::string serialized = SerializePolicy(policy);
   ASSIGN_OR_RETURN(
       store::ShadowPolicyRecord written,
-      store_->PutShadowPolicy(write.tenant, SerializePolicy(policy), write.comment, actor));
-  metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
+      WithRetries([&]() -> absl::StatusOr<store::ShadowPolicyRecord> {
+        OriginSetCache sets(store_);
+        ASSIGN_OR_RETURN(ResolvedWrite resolved, ResolveForWrite(policy, serialized, sets));
+        const absl::Time start = absl::Now();
+        absl::StatusOr<store::ShadowPolicyRecord> stored =
+            store_->PutShadowPolicy(write.tenant, resolved.content, write.comment, actor);
+        metrics_->store_write_duration.ObserveDuration(absl::Now() - start);
+        return stored;
+      }));
   PublishFromFeed();
   ops::LogInfo("shadow_policy_set")
       .Field("tenant", written.tenant)
@@ -198,10 +220,12 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::PromoteShadowPolicy(const Promot
                                                                     const store::Actor& actor) {
   RETURN_IF_ERROR(CheckPolicyWrite(write.tenant, write.comment));
   // Like a rollback, the shadow must pass today's validation (and its own
-  // tests) to become the policy; the store then promotes exactly this shadow.
+  // tests) to become the policy; the store then promotes exactly this shadow,
+  // with the resolved form it holds (kept current by origin-set changes).
   ASSIGN_OR_RETURN(store::ShadowPolicyRecord shadow, store_->GetShadowPolicy(write.tenant));
   ASSIGN_OR_RETURN(v1::Policy policy, ParseStoredPolicy(shadow.policy));
-  ASSIGN_OR_RETURN(engine::PolicyCompilation compiled, CompileForWrite(policy));
+  OriginSetCache sets(store_);
+  ASSIGN_OR_RETURN(ResolvedWrite resolved, ResolveForWrite(policy, shadow.policy, sets));
   const absl::Time start = absl::Now();
   ASSIGN_OR_RETURN(store::PolicyRevisionRecord written,
                    store_->PromoteShadowPolicy(write.tenant, write.expected_revision,
@@ -213,7 +237,9 @@ absl::StatusOr<v1::PolicyVersion> PolicyWriter::PromoteShadowPolicy(const Promot
       .Field("tenant", written.tenant)
       .Field("revision", written.revision)
       .Field("actor", actor.label);
-  return ToPolicyVersionProto(written, policy);
+  v1::PolicyVersion version;
+  RETURN_IF_ERROR(ToPolicyVersionProto(written, &version));
+  return version;
 }
 
 }  // namespace corsd::server

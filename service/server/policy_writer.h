@@ -109,7 +109,7 @@ class PolicyWriter {
   // The committed revision as watchers and the caller see it, published with
   // its compiled policy.
   v1::PolicyVersion PublishPolicyWrite(const store::PolicyRevisionRecord& written,
-                                       const v1::Policy& policy,
+                                       const v1::Policy& policy, const v1::Policy* resolved,
                                        std::shared_ptr<const engine::CompiledPolicy> compiled);
 
   store::PolicyStore* const store_;

@@ -45,21 +45,22 @@ class ForwardingStore : public PolicyStore {
   absl::StatusOr<PolicyRevisionRecord> GetPolicyRevision(absl::string_view t, int64_t r) override {
     CORSD_FORWARD(GetPolicyRevision(t, r));
   }
-  absl::StatusOr<PolicyRevisionRecord> PutPolicy(absl::string_view t, const std::string& p,
+  absl::StatusOr<PolicyRevisionRecord> PutPolicy(absl::string_view t, const PolicyContent& p,
                                                  std::optional<int64_t> e, absl::string_view c,
                                                  const Actor& a) override {
     CORSD_FORWARD(PutPolicy(t, p, e, c, a));
   }
   absl::StatusOr<PolicyRevisionRecord> RollbackPolicy(absl::string_view t, int64_t r,
+                                                      const PolicyContent& p,
                                                       std::optional<int64_t> e, absl::string_view c,
                                                       const Actor& a) override {
-    CORSD_FORWARD(RollbackPolicy(t, r, e, c, a));
+    CORSD_FORWARD(RollbackPolicy(t, r, p, e, c, a));
   }
   absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(absl::string_view t,
                                                                  const PageRequest& p) override {
     CORSD_FORWARD(ListPolicyRevisions(t, p));
   }
-  absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view t, const std::string& p,
+  absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view t, const PolicyContent& p,
                                                      absl::string_view c, const Actor& a) override {
     CORSD_FORWARD(PutShadowPolicy(t, p, c, a));
   }
@@ -75,6 +76,24 @@ class ForwardingStore : public PolicyStore {
                                                            absl::string_view c,
                                                            const Actor& a) override {
     CORSD_FORWARD(PromoteShadowPolicy(t, e, s, c, a));
+  }
+  absl::StatusOr<OriginSetRecord> GetOriginSet(absl::string_view n) override {
+    CORSD_FORWARD(GetOriginSet(n));
+  }
+  absl::StatusOr<Page<OriginSetRecord>> ListOriginSets(const PageRequest& p) override {
+    CORSD_FORWARD(ListOriginSets(p));
+  }
+  absl::StatusOr<std::vector<OriginSetUser>> ListOriginSetUsers(absl::string_view n) override {
+    CORSD_FORWARD(ListOriginSetUsers(n));
+  }
+  absl::StatusOr<OriginSetRecord> PutOriginSet(const OriginSetRecord& s, std::optional<int64_t> e,
+                                               absl::string_view c,
+                                               const std::vector<ReresolvedUser>& u,
+                                               const Actor& a) override {
+    CORSD_FORWARD(PutOriginSet(s, e, c, u, a));
+  }
+  absl::Status DeleteOriginSet(absl::string_view n, const Actor& a) override {
+    CORSD_FORWARD(DeleteOriginSet(n, a));
   }
   absl::Status RecordAudit(const AuditRecord& e) override { CORSD_FORWARD(RecordAudit(e)); }
   absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view t,

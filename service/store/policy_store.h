@@ -64,15 +64,19 @@ class PolicyStore {
                                                                  int64_t revision) = 0;
   // Stores `policy` as revision current+1. With `expected_revision`, fails
   // with ABORTED unless the current revision (0 = none) equals it.
+  // `policy.sets` must be at the revisions named (else a retryable ABORTED);
+  // the tenant's references become those sets.
   virtual absl::StatusOr<PolicyRevisionRecord> PutPolicy(absl::string_view tenant,
-                                                         const std::string& policy,
+                                                         const PolicyContent& policy,
                                                          std::optional<int64_t> expected_revision,
                                                          absl::string_view comment,
                                                          const Actor& actor) = 0;
-  // Stores the content of `to_revision` as a new revision.
+  // Stores the content of `to_revision` as a new revision, with
+  // `resolved_now` (the old policy resolved against today's origin sets:
+  // its `policy` must be that revision's, else a retryable ABORTED).
   virtual absl::StatusOr<PolicyRevisionRecord> RollbackPolicy(
-      absl::string_view tenant, int64_t to_revision, std::optional<int64_t> expected_revision,
-      absl::string_view comment, const Actor& actor) = 0;
+      absl::string_view tenant, int64_t to_revision, const PolicyContent& resolved_now,
+      std::optional<int64_t> expected_revision, absl::string_view comment, const Actor& actor) = 0;
   // Newest first.
   virtual absl::StatusOr<Page<PolicyRevisionRecord>> ListPolicyRevisions(
       absl::string_view tenant, const PageRequest& page) = 0;
@@ -83,7 +87,7 @@ class PolicyStore {
   // change, so every process reloads the tenant with its shadow.
   // NOT_FOUND: no such tenant (or, below, no shadow).
   virtual absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view tenant,
-                                                             const std::string& policy,
+                                                             const PolicyContent& policy,
                                                              absl::string_view comment,
                                                              const Actor& actor) = 0;
   virtual absl::StatusOr<ShadowPolicyRecord> GetShadowPolicy(absl::string_view tenant) = 0;
@@ -96,6 +100,30 @@ class PolicyStore {
       absl::string_view tenant, std::optional<int64_t> expected_revision,
       std::optional<absl::Time> shadow_updated_at, absl::string_view comment,
       const Actor& actor) = 0;
+
+  // --- Origin sets ------------------------------------------------------------
+  // Names satisfy the tenant-name rule and origins were validated by the
+  // caller. Admins write them; the audit events are "PutOriginSet" (one for
+  // the set, one per tenant revision it caused) and "DeleteOriginSet".
+  virtual absl::StatusOr<OriginSetRecord> GetOriginSet(absl::string_view name) = 0;
+  virtual absl::StatusOr<Page<OriginSetRecord>> ListOriginSets(const PageRequest& page) = 0;
+  // Every tenant whose current policy or shadow references `name`, with the
+  // records to resolve again, from one read.
+  virtual absl::StatusOr<std::vector<OriginSetUser>> ListOriginSetUsers(absl::string_view name) = 0;
+  // Creates or replaces the set (revision + 1) and, in the same transaction,
+  // gives each user's policy a new revision with its new resolved form
+  // (comment "origin set NAME revision N", then `comment`) and its shadow
+  // the new resolved form. `expected_revision`: 0 = must not exist yet;
+  // stale -> ABORTED. `users` must be exactly the set's users as
+  // ListOriginSetUsers returns them now, else a retryable ABORTED.
+  virtual absl::StatusOr<OriginSetRecord> PutOriginSet(const OriginSetRecord& set,
+                                                       std::optional<int64_t> expected_revision,
+                                                       absl::string_view comment,
+                                                       const std::vector<ReresolvedUser>& users,
+                                                       const Actor& actor) = 0;
+  // NOT_FOUND; FAILED_PRECONDITION naming the tenants while any policy or
+  // shadow references it.
+  virtual absl::Status DeleteOriginSet(absl::string_view name, const Actor& actor) = 0;
 
   // --- Audit ------------------------------------------------------------------
   // For events that are not part of a write, e.g. a denied admin call.

@@ -70,22 +70,25 @@ absl::Status SqlPolicyStore::ScanAllTenantStates(
       }));
   // Shadows too: at most one per tenant, and rare.
   absl::flat_hash_map<std::string, ShadowPolicyRecord> shadows;
-  RETURN_IF_ERROR(db_->QueryEach(
-      "SELECT tenant, policy, comment, updated_at_us, updated_by FROM shadow_policies", {},
-      [&](SqlRow& row) {
-        std::string tenant = row.TakeText(0);
-        shadows[tenant] = {.tenant = tenant,
-                           .policy = row.TakeBytes(1),
-                           .comment = row.TakeText(2),
-                           .updated_at = absl::FromUnixMicros(row.Int(3)),
-                           .updated_by = row.TakeText(4)};
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(
+      db_->QueryEach("SELECT tenant, policy, comment, updated_at_us, updated_by, resolved_policy "
+                     "FROM shadow_policies",
+                     {}, [&](SqlRow& row) {
+                       std::string tenant = row.TakeText(0);
+                       shadows[tenant] = {.tenant = tenant,
+                                          .policy = row.TakeBytes(1),
+                                          .comment = row.TakeText(2),
+                                          .updated_at = absl::FromUnixMicros(row.Int(3)),
+                                          .updated_by = row.TakeText(4)};
+                       shadows[tenant].resolved_policy = row.TakeBytes(5);
+                       return absl::OkStatus();
+                     }));
   TenantStateBatch batch;
   batch.reserve(batch_size);
   RETURN_IF_ERROR(db_->QueryEach(
       "SELECT t.name, t.description, t.created_at_us, t.current_revision, r.revision, r.policy, "
-      "r.updated_at_us, r.updated_by, r.comment FROM tenants t LEFT JOIN policy_revisions r "
+      "r.updated_at_us, r.updated_by, r.comment, r.resolved_policy "
+      "FROM tenants t LEFT JOIN policy_revisions r "
       "ON r.tenant = t.name AND r.revision = t.current_revision",
       {}, [&](SqlRow& row) -> absl::Status {
         TenantState& state = batch.emplace_back();
@@ -106,6 +109,7 @@ absl::Status SqlPolicyStore::ScanAllTenantStates(
           state.policy = PolicyRevisionRecord{.tenant = state.tenant.name,
                                               .revision = revision,
                                               .policy = row.TakeBytes(5),
+                                              .resolved_policy = row.TakeBytes(9),
                                               .updated_at = absl::FromUnixMicros(row.Int(6)),
                                               .updated_by = row.TakeText(7),
                                               .comment = row.TakeText(8)};

@@ -75,7 +75,7 @@ absl::StatusOr<std::vector<std::string>> SqlPolicyStore::ReadHosts(absl::string_
 absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::ReadRevision(absl::string_view tenant,
                                                                   int64_t revision) {
   ASSIGN_OR_RETURN(SqlRows rows,
-                   db_->Query("SELECT policy, updated_at_us, updated_by, comment "
+                   db_->Query("SELECT policy, updated_at_us, updated_by, comment, resolved_policy "
                               "FROM policy_revisions WHERE tenant = ? AND revision = ?",
                               {std::string(tenant), revision}));
   if (rows.empty()) {
@@ -86,6 +86,7 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::ReadRevision(absl::string_v
   return PolicyRevisionRecord{.tenant = std::string(tenant),
                               .revision = revision,
                               .policy = rows[0].Bytes(0),
+                              .resolved_policy = rows[0].Bytes(4),
                               .updated_at = absl::FromUnixMicros(rows[0].Int(1)),
                               .updated_by = rows[0].Text(2),
                               .comment = rows[0].Text(3)};

@@ -54,11 +54,12 @@ class SqlPolicyStore : public PolicyStore {
   absl::StatusOr<PolicyRevisionRecord> GetPolicyRevision(absl::string_view tenant,
                                                          int64_t revision) override;
   absl::StatusOr<PolicyRevisionRecord> PutPolicy(absl::string_view tenant,
-                                                 const std::string& policy,
+                                                 const PolicyContent& policy,
                                                  std::optional<int64_t> expected_revision,
                                                  absl::string_view comment,
                                                  const Actor& actor) override;
   absl::StatusOr<PolicyRevisionRecord> RollbackPolicy(absl::string_view tenant, int64_t to_revision,
+                                                      const PolicyContent& resolved_now,
                                                       std::optional<int64_t> expected_revision,
                                                       absl::string_view comment,
                                                       const Actor& actor) override;
@@ -66,7 +67,7 @@ class SqlPolicyStore : public PolicyStore {
                                                                  const PageRequest& page) override;
 
   absl::StatusOr<ShadowPolicyRecord> PutShadowPolicy(absl::string_view tenant,
-                                                     const std::string& policy,
+                                                     const PolicyContent& policy,
                                                      absl::string_view comment,
                                                      const Actor& actor) override;
   absl::StatusOr<ShadowPolicyRecord> GetShadowPolicy(absl::string_view tenant) override;
@@ -75,6 +76,16 @@ class SqlPolicyStore : public PolicyStore {
       absl::string_view tenant, std::optional<int64_t> expected_revision,
       std::optional<absl::Time> shadow_updated_at, absl::string_view comment,
       const Actor& actor) override;
+
+  absl::StatusOr<OriginSetRecord> GetOriginSet(absl::string_view name) override;
+  absl::StatusOr<Page<OriginSetRecord>> ListOriginSets(const PageRequest& page) override;
+  absl::StatusOr<std::vector<OriginSetUser>> ListOriginSetUsers(absl::string_view name) override;
+  absl::StatusOr<OriginSetRecord> PutOriginSet(const OriginSetRecord& set,
+                                               std::optional<int64_t> expected_revision,
+                                               absl::string_view comment,
+                                               const std::vector<ReresolvedUser>& users,
+                                               const Actor& actor) override;
+  absl::Status DeleteOriginSet(absl::string_view name, const Actor& actor) override;
 
   absl::Status RecordAudit(const AuditRecord& event) override;
   absl::StatusOr<Page<AuditRecord>> ListAuditEvents(absl::string_view tenant,
@@ -139,11 +150,26 @@ class SqlPolicyStore : public PolicyStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteHosts(absl::string_view tenant, const std::vector<std::string>& hosts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How a new revision treats the tenant's origin-set references.
+  enum class SetRefs {
+    kCheckAndReplace,  // check content.sets are current; they become the references
+    kKeep,             // an origin-set change re-resolving: references stay
+  };
   absl::StatusOr<PolicyRevisionRecord> AppendRevision(absl::string_view tenant,
-                                                      const std::string& policy,
+                                                      const PolicyContent& content,
                                                       std::optional<int64_t> expected_revision,
                                                       absl::string_view comment,
-                                                      absl::string_view action, const Actor& actor)
+                                                      absl::string_view action, const Actor& actor,
+                                                      SetRefs refs = SetRefs::kCheckAndReplace)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A retryable ABORTED unless every set is at the revision named.
+  absl::Status CheckSetsCurrent(const std::vector<OriginSetUse>& sets)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The tenant's `kind` ("policy" or "shadow") references become `sets`.
+  absl::Status WriteSetRefs(absl::string_view tenant, absl::string_view kind,
+                            const std::vector<OriginSetUse>& sets)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<OriginSetRecord> ReadOriginSet(absl::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The change-feed row, plus the announcement other processes wait for.
   absl::Status AppendChange(absl::string_view tenant, ChangeKind kind, int64_t revision)

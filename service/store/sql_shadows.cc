@@ -30,37 +30,44 @@ absl::Status SqlPolicyStore::CheckCombinedSize(size_t policy_bytes, absl::string
 }
 
 absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::ReadShadow(absl::string_view tenant) {
-  ASSIGN_OR_RETURN(SqlRows rows, db_->Query("SELECT policy, comment, updated_at_us, updated_by "
-                                            "FROM shadow_policies WHERE tenant = ?",
-                                            {std::string(tenant)}));
+  ASSIGN_OR_RETURN(SqlRows rows,
+                   db_->Query("SELECT policy, comment, updated_at_us, updated_by, resolved_policy "
+                              "FROM shadow_policies WHERE tenant = ?",
+                              {std::string(tenant)}));
   if (rows.empty()) return NoShadow(tenant);
   SqlRow& row = rows[0];
   return ShadowPolicyRecord{.tenant = std::string(tenant),
                             .policy = row.TakeBytes(0),
+                            .resolved_policy = row.TakeBytes(4),
                             .comment = row.TakeText(1),
                             .updated_at = absl::FromUnixMicros(row.Int(2)),
                             .updated_by = row.TakeText(3)};
 }
 
 absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::PutShadowPolicy(absl::string_view tenant,
-                                                                   const std::string& policy,
+                                                                   const PolicyContent& policy,
                                                                    absl::string_view comment,
                                                                    const Actor& actor) {
-  if (policy.size() > kMaxStoredPolicyBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the shadow policy is ", policy.size(),
-                                                   " bytes serialized; at most ",
-                                                   kMaxStoredPolicyBytes, " are stored"));
+  if (policy.stored_bytes() > kMaxStoredPolicyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the shadow policy is ", policy.stored_bytes(),
+                     " bytes serialized (as written plus resolved against its origin sets); at "
+                     "most ",
+                     kMaxStoredPolicyBytes, " are stored"));
   }
   absl::MutexLock lock(&mu_);
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
   ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
-  RETURN_IF_ERROR(CheckCombinedSize(policy.size(),
-                                    "SELECT length(policy) FROM policy_revisions WHERE tenant = ? "
-                                    "AND revision = ?",
+  RETURN_IF_ERROR(CheckCombinedSize(policy.stored_bytes(),
+                                    "SELECT length(policy) + COALESCE(length(resolved_policy), 0) "
+                                    "FROM policy_revisions WHERE tenant = ? AND revision = ?",
                                     {std::string(tenant), record.policy_revision}));
+  RETURN_IF_ERROR(CheckSetsCurrent(policy.sets));
+  RETURN_IF_ERROR(WriteSetRefs(tenant, "shadow", policy.sets));
   ShadowPolicyRecord written{.tenant = std::string(tenant),
-                             .policy = policy,
+                             .policy = policy.policy,
+                             .resolved_policy = policy.resolved,
                              .comment = std::string(comment),
                              // As stored: whole microseconds.
                              .updated_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())),
@@ -75,10 +82,10 @@ absl::StatusOr<ShadowPolicyRecord> SqlPolicyStore::PutShadowPolicy(absl::string_
   RETURN_IF_ERROR(
       db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?", {written.tenant}).status());
   RETURN_IF_ERROR(
-      db_->Execute("INSERT INTO shadow_policies (tenant, policy, comment, updated_at_us, "
-                   "updated_by) VALUES (?, ?, ?, ?, ?)",
-                   {written.tenant, SqlBytes{policy}, written.comment,
-                    absl::ToUnixMicros(written.updated_at), written.updated_by})
+      db_->Execute("INSERT INTO shadow_policies (tenant, policy, resolved_policy, comment, "
+                   "updated_at_us, updated_by) VALUES (?, ?, ?, ?, ?, ?)",
+                   {written.tenant, SqlBytes{written.policy}, SqlBytes{written.resolved_policy},
+                    written.comment, absl::ToUnixMicros(written.updated_at), written.updated_by})
           .status());
   RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kTenant, 0));
   RETURN_IF_ERROR(AppendAudit({.time = written.updated_at,
@@ -108,6 +115,7 @@ absl::Status SqlPolicyStore::DeleteShadowPolicy(absl::string_view tenant, const 
   ASSIGN_OR_RETURN(int64_t deleted, db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?",
                                                  {std::string(tenant)}));
   if (deleted == 0) return NoShadow(tenant);
+  RETURN_IF_ERROR(WriteSetRefs(tenant, "shadow", {}));
   RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kTenant, 0));
   RETURN_IF_ERROR(AppendAudit({.time = absl::Now(),
                                .actor = actor.label,
@@ -134,9 +142,19 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::PromoteShadowPolicy(
   const std::string note = comment.empty()
                                ? absl::StrCat("promoted shadow policy set by ", shadow.updated_by)
                                : std::string(comment);
+  // The shadow's resolved form is current: an origin-set change re-resolves
+  // shadows too. Its references become the policy's.
   ASSIGN_OR_RETURN(
       PolicyRevisionRecord written,
-      AppendRevision(tenant, shadow.policy, expected_revision, note, "PromoteShadowPolicy", actor));
+      AppendRevision(tenant, PolicyContent(shadow.policy, shadow.resolved_policy, {}),
+                     expected_revision, note, "PromoteShadowPolicy", actor, SetRefs::kKeep));
+  RETURN_IF_ERROR(db_->Execute("DELETE FROM origin_set_refs WHERE tenant = ? AND kind = 'policy'",
+                               {std::string(tenant)})
+                      .status());
+  RETURN_IF_ERROR(db_->Execute("UPDATE origin_set_refs SET kind = 'policy' WHERE tenant = ? AND "
+                               "kind = 'shadow'",
+                               {std::string(tenant)})
+                      .status());
   RETURN_IF_ERROR(
       db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?", {std::string(tenant)}).status());
   // After the revision's own change: a process that reads the feed sees the

@@ -1,5 +1,7 @@
 #include "service/store/store_types.h"
 
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "service/common/utf8.h"
 
@@ -44,6 +46,22 @@ std::optional<ChangeKind> ParseChangeKind(absl::string_view name) {
   if (name == "deleted") return ChangeKind::kDeleted;
   if (name == "tokens") return ChangeKind::kTokens;
   return std::nullopt;
+}
+
+namespace {
+// The payload that marks a retryable ABORTED (its value is unused).
+constexpr char kRetryablePayload[] = "type.googleapis.com/corsd.store.Retryable";
+}  // namespace
+
+absl::Status RetryableAborted(absl::string_view message) {
+  absl::Status status = absl::AbortedError(message);
+  status.SetPayload(kRetryablePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsRetryable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kRetryablePayload).has_value();
 }
 
 std::string BoundedAuditValue(absl::string_view value) {

@@ -30,10 +30,35 @@ struct TenantRecord {
   int64_t policy_revision = 0;  // 0 = no policy yet
 };
 
+// One origin set a resolved policy was made with, at the revision it had.
+struct OriginSetUse {
+  std::string name;
+  int64_t revision = 0;
+};
+
+// A policy as a write stores it: as written and, when it references origin
+// sets (`@NAME`), resolved against them. Converts implicitly from the
+// serialized policy alone: a policy that references no set.
+struct PolicyContent {
+  PolicyContent() = default;
+  PolicyContent(std::string written) : policy(std::move(written)) {}  // NOLINT: implicit
+  PolicyContent(const char* written) : policy(written) {}             // NOLINT: implicit
+  PolicyContent(std::string written, std::string resolved_form, std::vector<OriginSetUse> used)
+      : policy(std::move(written)), resolved(std::move(resolved_form)), sets(std::move(used)) {}
+
+  std::string policy;              // serialized corsd.v1.Policy, as written
+  std::string resolved;            // the same with references replaced; "" = none
+  std::vector<OriginSetUse> sets;  // every set `resolved` used; the write fails
+                                   // (retryably) when one changed since
+  // What counts toward kMaxStoredPolicyBytes.
+  size_t stored_bytes() const { return policy.size() + resolved.size(); }
+};
+
 struct PolicyRevisionRecord {
   std::string tenant;
   int64_t revision = 0;
-  std::string policy;  // serialized corsd.v1.Policy
+  std::string policy;           // serialized corsd.v1.Policy
+  std::string resolved_policy;  // "" when it references no origin set
   absl::Time updated_at;
   std::string updated_by;
   std::string comment;
@@ -48,11 +73,46 @@ struct PolicyRevisionRecord {
 // from the next (its counts start at that time).
 struct ShadowPolicyRecord {
   std::string tenant;
-  std::string policy;  // serialized corsd.v1.Policy
+  std::string policy;           // serialized corsd.v1.Policy
+  std::string resolved_policy;  // "" when it references no origin set
   std::string comment;
   absl::Time updated_at;
   std::string updated_by;
 };
+
+// A named list of origins that policies reference as `@NAME`.
+struct OriginSetRecord {
+  std::string name;
+  std::vector<std::string> origins;  // as written, in order
+  std::string description;
+  int64_t revision = 0;
+  absl::Time updated_at;
+  std::string updated_by;
+};
+
+// A tenant whose current policy, shadow or both reference an origin set:
+// what a change of the set must re-resolve.
+struct OriginSetUser {
+  std::string tenant;
+  std::optional<PolicyRevisionRecord> policy;  // when the current policy references it
+  std::optional<ShadowPolicyRecord> shadow;    // when the shadow references it
+};
+
+// One user of a changed set, resolved again: the store checks that the
+// policy and shadow are still those that were resolved.
+struct ReresolvedUser {
+  std::string tenant;
+  int64_t policy_revision = 0;  // 0 = the policy does not reference the set
+  std::string policy_resolved;
+  std::optional<absl::Time> shadow_updated_at;  // unset = the shadow does not
+  std::string shadow_resolved;
+};
+
+// Marks an ABORTED status that no caller input caused: something the write
+// depended on (an origin set, the users of a set) changed between reading and
+// writing. Doing the whole write again, reading afresh, succeeds.
+absl::Status RetryableAborted(absl::string_view message);
+bool IsRetryable(const absl::Status& status);
 
 // `value` cut to kMaxAuditFieldBytes (record_limits.h) at a UTF-8 boundary,
 // with a note of the original size.

@@ -68,8 +68,8 @@ absl::Status PublishAsWriter(PolicySync& sync, const store::PolicyRevisionRecord
   engine::PolicyCompilation compiled =
       engine::CompilePolicy(ToPolicySpec(policy), written.revision);
   EXPECT_NE(compiled.policy, nullptr);
-  return sync.PublishCommitted(ToPolicyVersionProto(written, policy), written.tenant_created_at,
-                               compiled.policy);
+  return sync.PublishCommitted(ToPolicyVersionProto(written, policy, nullptr),
+                               written.tenant_created_at, compiled.policy);
 }
 
 bool Allows(const engine::TenantSnapshot& tenant, absl::string_view origin) {

@@ -135,7 +135,7 @@ TEST_P(StoreContract, StaleExpectedRevisionIsAbortedAndStoresNothing) {
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_THAT(stale.status().message(), HasSubstr("revision 1"));
   EXPECT_EQ(store_->GetPolicy("shop")->policy, "p1");
-  EXPECT_EQ(store_->RollbackPolicy("shop", 1, 7, "", kAlice).status().code(),
+  EXPECT_EQ(store_->RollbackPolicy("shop", 1, "p1", 7, "", kAlice).status().code(),
             absl::StatusCode::kAborted);
   EXPECT_EQ(store_->ListPolicyRevisions("shop", {})->items.size(), 1u);
 }
@@ -144,14 +144,19 @@ TEST_P(StoreContract, RollbackWritesANewRevisionWithOldContent) {
   ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
   ASSERT_TRUE(store_->PutPolicy("shop", "good", std::nullopt, "", kAlice).ok());
   ASSERT_TRUE(store_->PutPolicy("shop", "bad", std::nullopt, "", kAlice).ok());
-  auto rolled = store_->RollbackPolicy("shop", 1, 2, "", kAlice);
+  auto rolled = store_->RollbackPolicy("shop", 1, "good", 2, "", kAlice);
   ASSERT_TRUE(rolled.ok()) << rolled.status();
   EXPECT_EQ(rolled->revision, 3);
   EXPECT_EQ(rolled->policy, "good");
   EXPECT_EQ(rolled->comment, "rollback to revision 1");
-  EXPECT_EQ(store_->RollbackPolicy("shop", 9, std::nullopt, "", kAlice).status().code(),
+  // Content other than revision 1's: the caller resolved another policy
+  // (the tenant was re-created meanwhile), so it must read again.
+  absl::StatusOr<PolicyRevisionRecord> other =
+      store_->RollbackPolicy("shop", 1, "bad", std::nullopt, "", kAlice);
+  EXPECT_TRUE(IsRetryable(other.status())) << other.status();
+  EXPECT_EQ(store_->RollbackPolicy("shop", 9, "x", std::nullopt, "", kAlice).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(store_->RollbackPolicy("shop", 0, std::nullopt, "", kAlice).status().code(),
+  EXPECT_EQ(store_->RollbackPolicy("shop", 0, "x", std::nullopt, "", kAlice).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -1,0 +1,146 @@
+#include "service/server/origin_set_writer.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "service/common/status_macros.h"
+#include "service/convert/policy_convert.h"
+#include "service/engine/origin_sets.h"
+#include "service/engine/tenant_names.h"
+#include "service/ops/log.h"
+#include "service/server/grpc_status.h"
+#include "service/server/policy_resolver.h"
+#include "service/store/record_limits.h"
+
+namespace corsd::server {
+namespace {
+
+// Adds the violations of one user's policy (or shadow) to `all`, each field
+// prefixed with where it is: `tenants[shop].policy.rules[0]...`.
+void AddUserViolations(absl::string_view tenant, absl::string_view which,
+                       const absl::Status& invalid, const engine::PolicyDiagnostics& found,
+                       engine::PolicyDiagnostics* all) {
+  const std::string prefix = absl::StrCat("tenants[", tenant, "].", which);
+  if (found.violations.empty()) {
+    all->AddViolation(prefix, std::string(invalid.message()));
+    return;
+  }
+  for (const engine::FieldViolation& v : found.violations) {
+    all->AddViolation(absl::StrCat(prefix, ".", v.field), v.description);
+  }
+  all->violation_count += found.violation_count - found.violations.size();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<store::ReresolvedUser>> OriginSetWriter::ResolveUsers(
+    const store::OriginSetRecord& set) {
+  ASSIGN_OR_RETURN(std::vector<store::OriginSetUser> users, store_->ListOriginSetUsers(set.name));
+  const absl::flat_hash_map<std::string, store::OriginSetRecord> changed = {{set.name, set}};
+  OriginSetCache sets(store_, &changed);
+  std::vector<store::ReresolvedUser> resolved;
+  resolved.reserve(users.size());
+  engine::PolicyDiagnostics violations;
+  // One user's stored policy resolved against the change: its new resolved
+  // bytes, or its violations added to `violations`.
+  auto resolve = [&](absl::string_view tenant, absl::string_view which,
+                     const std::string& stored) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(v1::Policy policy, ParseStoredPolicy(stored));
+    ResolvedCompilation compiled =
+        CompileWithOriginSets(policy, [&sets](absl::string_view name) { return sets.Find(name); });
+    RETURN_IF_ERROR(sets.status());
+    if (!compiled.compilation.diagnostics.ok()) {
+      AddUserViolations(tenant, which, absl::InvalidArgumentError("is invalid"),
+                        compiled.compilation.diagnostics, &violations);
+      return std::string();
+    }
+    std::string bytes = compiled.resolution.resolved.has_value()
+                            ? SerializePolicy(*compiled.resolution.resolved)
+                            : std::string();
+    if (stored.size() + bytes.size() > store::kMaxStoredPolicyBytes) {
+      violations.AddViolation(absl::StrCat("tenants[", tenant, "].", which),
+                              absl::StrCat("would be ", stored.size() + bytes.size(),
+                                           " bytes serialized (as written plus resolved); at most ",
+                                           store::kMaxStoredPolicyBytes, " are stored"));
+    }
+    return bytes;
+  };
+  for (const store::OriginSetUser& user : users) {
+    store::ReresolvedUser& out = resolved.emplace_back();
+    out.tenant = user.tenant;
+    if (user.policy.has_value()) {
+      out.policy_revision = user.policy->revision;
+      ASSIGN_OR_RETURN(out.policy_resolved, resolve(user.tenant, "policy", user.policy->policy));
+    }
+    if (user.shadow.has_value()) {
+      out.shadow_updated_at = user.shadow->updated_at;
+      ASSIGN_OR_RETURN(out.shadow_resolved, resolve(user.tenant, "shadow", user.shadow->policy));
+    }
+  }
+  if (!violations.ok()) {
+    // The details (BadRequest) as for any invalid policy; the message says
+    // what was refused.
+    const absl::Status invalid = InvalidPolicyStatus(violations);
+    absl::Status refused(
+        invalid.code(),
+        absl::StrCat("origin set \"", set.name,
+                     "\": the change would make policies that reference it invalid; nothing was "
+                     "stored (change those policies first, or the set): ",
+                     invalid.message()));
+    invalid.ForEachPayload([&refused](absl::string_view url, const absl::Cord& payload) {
+      refused.SetPayload(url, payload);
+    });
+    return refused;
+  }
+  return resolved;
+}
+
+absl::StatusOr<store::OriginSetRecord> OriginSetWriter::Put(
+    const store::OriginSetRecord& set, std::optional<int64_t> expected_revision,
+    absl::string_view comment, const store::Actor& actor) {
+  RETURN_IF_ERROR(engine::ValidateOriginSetName(set.name));
+  if (set.description.size() > store::kMaxDescriptionBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("description is longer than ", store::kMaxDescriptionBytes, " bytes"));
+  }
+  if (comment.size() > store::kMaxCommentBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("comment is longer than ", store::kMaxCommentBytes, " bytes"));
+  }
+  if (engine::PolicyDiagnostics found = engine::ValidateOriginSetOrigins(set.origins);
+      !found.ok()) {
+    return InvalidPolicyStatus(found);
+  }
+  const absl::Time start = absl::Now();
+  size_t users = 0;
+  absl::StatusOr<store::OriginSetRecord> written;
+  for (int attempt = 1; attempt <= kResolveAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(std::vector<store::ReresolvedUser> resolved, ResolveUsers(set));
+    users = resolved.size();
+    written = store_->PutOriginSet(set, expected_revision, comment, resolved, actor);
+    if (written.ok() || !store::IsRetryable(written.status())) break;
+  }
+  RETURN_IF_ERROR(written.status());
+  const absl::Duration took = absl::Now() - start;
+  metrics_->store_write_duration.ObserveDuration(took);
+  // Every re-resolved tenant, from the feed, before the caller hears back.
+  if (absl::Status s = sync_->CatchUp(); !s.ok()) {
+    ops::LogWarning("publish_after_write_failed").Field("error", s.message());
+  }
+  ops::LogInfo("origin_set_written")
+      .Field("origin_set", written->name)
+      .Field("revision", written->revision)
+      .Field("origins", static_cast<int64_t>(written->origins.size()))
+      .Field("tenants_resolved", static_cast<int64_t>(users))
+      .Field("actor", actor.label)
+      .Field("took", absl::Now() - start);
+  return written;
+}
+
+absl::Status OriginSetWriter::Delete(absl::string_view name, const store::Actor& actor) {
+  RETURN_IF_ERROR(engine::ValidateOriginSetName(name));
+  RETURN_IF_ERROR(store_->DeleteOriginSet(name, actor));
+  ops::LogInfo("origin_set_deleted").Field("origin_set", name).Field("actor", actor.label);
+  return absl::OkStatus();
+}
+
+}  // namespace corsd::server
