@@ -19,6 +19,7 @@ void AddAuditCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddWatchCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddCheckCommand(CLI::App& app, CliContext* cli, Runner* run);
 void AddOriginSetCommands(CLI::App& app, CliContext* cli, Runner* run);
+void AddFleetCommands(CLI::App& app, CliContext* cli, Runner* run);  // apply, export
 
 // Subcommands of `policy`, registered by AddPolicyCommands.
 void AddPolicyTestCommand(CLI::App* policy, CliContext* cli, Runner* run);

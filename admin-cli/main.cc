@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   corsd::cli::AddAuditCommand(app, &cli, &run);
   corsd::cli::AddCheckCommand(app, &cli, &run);
   corsd::cli::AddOriginSetCommands(app, &cli, &run);
+  corsd::cli::AddFleetCommands(app, &cli, &run);
   corsd::cli::AddWatchCommand(app, &cli, &run);
   try {
     app.parse(argc, argv);

@@ -7,11 +7,16 @@
 
 #include "absl/status/statusor.h"
 #include "corsd/v1/corsd.pb.h"
+#include "service/convert/origin_set_resolution.h"
 
 namespace corsd::cli {
 
-// Validation by this corsctl's engine: works offline, runs the policy's tests.
-v1::ValidatePolicyResponse ValidateLocally(const v1::Policy& policy);
+// Validation by this corsctl's engine: works offline, runs the policy's
+// tests. Origin-set references (`@NAME`) are resolved with `sets`; without
+// them (null) references are taken on trust and the tests are left to the
+// server, which knows the sets.
+v1::ValidatePolicyResponse ValidateLocally(const v1::Policy& policy,
+                                           const OriginSetMap* sets = nullptr);
 
 // Violations (with "nothing was applied") and warnings on stderr, each value
 // escaped for the terminal. `source` names the file.

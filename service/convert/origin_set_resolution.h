@@ -73,8 +73,11 @@ struct ResolvedCompilation {
 };
 ResolvedCompilation CompileWithOriginSets(const v1::Policy& policy, OriginSetLookup lookup);
 
+// Origin sets by name, as a caller holds them.
+using OriginSetMap = absl::flat_hash_map<std::string, std::vector<std::string>>;
+
 // A lookup over a map the caller owns.
-inline auto MapLookup(const absl::flat_hash_map<std::string, std::vector<std::string>>& sets) {
+inline auto MapLookup(const OriginSetMap& sets) {
   return [&sets](absl::string_view name) -> const std::vector<std::string>* {
     auto it = sets.find(name);
     return it == sets.end() ? nullptr : &it->second;

@@ -9,8 +9,8 @@
 #include "admin-cli/exit_codes.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
+#include "tests/cli/corsctl_fixture.h"
 #include "tests/support/pki.h"
-#include "tests/support/server_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace corsd::testing {
@@ -18,25 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-class CorsctlTest : public ServerTest {
- protected:
-  // Runs corsctl against this test's server with the admin token.
-  ProgramResult Ctl(std::vector<std::string> args, const std::string& input = "",
-                    std::map<std::string, std::string> env = {}) {
-    std::vector<std::string> argv = {BinaryDir() + "/corsctl", "--server", corsd_->admin_address(),
-                                     "--data-server", corsd_->data_address()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    if (!env.contains("CORSD_TOKEN")) env["CORSD_TOKEN"] = admin_token_;
-    return RunProgram(argv, input, env, absl::Seconds(30));
-  }
-
-  std::string WriteFile(const std::string& name, const std::string& contents) {
-    std::string path = dir_.File(name);
-    std::ofstream(path) << contents;
-    return path;
-  }
-};
 
 constexpr char kYamlPolicy[] = R"(# a comment
 rules:

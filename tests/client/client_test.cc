@@ -273,6 +273,42 @@ TEST_F(ClientTest, LocalDecisionsFollowAHostMovingBetweenTenants) {
   EXPECT_EQ(after->verdict, Verdict::kAllow);
 }
 
+// A gateway deciding locally follows an origin-set change: the watch
+// carries each referencing tenant's new resolved policy.
+TEST_F(ClientTest, LocalDecisionsFollowAnOriginSetChange) {
+  auto put_set = [&](const std::string& origin) {
+    v1::PutOriginSetRequest request;
+    request.mutable_set()->set_name("first-party");
+    request.mutable_set()->add_origins(origin);
+    v1::OriginSet written;
+    grpc::ClientContext context;
+    Authorize(&context, admin_token_);
+    return admin_->PutOriginSet(&context, request, &written);
+  };
+  ASSERT_TRUE(put_set("https://one.example").ok());
+  ASSERT_TRUE(CreateTenant("shop").ok());
+  ASSERT_TRUE(PutPolicy("shop", R"({"rules":[{"allowedOrigins":["@first-party"]}]})").ok());
+  auto client = MakeClient(LocalOptions());
+  ASSERT_TRUE(client->WaitUntilSynced(absl::Seconds(10)));
+  const CorsRequest from_two{
+      .tenant = "shop", .origin = "https://two.example", .method = "GET", .path = "/"};
+  absl::StatusOr<Decision> before = client->Check(from_two);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->source, Decision::Source::kLocal);
+  EXPECT_EQ(before->verdict, Verdict::kDeny);
+
+  ASSERT_TRUE(put_set("https://two.example").ok());
+  absl::StatusOr<Decision> after = client->Check(from_two);
+  for (int i = 0; i < 1000 && !(after.ok() && after->verdict == Verdict::kAllow); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    after = client->Check(from_two);
+  }
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->verdict, Verdict::kAllow);
+  EXPECT_EQ(after->source, Decision::Source::kLocal);
+  EXPECT_EQ(after->policy_revision, 2);
+}
+
 TEST_F(ClientTest, RemoteErrorsThatAreTheCallersAreReturned) {
   auto client = MakeClient(RemoteOptions());
   absl::StatusOr<Decision> unknown =

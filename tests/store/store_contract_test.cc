@@ -477,6 +477,60 @@ TEST_P(StoreContract, ScansTenantStatesInBatchesFromOneCommit) {
   EXPECT_TRUE(store_->PutPolicy("t3", "p3", std::nullopt, "", kAlice).ok());
 }
 
+TEST_P(StoreContract, OriginSetsReResolveTheirUsersInOneTransaction) {
+  ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
+  ASSERT_OK_AND_ASSIGN(
+      OriginSetRecord set,
+      store_->PutOriginSet({.name = "web", .origins = {"https://a.example", "https://b.example"}},
+                           0, "", {}, kAlice));
+  EXPECT_EQ(set.revision, 1);
+  EXPECT_EQ(store_->PutOriginSet({.name = "web"}, 0, "", {}, kAlice).status().code(),
+            absl::StatusCode::kAborted);
+  // A policy resolved against revision 1 of the set.
+  ASSERT_TRUE(store_
+                  ->PutPolicy("shop", PolicyContent("written", "resolved-1", {{"web", 1}}),
+                              std::nullopt, "", kAlice)
+                  .ok());
+  // Resolved against a revision that is not current: retry.
+  EXPECT_TRUE(IsRetryable(
+      store_->PutPolicy("shop", PolicyContent("w", "r", {{"web", 9}}), std::nullopt, "", kAlice)
+          .status()));
+  ASSERT_OK_AND_ASSIGN(std::vector<OriginSetUser> users, store_->ListOriginSetUsers("web"));
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].tenant, "shop");
+  ASSERT_TRUE(users[0].policy.has_value());
+  EXPECT_EQ(users[0].policy->resolved_policy, "resolved-1");
+
+  // Users that are not exactly the set's users now: retry, nothing stored.
+  EXPECT_TRUE(IsRetryable(
+      store_->PutOriginSet({.name = "web", .origins = {"https://c.example"}}, 1, "", {}, kAlice)
+          .status()));
+  EXPECT_EQ(store_->GetOriginSet("web")->revision, 1);
+  ASSERT_OK_AND_ASSIGN(
+      set,
+      store_->PutOriginSet(
+          {.name = "web", .origins = {"https://c.example"}}, 1, "launch",
+          {{.tenant = "shop", .policy_revision = 1, .policy_resolved = "resolved-2"}}, kAlice));
+  EXPECT_EQ(set.revision, 2);
+  EXPECT_EQ(set.origins, std::vector<std::string>{"https://c.example"});
+  ASSERT_OK_AND_ASSIGN(PolicyRevisionRecord now, store_->GetPolicy("shop"));
+  EXPECT_EQ(now.revision, 2);
+  EXPECT_EQ(now.policy, "written");
+  EXPECT_EQ(now.resolved_policy, "resolved-2");
+  EXPECT_EQ(now.comment, "origin set web revision 2; launch");
+
+  // Referenced: not deleted, and the message names the tenant.
+  absl::Status referenced = store_->DeleteOriginSet("web", kAlice);
+  EXPECT_EQ(referenced.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(referenced.message(), HasSubstr("shop"));
+  ASSERT_TRUE(store_->PutPolicy("shop", "plain", std::nullopt, "", kAlice).ok());
+  EXPECT_TRUE(store_->ListOriginSetUsers("web")->empty());
+  EXPECT_TRUE(store_->DeleteOriginSet("web", kAlice).ok());
+  EXPECT_EQ(store_->GetOriginSet("web").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(Page<OriginSetRecord> page, store_->ListOriginSets({}));
+  EXPECT_TRUE(page.items.empty());
+}
+
 TEST_P(StoreContract, ShadowPoliciesAreStoredReplacedAndDeletedWithAuditAndChanges) {
   ASSERT_TRUE(store_->CreateTenant(Tenant("shop"), kAlice).ok());
   EXPECT_EQ(store_->GetShadowPolicy("shop").status().code(), absl::StatusCode::kNotFound);

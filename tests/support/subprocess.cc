@@ -64,8 +64,12 @@ std::string ReadFileOrEmpty(const std::string& path) {
   return s.str();
 }
 
-ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& input,
-                         const std::map<std::string, std::string>& env, absl::Duration timeout) {
+namespace {
+
+// RunProgram and RunConversation: `input` is written at once, or, with
+// `talk`, what its answer returns once stdout shows its prompt.
+ProgramResult Run(const std::vector<std::string>& argv, std::string input, const Conversation* talk,
+                  const std::map<std::string, std::string>& env, absl::Duration timeout) {
   ProgramResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return result;
@@ -85,7 +89,8 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
   close(err_pipe[1]);
   // Feed stdin and drain both outputs without deadlocking on full pipes.
   size_t written = 0;
-  if (input.empty()) close(in_pipe[1]);
+  bool waiting_for_prompt = talk != nullptr;
+  if (input.empty() && !waiting_for_prompt) close(in_pipe[1]);
   fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
   bool in_open = !input.empty(), out_open = true, err_open = true;
   char buffer[65536];
@@ -117,8 +122,15 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
         continue;
       }
       (p.fd == out_pipe[0] ? result.out : result.err).append(buffer, n);
+      if (waiting_for_prompt && result.out.find(talk->prompt) != std::string::npos) {
+        waiting_for_prompt = false;
+        input = talk->answer();
+        in_open = !input.empty();
+        if (!in_open) close(in_pipe[1]);
+      }
     }
   }
+  if (waiting_for_prompt) close(in_pipe[1]);
   if (in_open) close(in_pipe[1]);
   close(out_pipe[0]);
   close(err_pipe[0]);
@@ -127,6 +139,19 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
   result.took = absl::Now() - start;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+}  // namespace
+
+ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& input,
+                         const std::map<std::string, std::string>& env, absl::Duration timeout) {
+  return Run(argv, input, nullptr, env, timeout);
+}
+
+ProgramResult RunConversation(const std::vector<std::string>& argv, const Conversation& talk,
+                              const std::map<std::string, std::string>& env,
+                              absl::Duration timeout) {
+  return Run(argv, "", &talk, env, timeout);
 }
 
 Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& log_path,

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,17 @@ struct ProgramResult {
 ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string& input = "",
                          const std::map<std::string, std::string>& env = {},
                          absl::Duration timeout = absl::Seconds(60));
+
+// A program that asks before it acts: once its stdout contains `prompt`,
+// `answer` runs (the test changes the world while the program waits) and
+// what it returns is written to the program's stdin, which is then closed.
+struct Conversation {
+  std::string prompt;
+  std::function<std::string()> answer;
+};
+ProgramResult RunConversation(const std::vector<std::string>& argv, const Conversation& talk,
+                              const std::map<std::string, std::string>& env = {},
+                              absl::Duration timeout = absl::Seconds(60));
 
 class Subprocess {
  public:
