@@ -92,6 +92,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   put->add_option("--fsync-probe", fsync_probe_dir,
                   "also time write+fdatasync in this directory (the database's)");
+  std::string metrics;
+  int set_tenants = 1000;
+  int set_rounds = 5;
+  CLI::App* originset = app.add_subcommand(
+      "originset", "an origin set referenced by many tenants changed: store write and propagation");
+  originset->add_option("--metrics", metrics, "corsd's metrics endpoint HOST:PORT")->required();
+  originset->add_option("--tenants", set_tenants, "tenants referencing the set")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  originset->add_option("--rounds", set_rounds, "set changes to time")
+      ->check(CLI::Range(1, 1'000))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   const absl::Duration parsed = corsd::bench::ParseDurationOr(duration, absl::ZeroDuration());
@@ -110,6 +122,10 @@ int main(int argc, char** argv) {
         corsd::bench::MeasurePropagation(targets, updates, watch_all,
                                          baseline.data.empty() ? nullptr : &baseline),
         json_file);
+  }
+  if (originset->parsed()) {
+    return corsd::bench::Finish(
+        corsd::bench::MeasureOriginSetChange(targets, metrics, set_tenants, set_rounds), json_file);
   }
   if (sync->parsed()) {
     return corsd::bench::Finish(corsd::bench::MeasureWatchSync(targets), json_file);

@@ -10,6 +10,8 @@
 //                    the database's directory to explain it
 //   sync             a client starting to watch every tenant: time until it
 //                    holds them all, its memory, and PutPolicy meanwhile
+//   originset        an origin set referenced by many tenants changed: the
+//                    store transaction and until every tenant decides with it
 #ifndef CORSD_BENCH_CLIENT_BENCH_MODES_H_
 #define CORSD_BENCH_CLIENT_BENCH_MODES_H_
 
@@ -45,6 +47,13 @@ absl::StatusOr<nlohmann::json> MeasureWatchSync(const ClientBenchTargets& target
 absl::StatusOr<nlohmann::json> MeasurePutThroughput(const ClientBenchTargets& targets,
                                                     absl::Duration duration, int writers,
                                                     const std::string& fsync_probe_dir);
+
+// A set referenced by `tenants` tenants changed `rounds` times: the store
+// transaction (from `metrics`, corsd's metrics HOST:PORT), the call, and
+// until every tenant decides with it by Check and in a local client.
+absl::StatusOr<nlohmann::json> MeasureOriginSetChange(const ClientBenchTargets& targets,
+                                                      const std::string& metrics, int tenants,
+                                                      int rounds);
 
 // Shared by the modes (helpers.cc).
 // An admin stub for `target` and the metadata every call needs.
