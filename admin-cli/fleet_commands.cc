@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "admin-cli/corsctl_commands.h"
@@ -20,6 +21,7 @@
 #include "admin-cli/fleet_plan.h"
 #include "admin-cli/policy_checks.h"
 #include "admin-cli/text_table.h"
+#include "service/convert/policy_convert.h"
 #include "service/engine/origin_sets.h"
 #include "service/engine/tenant_names.h"
 
@@ -90,7 +92,6 @@ std::vector<std::string> CheckDocuments(CliContext* cli, const std::vector<Fleet
   for (const auto& [name, set] : server.sets) {
     sets[name].assign(set.origins().begin(), set.origins().end());
   }
-  v1::ValidatePolicyRequest with_sets;
   for (const FleetDocument& doc : docs) {
     std::string key;
     if (doc.kind == FleetDocument::Kind::kOriginSet) {
@@ -104,7 +105,6 @@ std::vector<std::string> CheckDocuments(CliContext* cli, const std::vector<Fleet
         errors.push_back(absl::StrCat(doc.source, ": ", v.field, ": ", v.description));
       }
       sets[doc.set.name()] = origins;
-      *with_sets.add_origin_sets() = doc.set;
     } else if (doc.kind == FleetDocument::Kind::kTenant) {
       key = absl::StrCat("tenant ", doc.tenant.name());
       if (absl::Status s = engine::ValidateTenantName(doc.tenant.name()); !s.ok()) {
@@ -123,6 +123,11 @@ std::vector<std::string> CheckDocuments(CliContext* cli, const std::vector<Fleet
   }
   for (const FleetDocument& doc : docs) {
     if (doc.kind != FleetDocument::Kind::kPolicy) continue;
+    // Each policy's request carries the sets it references, each once.
+    absl::flat_hash_map<std::string, const v1::OriginSet*> document_sets;
+    for (const FleetDocument& set : docs) {
+      if (set.kind == FleetDocument::Kind::kOriginSet) document_sets[set.set.name()] = &set.set;
+    }
     if (!defined.contains(absl::StrCat("tenant ", doc.policy_tenant)) &&
         !server.tenants.contains(doc.policy_tenant)) {
       errors.push_back(absl::StrCat(doc.source, ": tenant: \"", doc.policy_tenant,
@@ -135,8 +140,19 @@ std::vector<std::string> CheckDocuments(CliContext* cli, const std::vector<Fleet
     v1::ValidatePolicyResponse remote;
     if (local.violations_size() == 0) {
       // The server's rules are authoritative (its public-suffix list, ...).
-      v1::ValidatePolicyRequest request = with_sets;
+      // Only the documents' sets this policy references.
+      v1::ValidatePolicyRequest request;
       *request.mutable_policy() = doc.policy;
+      for (const v1::CorsRule& rule : doc.policy.rules()) {
+        for (const std::string& entry : rule.allowed_origins()) {
+          if (!engine::IsOriginSetReference(entry)) continue;
+          auto given = document_sets.find(engine::ReferencedSetName(entry));
+          if (given != document_sets.end() && given->second != nullptr) {
+            *request.add_origin_sets() = *given->second;
+            given->second = nullptr;  // once
+          }
+        }
+      }
       grpc::ClientContext context;
       cli->Prepare(&context);
       *rpc = cli->AdminStub()->ValidatePolicy(&context, request, &remote);
@@ -188,7 +204,12 @@ grpc::Status Write(CliContext* cli, const FleetStep& step, const std::string& co
       grpc::ClientContext get_context;
       cli->Prepare(&get_context);
       if (grpc::Status s = admin->GetTenant(&get_context, get, &now); !s.ok()) return s;
-      if (now.SerializeAsString() != step.tenant_before->SerializeAsString()) {
+      // Its policy revision moves with every origin-set change this apply
+      // made: only hosts and description are the tenant's.
+      v1::Tenant before = *step.tenant_before;
+      before.clear_policy_revision();
+      now.clear_policy_revision();
+      if (now.SerializeAsString() != before.SerializeAsString()) {
         return grpc::Status(grpc::StatusCode::ABORTED,
                             absl::StrCat("tenant ", step.name, " changed since it was compared"));
       }
@@ -201,11 +222,26 @@ grpc::Status Write(CliContext* cli, const FleetStep& step, const std::string& co
       return admin->UpdateTenant(&context, request, &written);
     }
     case FleetStep::Kind::kPutPolicy: {
+      // A set written earlier in this apply gave the tenant a new revision
+      // of the same written policy: that is still what was compared.
+      int64_t expected = step.expected_revision;
+      if (expected > 0) {
+        v1::GetPolicyRequest get;
+        get.set_tenant(step.name);
+        v1::PolicyVersion now;
+        grpc::ClientContext get_context;
+        cli->Prepare(&get_context);
+        if (grpc::Status s = admin->GetPolicy(&get_context, get, &now); !s.ok()) return s;
+        if (now.revision() != expected &&
+            SerializePolicy(now.policy()) == SerializePolicy(*step.policy_before)) {
+          expected = now.revision();
+        }
+      }
       cli->Prepare(&context);
       v1::PutPolicyRequest request;
       request.set_tenant(step.name);
       *request.mutable_policy() = step.document->policy;
-      request.set_expected_revision(step.expected_revision);
+      request.set_expected_revision(expected);
       request.set_comment(comment);
       v1::PolicyVersion written;
       return admin->PutPolicy(&context, request, &written);

@@ -221,7 +221,7 @@ FleetRead ReadFleet(const std::string& path) {
     }
     if (files.size() > kMaxFleetFiles) {
       read.errors.push_back(absl::StrCat(path, ": holds more than ", kMaxFleetFiles,
-                                         " documents files; apply it in parts"));
+                                         " document files; apply it in parts"));
       return read;
     }
     std::sort(files.begin(), files.end());

@@ -104,6 +104,7 @@ void PlanPolicy(const FleetDocument& document, const ServerFleet& server, FleetP
   if (have != server.policies.end()) {
     if (SerializePolicy(before) == SerializePolicy(document.policy)) return;
     step.expected_revision = have->second.revision();
+    step.policy_before = &have->second.policy();
     plan->diff.push_back({'~', 0,
                           absl::StrCat("policy of ", document.policy_tenant, " (revision ",
                                        step.expected_revision, ")")});

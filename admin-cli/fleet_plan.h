@@ -37,6 +37,8 @@ struct FleetStep {
   // against (0 = none yet), or for a tenant update the tenant as compared.
   int64_t expected_revision = 0;
   std::optional<v1::Tenant> tenant_before;
+  // For a policy: the written policy compared against (null = none yet).
+  const v1::Policy* policy_before = nullptr;
   std::string Describe() const;  // "origin set first-party", "policy of shop", ...
 };
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "service/convert/policy_convert.h"
+#include "service/engine/limits.h"
 #include "service/engine/origin_sets.h"
 #include "service/engine/tenant_names.h"
 
@@ -68,12 +69,17 @@ PolicyResolution ResolveOriginSets(const v1::Policy& policy, OriginSetLookup loo
 
   v1::Policy& resolved = resolution.resolved.emplace(policy);
   resolution.sources.resize(policy.rules_size());
+  // Expansion is bounded before anything is built: a policy of many
+  // references to a large set must not become millions of strings.
+  size_t origins_left = engine::kMaxOriginsPerPolicy;
+  bool over = false;
   for (int r = 0; r < policy.rules_size(); ++r) {
     const v1::CorsRule& written = policy.rules(r);
     v1::CorsRule& rule = *resolved.mutable_rules(r);
     rule.clear_allowed_origins();
     std::vector<PolicyResolution::Source>& sources = resolution.sources[r];
     absl::flat_hash_set<absl::string_view> listed;
+    absl::flat_hash_set<absl::string_view> expanded;  // sets of this rule
     auto add = [&](const std::string& origin, size_t written_index, absl::string_view set) {
       // Listed twice (directly and in a set, or in two sets): once is enough.
       if (!listed.insert(origin).second) return;
@@ -93,7 +99,18 @@ PolicyResolution ResolveOriginSets(const v1::Policy& policy, OriginSetLookup loo
                                             " is not an origin set reference: ", bad.message()));
         continue;
       }
+      if (!expanded.insert(name).second) continue;  // referenced twice in the rule
       const std::vector<std::string>* origins = lookup(name);
+      if (origins != nullptr && origins->size() > origins_left) {
+        if (!over) {
+          resolution.reference_violations.AddViolation(
+              OriginField(r, i), absl::StrCat("resolving the policy's origin sets gives more than ",
+                                              engine::kMaxOriginsPerPolicy,
+                                              " origins; reference fewer or smaller sets"));
+        }
+        over = true;
+        continue;
+      }
       if (origins == nullptr) {
         resolution.reference_violations.AddViolation(
             OriginField(r, i),
@@ -102,6 +119,7 @@ PolicyResolution ResolveOriginSets(const v1::Policy& policy, OriginSetLookup loo
                          " -f FILE, or a `kind: OriginSet` document in corsctl apply)"));
         continue;
       }
+      origins_left -= origins->size();
       for (const std::string& origin : *origins) add(origin, i, name);
     }
   }

@@ -2,6 +2,7 @@
 // them (a set is referenced by many tenants' policies, and each tenant's
 // editors must see what their policy resolves to).
 #include "service/common/status_macros.h"
+#include "service/engine/tenant_names.h"
 #include "service/server/admin_service.h"
 #include "service/server/proto_records.h"
 
@@ -31,6 +32,7 @@ grpc::Status AdminService::GetOriginSet(grpc::ServerContext* context,
                                         v1::OriginSet* response) {
   return Handle(
       context, "GetOriginSet", "", Permission::kAnyToken, [&](const Principal&) -> absl::Status {
+        RETURN_IF_ERROR(engine::ValidateOriginSetName(request->name()));
         ASSIGN_OR_RETURN(store::OriginSetRecord set, store_->GetOriginSet(request->name()));
         ToOriginSetProto(set, response);
         return absl::OkStatus();

@@ -2,6 +2,7 @@
 #include "service/common/status_macros.h"
 #include "service/convert/policy_convert.h"
 #include "service/engine/policy_compiler.h"
+#include "service/engine/tenant_names.h"
 #include "service/server/admin_service.h"
 #include "service/server/grpc_status.h"
 #include "service/server/policy_resolver.h"
@@ -44,6 +45,7 @@ grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
         // The caller's own sets first, then the stored ones.
         absl::flat_hash_map<std::string, store::OriginSetRecord> given;
         for (const v1::OriginSet& set : request->origin_sets()) {
+          RETURN_IF_ERROR(engine::ValidateOriginSetName(set.name()));
           given[set.name()] = {.name = set.name(),
                                .origins = {set.origins().begin(), set.origins().end()}};
         }
@@ -51,6 +53,7 @@ grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
         ResolvedCompilation compiled = CompileWithOriginSets(
             request->policy(), [&sets](absl::string_view name) { return sets.Find(name); });
         RETURN_IF_ERROR(sets.status());
+        CheckStoredSize(request->policy(), compiled.resolution, &compiled.compilation.diagnostics);
         AppendDiagnostics(compiled.compilation.diagnostics, response);
         return absl::OkStatus();
       });

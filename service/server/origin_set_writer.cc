@@ -40,14 +40,19 @@ absl::StatusOr<std::vector<store::ReresolvedUser>> OriginSetWriter::ResolveUsers
   std::vector<store::ReresolvedUser> resolved;
   resolved.reserve(users.size());
   engine::PolicyDiagnostics violations;
+  size_t total_bytes = 0;
   // One user's stored policy resolved against the change: its new resolved
-  // bytes, or its violations added to `violations`.
-  auto resolve = [&](absl::string_view tenant, absl::string_view which,
-                     const std::string& stored) -> absl::StatusOr<std::string> {
+  // bytes, or its violations added to `violations`; the other sets it used
+  // go to `other_sets`.
+  auto resolve = [&](absl::string_view tenant, absl::string_view which, const std::string& stored,
+                     std::vector<store::OriginSetUse>* other_sets) -> absl::StatusOr<std::string> {
     ASSIGN_OR_RETURN(v1::Policy policy, ParseStoredPolicy(stored));
     ResolvedCompilation compiled =
         CompileWithOriginSets(policy, [&sets](absl::string_view name) { return sets.Find(name); });
     RETURN_IF_ERROR(sets.status());
+    for (store::OriginSetUse& use : sets.Uses(compiled.resolution.set_names)) {
+      if (use.name != set.name) other_sets->push_back(std::move(use));
+    }
     if (!compiled.compilation.diagnostics.ok()) {
       AddUserViolations(tenant, which, absl::InvalidArgumentError("is invalid"),
                         compiled.compilation.diagnostics, &violations);
@@ -62,6 +67,7 @@ absl::StatusOr<std::vector<store::ReresolvedUser>> OriginSetWriter::ResolveUsers
                                            " bytes serialized (as written plus resolved); at most ",
                                            store::kMaxStoredPolicyBytes, " are stored"));
     }
+    total_bytes += bytes.size();
     return bytes;
   };
   for (const store::OriginSetUser& user : users) {
@@ -69,11 +75,33 @@ absl::StatusOr<std::vector<store::ReresolvedUser>> OriginSetWriter::ResolveUsers
     out.tenant = user.tenant;
     if (user.policy.has_value()) {
       out.policy_revision = user.policy->revision;
-      ASSIGN_OR_RETURN(out.policy_resolved, resolve(user.tenant, "policy", user.policy->policy));
+      out.policy_written = user.policy->policy;
+      ASSIGN_OR_RETURN(out.policy_resolved,
+                       resolve(user.tenant, "policy", user.policy->policy, &out.other_sets));
     }
     if (user.shadow.has_value()) {
       out.shadow_updated_at = user.shadow->updated_at;
-      ASSIGN_OR_RETURN(out.shadow_resolved, resolve(user.tenant, "shadow", user.shadow->policy));
+      out.shadow_written = user.shadow->policy;
+      ASSIGN_OR_RETURN(out.shadow_resolved,
+                       resolve(user.tenant, "shadow", user.shadow->policy, &out.other_sets));
+    }
+    if (user.policy.has_value() && user.shadow.has_value() &&
+        out.policy_written.size() + out.policy_resolved.size() + out.shadow_written.size() +
+                out.shadow_resolved.size() >
+            store::kMaxPolicyAndShadowBytes) {
+      violations.AddViolation(
+          absl::StrCat("tenants[", user.tenant, "]"),
+          absl::StrCat("its policy and shadow would be more than ", store::kMaxPolicyAndShadowBytes,
+                       " bytes together; clear the shadow first"));
+    }
+    // One transaction holds every new form: bounded, so a large set
+    // referenced by many tenants cannot take the store's memory and lock.
+    if (total_bytes > kMaxReresolvedBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "origin set \"", set.name, "\" with ", set.origins.size(), " origins is referenced by ",
+          users.size(), " policies and shadows; resolving them all again takes more than ",
+          kMaxReresolvedBytes >> 20,
+          " MiB in one transaction. Split the set, or reference it from fewer tenants"));
     }
   }
   if (!violations.ok()) {
@@ -110,12 +138,31 @@ absl::StatusOr<store::OriginSetRecord> OriginSetWriter::Put(
       !found.ok()) {
     return InvalidPolicyStatus(found);
   }
+  size_t bytes = 0;
+  for (const std::string& origin : set.origins) bytes += origin.size() + 1;
+  if (bytes > store::kMaxStoredPolicyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "origin set \"", set.name, "\" is ", bytes, " bytes; at most ",
+        store::kMaxStoredPolicyBytes, " are stored (no policy could reference more): split it"));
+  }
   const absl::Time start = absl::Now();
   size_t users = 0;
   absl::Duration store_write;  // the transaction alone, as for every other write
   absl::StatusOr<store::OriginSetRecord> written;
   for (int attempt = 1; attempt <= kResolveAttempts; ++attempt) {
-    ASSIGN_OR_RETURN(std::vector<store::ReresolvedUser> resolved, ResolveUsers(set));
+    // Stale before any work; a new description alone resolves nothing again.
+    absl::StatusOr<store::OriginSetRecord> now = store_->GetOriginSet(set.name);
+    if (!now.ok() && now.status().code() != absl::StatusCode::kNotFound) return now.status();
+    const int64_t current = now.ok() ? now->revision : 0;
+    if (expected_revision.has_value() && *expected_revision != current) {
+      return absl::AbortedError(absl::StrCat("expected revision ", *expected_revision,
+                                             " but origin set \"", set.name, "\" is at revision ",
+                                             current, "; fetch it again and re-apply your change"));
+    }
+    std::vector<store::ReresolvedUser> resolved;
+    if (!now.ok() || now->origins != set.origins) {
+      ASSIGN_OR_RETURN(resolved, ResolveUsers(set));
+    }
     users = resolved.size();
     const absl::Time write_start = absl::Now();
     written = store_->PutOriginSet(set, expected_revision, comment, resolved, actor);

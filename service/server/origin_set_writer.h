@@ -27,6 +27,10 @@
 
 namespace corsd::server {
 
+// What one set change may resolve again, all its users' new resolved
+// policies together: they are written in one transaction.
+inline constexpr size_t kMaxReresolvedBytes = size_t{512} << 20;
+
 class OriginSetWriter {
  public:
   OriginSetWriter(store::PolicyStore* store, PolicySync* sync, ServerMetrics* metrics)

@@ -1,7 +1,9 @@
 #include "service/server/policy_resolver.h"
 
+#include "absl/strings/str_cat.h"
 #include "service/convert/policy_convert.h"
 #include "service/server/grpc_status.h"
+#include "service/store/record_limits.h"
 
 namespace corsd::server {
 
@@ -35,6 +37,19 @@ std::vector<store::OriginSetUse> OriginSetCache::Uses(const std::vector<std::str
     }
   }
   return uses;
+}
+
+void CheckStoredSize(const v1::Policy& written, const PolicyResolution& resolution,
+                     engine::PolicyDiagnostics* diagnostics) {
+  size_t bytes = written.ByteSizeLong();
+  if (resolution.resolved.has_value()) bytes += resolution.resolved->ByteSizeLong();
+  if (bytes <= store::kMaxStoredPolicyBytes) return;
+  diagnostics->AddViolation(
+      "policy", absl::StrCat("is ", bytes,
+                             " bytes serialized (as written plus resolved against its origin "
+                             "sets); at most ",
+                             store::kMaxStoredPolicyBytes,
+                             " are stored: use wildcards or fewer, shorter origins"));
 }
 
 absl::StatusOr<ResolvedWrite> ResolveForWrite(const v1::Policy& policy, std::string serialized,

@@ -68,6 +68,12 @@ struct ResolvedWrite {
 absl::StatusOr<ResolvedWrite> ResolveForWrite(const v1::Policy& policy, std::string serialized,
                                               OriginSetCache& sets);
 
+// A violation (field "policy") when the policy as written and resolved is
+// more than kMaxStoredPolicyBytes serialized: ValidatePolicy reports what the
+// write would refuse.
+void CheckStoredSize(const v1::Policy& written, const PolicyResolution& resolution,
+                     engine::PolicyDiagnostics* diagnostics);
+
 // How often a write is tried when what it was resolved against changed
 // before it committed (store::IsRetryable).
 inline constexpr int kResolveAttempts = 5;

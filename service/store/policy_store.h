@@ -115,7 +115,9 @@ class PolicyStore {
   // (comment "origin set NAME revision N", then `comment`) and its shadow
   // the new resolved form. `expected_revision`: 0 = must not exist yet;
   // stale -> ABORTED. `users` must be exactly the set's users as
-  // ListOriginSetUsers returns them now, else a retryable ABORTED.
+  // ListOriginSetUsers returns them now, else a retryable ABORTED; when the
+  // origins are those stored already (a new description), none: nothing is
+  // resolved again.
   virtual absl::StatusOr<OriginSetRecord> PutOriginSet(const OriginSetRecord& set,
                                                        std::optional<int64_t> expected_revision,
                                                        absl::string_view comment,

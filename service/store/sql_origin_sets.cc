@@ -1,5 +1,6 @@
 // SqlPolicyStore: shared origin sets.
 #include <algorithm>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -107,11 +108,15 @@ absl::StatusOr<std::vector<OriginSetUser>> SqlPolicyStore::ListOriginSetUsers(
     const std::string& tenant = ref.Text(0);
     if (users.empty() || users.back().tenant != tenant) users.push_back({.tenant = tenant});
     OriginSetUser& user = users.back();
+    // The old resolved forms are not needed (they are replaced), and with
+    // a large set and many users they would be most of the memory.
     if (ref.Text(1) == "policy") {
       ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(tenant));
       ASSIGN_OR_RETURN(user.policy, ReadRevision(tenant, record.policy_revision));
+      std::string().swap(user.policy->resolved_policy);
     } else {
       ASSIGN_OR_RETURN(user.shadow, ReadShadow(tenant));
+      std::string().swap(user.shadow->resolved_policy);
     }
   }
   RETURN_IF_ERROR(tx.Commit());
@@ -125,8 +130,10 @@ absl::StatusOr<OriginSetRecord> SqlPolicyStore::PutOriginSet(
   SqlTransaction tx(db_.get(), SqlTransaction::Kind::kWrite);
   RETURN_IF_ERROR(tx.status());
   int64_t current = 0;
+  bool same_origins = false;
   if (absl::StatusOr<OriginSetRecord> old = ReadOriginSet(set.name); old.ok()) {
     current = old->revision;
+    same_origins = old->origins == set.origins;
   } else if (old.status().code() != absl::StatusCode::kNotFound) {
     return old.status();
   }
@@ -138,32 +145,40 @@ absl::StatusOr<OriginSetRecord> SqlPolicyStore::PutOriginSet(
         ") and re-apply your change"));
   }
 
-  // The users resolved must be exactly the users now, at the same revisions.
-  ASSIGN_OR_RETURN(SqlRows refs, db_->Query("SELECT tenant, kind FROM origin_set_refs "
-                                            "WHERE set_name = ?",
-                                            {set.name}));
-  absl::flat_hash_map<std::string, const ReresolvedUser*> resolved;
-  for (const ReresolvedUser& user : users) resolved[user.tenant] = &user;
-  absl::flat_hash_set<std::string> seen;
+  // The users resolved must be exactly the users now: the same (tenant,
+  // kind) references, the same policies and shadows, the same other sets.
   const absl::Status moved =
       RetryableAborted(absl::StrCat("the policies referencing origin set \"", set.name,
                                     "\" changed while the change was being validated"));
-  for (const SqlRow& ref : refs) {
-    auto it = resolved.find(ref.Text(0));
-    if (it == resolved.end()) return moved;
-    seen.insert(ref.Text(0));
-    const ReresolvedUser& user = *it->second;
-    if (ref.Text(1) == "policy") {
+  ASSIGN_OR_RETURN(SqlRows refs, db_->Query("SELECT tenant, kind FROM origin_set_refs "
+                                            "WHERE set_name = ?",
+                                            {set.name}));
+  absl::flat_hash_set<std::pair<std::string, std::string>> now;
+  // Only the description changes: every resolved form stays as it is.
+  if (!same_origins) {
+    for (SqlRow& ref : refs) now.emplace(ref.TakeText(0), ref.TakeText(1));
+  }
+  absl::flat_hash_set<std::pair<std::string, std::string>> claimed;
+  for (const ReresolvedUser& user : users) {
+    if (user.policy_revision > 0) {
+      claimed.emplace(user.tenant, "policy");
       ASSIGN_OR_RETURN(TenantRecord record, ReadTenant(user.tenant));
-      if (user.policy_revision == 0 || record.policy_revision != user.policy_revision) return moved;
-    } else {
-      ASSIGN_OR_RETURN(ShadowPolicyRecord shadow, ReadShadow(user.tenant));
-      if (!user.shadow_updated_at.has_value() || *user.shadow_updated_at != shadow.updated_at) {
+      if (record.policy_revision != user.policy_revision) return moved;
+      ASSIGN_OR_RETURN(PolicyRevisionRecord stored,
+                       ReadRevision(user.tenant, user.policy_revision));
+      if (stored.policy != user.policy_written) return moved;
+    }
+    if (user.shadow_updated_at.has_value()) {
+      claimed.emplace(user.tenant, "shadow");
+      absl::StatusOr<ShadowPolicyRecord> shadow = ReadShadow(user.tenant);
+      if (!shadow.ok() || shadow->updated_at != *user.shadow_updated_at ||
+          shadow->policy != user.shadow_written) {
         return moved;
       }
     }
+    RETURN_IF_ERROR(CheckSetsCurrent(user.other_sets));
   }
-  if (seen.size() != users.size()) return moved;
+  if (claimed != now) return moved;
 
   OriginSetRecord written = set;
   written.revision = current + 1;
@@ -195,8 +210,9 @@ absl::StatusOr<OriginSetRecord> SqlPolicyStore::PutOriginSet(
     }
     if (user.shadow_updated_at.has_value()) {
       RETURN_IF_ERROR(db_->Execute("UPDATE shadow_policies SET resolved_policy = ? "
-                                   "WHERE tenant = ?",
-                                   {SqlBytes{user.shadow_resolved}, user.tenant})
+                                   "WHERE tenant = ? AND updated_at_us = ?",
+                                   {SqlBytes{user.shadow_resolved}, user.tenant,
+                                    absl::ToUnixMicros(*user.shadow_updated_at)})
                           .status());
       // Combined with the policy: both must still fit one watch event.
       RETURN_IF_ERROR(CheckCombinedSize(

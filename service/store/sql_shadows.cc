@@ -143,7 +143,11 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::PromoteShadowPolicy(
                                ? absl::StrCat("promoted shadow policy set by ", shadow.updated_by)
                                : std::string(comment);
   // The shadow's resolved form is current: an origin-set change re-resolves
-  // shadows too. Its references become the policy's.
+  // shadows too. Its references become the policy's. The row goes first, so
+  // the policy-plus-shadow cap does not count it beside itself (a stale
+  // expected revision rolls the whole transaction back, the shadow kept).
+  RETURN_IF_ERROR(
+      db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?", {std::string(tenant)}).status());
   ASSIGN_OR_RETURN(
       PolicyRevisionRecord written,
       AppendRevision(tenant, PolicyContent(shadow.policy, shadow.resolved_policy, {}),
@@ -155,8 +159,6 @@ absl::StatusOr<PolicyRevisionRecord> SqlPolicyStore::PromoteShadowPolicy(
                                "kind = 'shadow'",
                                {std::string(tenant)})
                       .status());
-  RETURN_IF_ERROR(
-      db_->Execute("DELETE FROM shadow_policies WHERE tenant = ?", {std::string(tenant)}).status());
   // After the revision's own change: a process that reads the feed sees the
   // shadow gone together with the new revision.
   RETURN_IF_ERROR(AppendChange(tenant, ChangeKind::kTenant, 0));

@@ -99,13 +99,19 @@ struct OriginSetUser {
 };
 
 // One user of a changed set, resolved again: the store checks that the
-// policy and shadow are still those that were resolved.
+// policy and shadow are still exactly those that were resolved (revision or
+// time and the written bytes: a tenant deleted and re-created under the same
+// name has other ones) and that the other sets they use are unchanged.
 struct ReresolvedUser {
   std::string tenant;
   int64_t policy_revision = 0;  // 0 = the policy does not reference the set
+  std::string policy_written;   // the stored policy that was resolved
   std::string policy_resolved;
   std::optional<absl::Time> shadow_updated_at;  // unset = the shadow does not
+  std::string shadow_written;
   std::string shadow_resolved;
+  // Every other set the policy and shadow use, at the revisions resolved with.
+  std::vector<OriginSetUse> other_sets;
 };
 
 // Marks an ABORTED status that no caller input caused: something the write

@@ -3,6 +3,7 @@
 // changes reaching Check; prune, dry-run, every invalid document listed, and
 // a concurrent change stopping apply with exit 4.
 #include <filesystem>
+#include <fstream>
 
 #include "admin-cli/exit_codes.h"
 #include "gmock/gmock.h"
@@ -99,6 +100,33 @@ origins: [https://app.example.com, https://admin.example.com, https://web.exampl
   ProgramResult refused = Ctl({"originset", "apply", "mixed", "-f", nested});
   EXPECT_EQ(refused.exit_code, kExitInvalid);
   EXPECT_THAT(refused.err, HasSubstr("origins[0]"));
+}
+
+// A set change gives every referencing tenant a new revision before the
+// same apply writes their tenants and policies: that is not a conflict.
+TEST_F(FleetTest, ASetAndThePoliciesReferencingItChangeInOneApply) {
+  ASSERT_EQ(Ctl({"apply", "-f", kFleet}).exit_code, kExitOk);
+  const std::string repo = dir_.File("repo");
+  std::filesystem::copy(kFleet, repo, std::filesystem::copy_options::recursive);
+  std::ofstream(repo + "/originsets/first-party.yaml", std::ios::app)
+      << "  - https://web.example.com\n";
+  std::string search = ReadFileOrEmpty(repo + "/tenants/search.yaml");
+  search.replace(search.find("description: search API"), 23, "description: search API v2");
+  search.replace(search.find("[GET, POST]"), 11, "[GET, POST, PUT]");
+  std::ofstream(repo + "/tenants/search.yaml", std::ios::trunc) << search;
+
+  ProgramResult applied = Ctl({"apply", "-f", repo});
+  ASSERT_EQ(applied.exit_code, kExitOk) << applied.out << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("applied 3 changes"));
+  EXPECT_EQ(Decide("search", "https://web.example.com"), v1::ALLOW);
+  EXPECT_THAT(Ctl({"apply", "-f", repo}).out, HasSubstr("no changes"));
+  // A new description alone resolves nothing again: no new revisions.
+  const std::string before = Ctl({"policy", "history", "catalog"}).out;
+  std::string set = ReadFileOrEmpty(repo + "/originsets/first-party.yaml");
+  set.replace(set.find("description: "), 13, "description: renamed ");
+  std::ofstream(repo + "/originsets/first-party.yaml", std::ios::trunc) << set;
+  ASSERT_EQ(Ctl({"apply", "-f", repo}).exit_code, kExitOk);
+  EXPECT_EQ(Ctl({"policy", "history", "catalog"}).out, before);
 }
 
 TEST_F(FleetTest, PruneDeletesWhatNoDocumentNamesAndDryRunWritesNothing) {

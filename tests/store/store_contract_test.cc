@@ -499,18 +499,31 @@ TEST_P(StoreContract, OriginSetsReResolveTheirUsersInOneTransaction) {
   ASSERT_EQ(users.size(), 1u);
   EXPECT_EQ(users[0].tenant, "shop");
   ASSERT_TRUE(users[0].policy.has_value());
-  EXPECT_EQ(users[0].policy->resolved_policy, "resolved-1");
+  EXPECT_EQ(users[0].policy->policy, "written");
+  EXPECT_EQ(users[0].policy->resolved_policy, "") << "replaced anyway: not read";
 
   // Users that are not exactly the set's users now: retry, nothing stored.
   EXPECT_TRUE(IsRetryable(
       store_->PutOriginSet({.name = "web", .origins = {"https://c.example"}}, 1, "", {}, kAlice)
           .status()));
   EXPECT_EQ(store_->GetOriginSet("web")->revision, 1);
+  // The same revision of another policy (a tenant re-created): retry too.
+  EXPECT_TRUE(
+      IsRetryable(store_
+                      ->PutOriginSet({.name = "web", .origins = {"https://c.example"}}, 1, "",
+                                     {{.tenant = "shop",
+                                       .policy_revision = 1,
+                                       .policy_written = "other",
+                                       .policy_resolved = "x"}},
+                                     kAlice)
+                      .status()));
   ASSERT_OK_AND_ASSIGN(
-      set,
-      store_->PutOriginSet(
-          {.name = "web", .origins = {"https://c.example"}}, 1, "launch",
-          {{.tenant = "shop", .policy_revision = 1, .policy_resolved = "resolved-2"}}, kAlice));
+      set, store_->PutOriginSet({.name = "web", .origins = {"https://c.example"}}, 1, "launch",
+                                {{.tenant = "shop",
+                                  .policy_revision = 1,
+                                  .policy_written = "written",
+                                  .policy_resolved = "resolved-2"}},
+                                kAlice));
   EXPECT_EQ(set.revision, 2);
   EXPECT_EQ(set.origins, std::vector<std::string>{"https://c.example"});
   ASSERT_OK_AND_ASSIGN(PolicyRevisionRecord now, store_->GetPolicy("shop"));
