@@ -164,10 +164,11 @@ absl::StatusOr<nlohmann::json> MeasureOriginSetChange(const ClientBenchTargets& 
                        {"ack_ms", absl::ToDoubleMilliseconds(ack)},
                        {"all_checks_ms", absl::ToDoubleMilliseconds(all_checks)},
                        {"all_local_ms", absl::ToDoubleMilliseconds(all_local)}});
-    printf("round %d: store transaction %.1f ms, PutOriginSet acknowledged %.1f ms, every "
-           "tenant by Check %.1f ms, by the local client %.1f ms\n",
-           round, (store_after - store_before) * 1e3, absl::ToDoubleMilliseconds(ack),
-           absl::ToDoubleMilliseconds(all_checks), absl::ToDoubleMilliseconds(all_local));
+    printf(
+        "round %d: store transaction %.1f ms, PutOriginSet acknowledged %.1f ms, every "
+        "tenant by Check %.1f ms, by the local client %.1f ms\n",
+        round, (store_after - store_before) * 1e3, absl::ToDoubleMilliseconds(ack),
+        absl::ToDoubleMilliseconds(all_checks), absl::ToDoubleMilliseconds(all_local));
   }
   return nlohmann::json{{"tenants", tenants}, {"rounds", samples}};
 }
