@@ -154,10 +154,13 @@ TEST_F(HostileCallersTest, ValidationFloodIsBoundedInTimeAndMemory) {
   grpc::Status status = admin_->ValidatePolicy(&context, request, &response);
   const absl::Duration took = absl::Now() - start;
   ASSERT_TRUE(status.ok()) << status.error_message();
-  // One violation for the list, not one per entry.
-  ASSERT_EQ(response.violations_size(), 1);
+  // One violation for the list, not one per entry, and one for the size
+  // (over what a write would store).
+  ASSERT_EQ(response.violations_size(), 2);
   EXPECT_EQ(response.violations(0).field(), "rules[0].allowed_methods");
   EXPECT_THAT(response.violations(0).description(), HasSubstr("more than 64 entries"));
+  EXPECT_EQ(response.violations(1).field(), "policy");
+  EXPECT_THAT(response.violations(1).description(), HasSubstr("at most 8388608 are stored"));
 
   const int64_t rss_after = PeakRssKib(corsd_->pid());
   ASSERT_GT(rss_after, 0);
