@@ -2,11 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -118,6 +120,28 @@ absl::Status RejectNullListItems(const nlohmann::json& value, const std::string&
   return absl::OkStatus();
 }
 
+// The documents of a YAML stream, split at each line that starts with
+// `---` (a document marker; what follows it on the line belongs to the new
+// document). yaml-cpp's own LoadAll can loop without end, allocating, on
+// some malformed streams; each piece goes through YAML::Load instead.
+std::vector<absl::string_view> SplitYamlDocuments(absl::string_view text) {
+  std::vector<absl::string_view> pieces;
+  size_t start = 0;
+  size_t line = 0;
+  while (line < text.size()) {
+    const size_t end = std::min(text.find('\n', line), text.size());
+    const absl::string_view content = text.substr(line, end - line);
+    if (absl::StartsWith(content, "---") &&
+        (content.size() == 3 || content[3] == ' ' || content[3] == '\t' || content[3] == '\r')) {
+      pieces.push_back(text.substr(start, line - start));
+      start = line + 3;  // the marker itself is dropped
+    }
+    line = end + 1;
+  }
+  pieces.push_back(text.substr(start));
+  return pieces;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<nlohmann::json>> ParseDocumentsText(const std::string& text,
@@ -148,7 +172,8 @@ absl::StatusOr<std::vector<nlohmann::json>> ParseDocumentsText(const std::string
     // One budget for every document of the file.
     ExpansionBudget budget;
     std::vector<nlohmann::json> documents;
-    for (const YAML::Node& node : YAML::LoadAll(text)) {
+    for (absl::string_view piece : SplitYamlDocuments(text)) {
+      const YAML::Node node = YAML::Load(std::string(piece));
       if (node.IsNull()) continue;  // an empty document between two `---`
       nlohmann::json converted = YamlToJson(node, /*depth=*/0, &too_deep, &budget);
       if (too_deep) return absl::InvalidArgumentError(TooDeepMessage(source));
