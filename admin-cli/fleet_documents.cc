@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -125,7 +127,14 @@ void EmitYaml(YAML::Emitter& out, const nlohmann::json& value) {
     int64_t number;
     const bool ambiguous = text.empty() || text == "true" || text == "false" || text == "null" ||
                            text == "~" || absl::SimpleAtoi(text, &number);
-    if (ambiguous) out << YAML::DoubleQuoted;
+    // A plain scalar folds line breaks (\r included) and trims spaces at
+    // its ends; the double-quoted form escapes them instead.
+    const bool needs_escapes =
+        !text.empty() &&
+        (absl::c_any_of(text, [](unsigned char c) { return c < 0x20 || c == 0x7f; }) ||
+         absl::ascii_isspace(static_cast<unsigned char>(text.front())) ||
+         absl::ascii_isspace(static_cast<unsigned char>(text.back())));
+    if (ambiguous || needs_escapes) out << YAML::DoubleQuoted;
     out << text;
   } else if (value.is_boolean()) {
     out << (value.get<bool>() ? "true" : "false");
