@@ -39,15 +39,20 @@ hosts: [x.example]
 }
 
 TEST(FleetDocuments, ExportReadsBackUnchanged) {
-  v1::OriginSet set;
-  set.set_name("odd");
-  set.add_origins("null");
-  set.set_description("123");  // would read as a number unless quoted
-  FleetRead read;
-  ReadFleetText(OriginSetDocument(set), "export", &read);
-  ASSERT_TRUE(read.errors.empty()) << read.errors[0];
-  ASSERT_EQ(read.documents.size(), 1u);
-  EXPECT_EQ(read.documents[0].set.SerializeAsString(), set.SerializeAsString());
+  // Each would read back changed from a plain scalar: as a number, a
+  // boolean, null, trimmed, or with its line breaks folded.
+  for (const char* description : {"123", "true", "~", "", " leading", "trailing ", "a\rb\r\rc",
+                                  "ends\r\r", "tab\there", "two\nlines"}) {
+    v1::OriginSet set;
+    set.set_name("odd");
+    set.add_origins("null");
+    set.set_description(description);
+    FleetRead read;
+    ReadFleetText(OriginSetDocument(set), "export", &read);
+    ASSERT_TRUE(read.errors.empty()) << read.errors[0];
+    ASSERT_EQ(read.documents.size(), 1u);
+    EXPECT_EQ(read.documents[0].set.description(), description);
+  }
 }
 
 }  // namespace
