@@ -105,7 +105,7 @@ class ClientImpl final : public Client {
   absl::StatusOr<Decision> Check(const CorsRequest& request) override {
     // Local decisions return directly: no callback, no notification.
     if (options_.local_evaluation && watcher_ != nullptr) {
-      if (std::optional<Decision> local = DecideFromWatch(request, LocalSource())) {
+      if (std::optional<Decision> local = DecideFromWatch(request)) {
         return std::move(*local);
       }
     }
@@ -122,7 +122,7 @@ class ClientImpl final : public Client {
   void CheckAsync(const CorsRequest& request,
                   std::function<void(absl::StatusOr<Decision>)> done) override {
     if (options_.local_evaluation && watcher_ != nullptr) {
-      if (std::optional<Decision> local = DecideFromWatch(request, LocalSource())) {
+      if (std::optional<Decision> local = DecideFromWatch(request)) {
         done(std::move(*local));
         return;
       }
@@ -180,7 +180,7 @@ class ClientImpl final : public Client {
                                          .path = request.path,
                                          .headers = headers};
     DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, request.explain,
-                               view);
+                               LocalSource(), view);
     if (tenant->shadow != nullptr) {
       // Same numbering on both sides (decision_mapping.cc asserts it).
       shadows_->Record(tenant->shadow, engine_request,
@@ -196,8 +196,9 @@ class ClientImpl final : public Client {
     return watcher_->serving_snapshot() ? Decision::Source::kSnapshot : Decision::Source::kLocal;
   }
 
-  // The owning form, for Check and the kFailOpenCached fallback.
-  std::optional<Decision> DecideFromWatch(const CorsRequest& request, Decision::Source source) {
+  // The owning form, for Check and the kFailOpenCached fallback (which
+  // relabels the source).
+  std::optional<Decision> DecideFromWatch(const CorsRequest& request) {
     absl::InlinedVector<HeaderRef, 8> headers;
     headers.reserve(request.headers.size());
     for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
@@ -210,17 +211,15 @@ class ClientImpl final : public Client {
                                        .explain = request.explain};
     DecisionView view;
     if (!DecideFromWatch(view_request, &view)) return std::nullopt;
-    Decision decision = view.ToDecision();
-    decision.source = source;
-    return decision;
+    return view.ToDecision();
   }
 
   Decision Fallback(const CorsRequest& request, const grpc::Status& status) {
     const std::string error = absl::StrCat("corsd unavailable (", status.error_message(), ")");
     if (options_.failure_mode == ClientOptions::FailureMode::kFailOpenCached &&
         watcher_ != nullptr) {
-      if (std::optional<Decision> cached =
-              DecideFromWatch(request, Decision::Source::kCachedPolicy)) {
+      if (std::optional<Decision> cached = DecideFromWatch(request)) {
+        cached->source = Decision::Source::kCachedPolicy;
         cached->fallback_error = error;
         return *std::move(cached);
       }

@@ -1,5 +1,6 @@
 #include "client/decision_mapping.h"
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "service/common/utf8.h"
 #include "service/engine/decision.h"
@@ -31,15 +32,16 @@ CORSD_SAME_NUMBER(Reason::kMalformedRequest, v1::MALFORMED_REQUEST,
                   engine::Reason::kMalformedRequest);
 #undef CORSD_SAME_NUMBER
 
-bool IsPreflight(const CorsRequest& request) {
-  if (request.origin.empty() || request.method != "OPTIONS") return false;
-  for (const HttpHeader& h : request.headers) {
+namespace {
+
+bool IsPreflight(absl::string_view origin, absl::string_view method,
+                 absl::Span<const HeaderRef> headers) {
+  if (origin.empty() || method != "OPTIONS") return false;
+  for (const HeaderRef& h : headers) {
     if (absl::EqualsIgnoreCase(h.name, "access-control-request-method")) return true;
   }
   return false;
 }
-
-namespace {
 
 // Protobuf string fields carry UTF-8 only, but a gateway passes on whatever
 // bytes a client sent. Malformed bytes become SUB (0x1A), a control byte that
@@ -87,30 +89,36 @@ Decision FromCheckResponse(const v1::CheckResponse& response, Decision::Source s
   return decision;
 }
 
+FailClosedAnswer FailClosedFor(absl::string_view origin, absl::string_view method,
+                               absl::Span<const HeaderRef> headers) {
+  if (origin.empty()) {
+    return {Verdict::kNotCors, RequestKind::kNoOrigin, Reason::kNoOriginHeader, false, 0, "Origin"};
+  }
+  if (IsPreflight(origin, method, headers)) {
+    return {Verdict::kDeny,
+            RequestKind::kPreflight,
+            Reason::kUnspecified,
+            true,
+            403,
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"};
+  }
+  return {Verdict::kDeny, RequestKind::kActual, Reason::kUnspecified, false, 0, "Origin"};
+}
+
 Decision FailClosed(const CorsRequest& request, const std::string& error) {
+  absl::InlinedVector<HeaderRef, 8> headers;
+  for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
+  const FailClosedAnswer answer = FailClosedFor(request.origin, request.method, headers);
   Decision decision;
   decision.source = Decision::Source::kFailClosed;
   decision.fallback_error = error;
   decision.tenant = request.tenant;
-  if (request.origin.empty()) {
-    decision.verdict = Verdict::kNotCors;
-    decision.kind = RequestKind::kNoOrigin;
-    decision.reason = Reason::kNoOriginHeader;
-    decision.response_headers.push_back({"Vary", "Origin"});
-    return decision;
-  }
-  decision.verdict = Verdict::kDeny;
-  decision.reason = Reason::kUnspecified;
-  if (IsPreflight(request)) {
-    decision.kind = RequestKind::kPreflight;
-    decision.respond_now = true;
-    decision.http_status = 403;
-    decision.response_headers.push_back(
-        {"Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"});
-  } else {
-    decision.kind = RequestKind::kActual;
-    decision.response_headers.push_back({"Vary", "Origin"});
-  }
+  decision.verdict = answer.verdict;
+  decision.kind = answer.kind;
+  decision.reason = answer.reason;
+  decision.respond_now = answer.respond_now;
+  decision.http_status = answer.http_status;
+  decision.response_headers.push_back({"Vary", std::string(answer.vary)});
   return decision;
 }
 

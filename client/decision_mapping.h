@@ -7,6 +7,8 @@
 #ifndef CORSD_CLIENT_DECISION_MAPPING_H_
 #define CORSD_CLIENT_DECISION_MAPPING_H_
 
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "corsd/client.h"
 #include "corsd/v1/corsd.pb.h"
 
@@ -15,9 +17,21 @@ namespace corsd::client_internal {
 v1::CheckRequest ToCheckRequest(const CorsRequest& request);
 Decision FromCheckResponse(const v1::CheckResponse& response, Decision::Source source);
 
-// corsd could not be asked: DENY without CORS headers (a preflight is
-// answered 403 now; an actual request is forwarded and the browser blocks
-// it); a request without Origin is simply not CORS.
+// corsd could not be asked, or no policy covers the request: DENY without
+// CORS headers (a preflight is answered 403 now; an actual request is
+// forwarded and the browser blocks it); a request without Origin is simply
+// not CORS. Only Vary is set, naming what the answer depended on.
+struct FailClosedAnswer {
+  Verdict verdict;
+  RequestKind kind;
+  Reason reason;
+  bool respond_now;
+  int http_status;
+  absl::string_view vary;  // a literal
+};
+FailClosedAnswer FailClosedFor(absl::string_view origin, absl::string_view method,
+                               absl::Span<const HeaderRef> headers);
+// The owning form, with Source::kFailClosed and `error`.
 Decision FailClosed(const CorsRequest& request, const std::string& error);
 
 }  // namespace corsd::client_internal

@@ -42,6 +42,7 @@ void DecisionView::Clear() {
   http_status_ = 0;
   policy_revision_ = 0;
   tenant_ = absl::string_view();
+  source_ = Decision::Source::kLocal;
   if (pinned_) {
     std::launder(reinterpret_cast<engine::SnapshotPin*>(pin_))->~SnapshotPin();
     pinned_ = false;
@@ -72,7 +73,7 @@ Decision DecisionView::ToDecision() const {
   for (const HeaderRef& h : response_headers()) {
     out.response_headers.push_back({std::string(h.name), std::string(h.value)});
   }
-  out.source = Decision::Source::kLocal;
+  out.source = source_;
   return out;
 }
 
@@ -85,7 +86,8 @@ void DecisionViewAccess::Pin(DecisionView* view) {
 }
 
 void DecisionViewAccess::Decide(const engine::CompiledPolicy& policy, absl::string_view tenant,
-                                const engine::Request& request, bool explain, DecisionView* view) {
+                                const engine::Request& request, bool explain,
+                                Decision::Source source, DecisionView* view) {
   engine::Decision* decision = EngineDecision(view->engine_decision_);
   engine::Decide(policy, request, {.explain = explain}, decision);
   // Same numbering on both sides (decision_mapping.cc asserts it).
@@ -96,6 +98,7 @@ void DecisionViewAccess::Decide(const engine::CompiledPolicy& policy, absl::stri
   view->http_status_ = decision->http_status;
   view->policy_revision_ = decision->policy_revision;
   view->tenant_ = tenant;
+  view->source_ = source;
   const absl::Span<const engine::HeaderView> headers = decision->response_headers();
   view->header_count_ = headers.size();
   for (size_t i = 0; i < headers.size(); ++i) {

@@ -4,7 +4,7 @@
 //
 //   DecisionViewAccess::Pin(view);                      // before reading snapshots
 //   const engine::TenantSnapshot* t = directory.FindByName(name);
-//   DecisionViewAccess::Decide(*t->policy, t->name, engine_request, explain, view);
+//   DecisionViewAccess::Decide(*t->policy, t->name, engine_request, explain, source, view);
 //
 // Same thread-affinity as DecisionView: pin, decide and clear on one thread.
 #ifndef CORSD_CLIENT_DECISION_VIEW_H_
@@ -26,7 +26,8 @@ class DecisionViewAccess {
   // belong to a snapshot read after Pin(view); `request`'s strings must
   // outlive the view.
   static void Decide(const engine::CompiledPolicy& policy, absl::string_view tenant,
-                     const engine::Request& request, bool explain, DecisionView* view);
+                     const engine::Request& request, bool explain, Decision::Source source,
+                     DecisionView* view);
 };
 
 }  // namespace corsd::client_internal

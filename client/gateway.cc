@@ -68,6 +68,10 @@ std::string MergeVary(absl::string_view existing, absl::string_view added) {
   return absl::StrJoin(tokens, ", ");
 }
 
+bool IsCorsResponseHeader(absl::string_view name) {
+  return absl::StartsWithIgnoreCase(name, "access-control-");
+}
+
 void ApplyCorsHeaders(absl::Span<const HeaderRef> cors_headers,
                       std::vector<HttpHeader>* response_headers) {
   // corsd's answer is the whole CORS answer: drop every upstream
@@ -76,9 +80,7 @@ void ApplyCorsHeaders(absl::Span<const HeaderRef> cors_headers,
   bool had_vary = false;
   auto end =
       std::remove_if(response_headers->begin(), response_headers->end(), [&](const HttpHeader& h) {
-        if (absl::StartsWithIgnoreCase(h.name, "access-control-")) {
-          return true;
-        }
+        if (IsCorsResponseHeader(h.name)) return true;
         if (!absl::EqualsIgnoreCase(h.name, "vary")) return false;
         upstream_vary = MergeVary(upstream_vary, h.value);
         had_vary = true;

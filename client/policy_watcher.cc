@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -193,7 +194,7 @@ void PolicyWatcher::WatchOnce() {
   // stream is up.
   const std::optional<size_t> initial = AnnouncedInitialEvents(context);
   if (initial.has_value() && !ReadInitialState(reader.get(), *initial)) {
-    reader->Finish().IgnoreError();
+    RecordStreamEnd(reader->Finish());
     return Finished();
   }
   v1::PolicyEvent event;
@@ -201,7 +202,7 @@ void PolicyWatcher::WatchOnce() {
     if (!initial.has_value()) SetConnected(true);
     ApplyLiveEvent(event);
   }
-  reader->Finish().IgnoreError();
+  RecordStreamEnd(reader->Finish());
   Finished();
 }
 
@@ -296,6 +297,14 @@ void PolicyWatcher::SetConnected(bool connected) {
   }
 }
 
+void PolicyWatcher::RecordStreamEnd(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  watch_error_ = status.ok() ? "the server ended the stream"
+                             : absl::StrCat(absl::StatusCodeToString(
+                                                static_cast<absl::StatusCode>(status.error_code())),
+                                            ": ", status.error_message());
+}
+
 LocalPolicyStatus PolicyWatcher::status() const {
   LocalPolicyStatus status;
   status.watching = true;
@@ -307,6 +316,7 @@ LocalPolicyStatus PolicyWatcher::status() const {
                        : synced_at_ == absl::InfinitePast() ? absl::InfiniteDuration()
                                                             : absl::Now() - disconnected_at_;
     status.from_snapshot = serving_snapshot();
+    if (!connected_) status.watch_error = watch_error_;
   }
   std::shared_ptr<const engine::TenantDirectory> directory = registry_.Load();
   directory->tenants().ForEach([&](const engine::TenantDirectory::TenantMap::Entry& entry) {

@@ -77,6 +77,8 @@ class PolicyWatcher {
   static std::shared_ptr<const engine::ShadowPolicy> Shadow(const v1::PolicyEvent& event,
                                                             const engine::TenantSnapshot* serving);
   void SetConnected(bool connected);
+  // How a stream ended, for LocalPolicyStatus::watch_error.
+  void RecordStreamEnd(const grpc::Status& status);
 
   std::unique_ptr<v1::CorsAdmin::Stub> admin_;
   const ClientOptions options_;
@@ -97,6 +99,7 @@ class PolicyWatcher {
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time synced_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time disconnected_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::string watch_error_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> serving_snapshot_{false};
   // With a snapshot_path: each tenant's serialized event, and the writer.
   mutable absl::Mutex events_mu_;

@@ -9,6 +9,7 @@
 #   tests/package/package_test.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
+source=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/corsd-package-test.XXXXXX")
 pids=()
 cleanup() {
@@ -52,7 +53,7 @@ expected_server=$(printf '%s\n' /etc/default/corsd /usr/bin/corsctl /usr/bin/cor
   fail "corsd files differ:"$'\n'"$(diff <(echo "$expected_server") <(files "$server_deb"))"
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 lib=/usr/lib/$multiarch
-expected_client=$(printf '%s\n' /usr/include/corsd/client.h /usr/include/corsd/gateway.h \
+expected_client=$(printf '%s\n' /usr/include/corsd/client.h /usr/include/corsd/corsd_c.h /usr/include/corsd/gateway.h \
   "$lib/cmake/corsd/corsdConfig.cmake" "$lib/cmake/corsd/corsdConfigVersion.cmake" \
   "$lib/cmake/corsd/corsdTargets.cmake" "$lib/cmake/corsd/corsdTargets-relwithdebinfo.cmake" \
   "$lib/libcorsd-client.so" "$lib/libcorsd-client.so.0.1" "$lib/libcorsd-client.so.0.1.0" \
@@ -183,6 +184,20 @@ c++ -std=c++20 "$work/gateway/main.cc" -o "$work/gateway/tiny_pc" $flags ||
 out=$(LD_LIBRARY_PATH="$root$lib" "$work/gateway/tiny_pc" "127.0.0.1:$data_port")
 grep -qx "ALLOW" <<<"$out" || fail "tiny gateway (pkg-config) got: $out"
 step "tiny gateway via pkg-config: ALLOW"
+
+# The C example through pkg-config, deciding locally from the watched policy.
+viewer=$("$root/usr/bin/corsd" token create --db "$db" --role viewer --name c-example 2>/dev/null | tail -1)
+echo "$viewer" >"$work/viewer.token"
+# shellcheck disable=SC2086
+cc -std=c11 -Werror "$source/examples/c/corsd_decide.c" \
+  -o "$work/gateway/corsd_decide" $flags 2>"$work/c.log" ||
+  { cat "$work/c.log"; fail "examples/c/corsd_decide.c did not build with pkg-config flags"; }
+out=$(LD_LIBRARY_PATH="$root$lib" "$work/gateway/corsd_decide" "127.0.0.1:$admin_port" \
+  "$work/viewer.token" shop.example.com https://app.example.com PUT)
+grep -q "^ALLOW ALLOWED (local) status 204" <<<"$out" || fail "the C example got: $out"
+grep -qx "Access-Control-Allow-Origin: https://app.example.com" <<<"$out" ||
+  fail "the C example's headers: $out"
+step "C example via pkg-config: ALLOW, decided locally"
 
 # --- clean stop ---------------------------------------------------------------
 kill -TERM "$corsd_pid"

@@ -179,6 +179,8 @@ class DecisionView {
   int http_status() const { return http_status_; }
   int64_t policy_revision() const { return policy_revision_; }
   absl::string_view tenant() const { return tenant_; }
+  // kLocal, or kSnapshot while the client decides from its snapshot file.
+  Decision::Source source() const { return source_; }
   absl::string_view explanation() const;
   // Vary included; apply with ApplyDecisionHeaders (gateway.h).
   absl::Span<const HeaderRef> response_headers() const;
@@ -208,6 +210,7 @@ class DecisionView {
   int http_status_ = 0;
   int64_t policy_revision_ = 0;
   absl::string_view tenant_;
+  Decision::Source source_ = Decision::Source::kLocal;
   bool pinned_ = false;
 };
 
@@ -279,6 +282,9 @@ struct LocalPolicyStatus {
   // Deciding from ClientOptions::snapshot_path: corsd was not reachable since
   // the client started; synced_at is when the snapshot's writer was in sync.
   bool from_snapshot = false;
+  // Why the watch is not connected: how its last attempt ended ("" while
+  // connected or before the first attempt ended).
+  std::string watch_error;
   std::map<std::string, int64_t> revisions;  // tenant -> policy revision held
 };
 

@@ -50,6 +50,10 @@ void ApplyDecisionHeaders(const DecisionView& decision, std::vector<HttpHeader>*
 void ApplyCorsHeaders(absl::Span<const HeaderRef> cors_headers,
                       std::vector<HttpHeader>* response_headers);
 
+// True for the headers corsd is authoritative for (Access-Control-*, any
+// case): ApplyCorsHeaders removes the upstream's.
+bool IsCorsResponseHeader(absl::string_view name);
+
 // Union of two Vary values, case-insensitively, keeping the first spelling;
 // "*" absorbs everything.
 std::string MergeVary(absl::string_view existing, absl::string_view added);
