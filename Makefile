@@ -5,11 +5,12 @@
 #   make asan-test / tsan-test / fuzz   the sanitizer builds CI runs too
 #   make run    install missing packages, build, start corsd with a demo tenant
 #   make package  build the Debian packages into build/packages/
+#   make nginx-module  build only the nginx module (build/nginx-module/)
 #
 # Both commands are idempotent: the dependency check takes well under a second
 # when nothing is missing, and Ninja rebuilds only what changed.
 
-.PHONY: all build test run asan-test tsan-test fuzz package format clean deps test-deps
+.PHONY: all build test run asan-test tsan-test fuzz package format clean deps test-deps nginx-module
 
 all: build
 
@@ -35,7 +36,11 @@ run: deps build/build.ninja
 	cmake --build --preset default
 	@scripts/run-demo
 
-# Debian packages (corsd, libcorsd-client-dev) in build/packages/.
+# ngx_http_corsd_module.so alone, in build/nginx-module/.
+nginx-module: deps build/build.ninja
+	cmake --build --preset default --target nginx-module
+
+# Debian packages (corsd, libcorsd-client-dev, libnginx-mod-http-corsd) in build/packages/.
 package: deps build/build.ninja
 	cmake --build --preset default
 	cd build && cpack

@@ -327,7 +327,9 @@ int corsd_is_cors_header(corsd_str name) {
 size_t corsd_merge_vary(corsd_str existing, corsd_str added, char* out, size_t out_size) {
   try {
     const std::string merged = corsd::MergeVary(ToView(existing), ToView(added));
-    if (merged.size() <= out_size) std::memcpy(out, merged.data(), merged.size());
+    if (out != nullptr && merged.size() <= out_size) {
+      std::memcpy(out, merged.data(), merged.size());
+    }
     return merged.size();
   } catch (...) {
     return SIZE_MAX;  // never fits: the caller keeps its own headers

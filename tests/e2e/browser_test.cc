@@ -123,8 +123,13 @@ class WebDriver {
 
 // The demo gateway asks corsd remotely, or decides locally from watched
 // policies through the zero-copy API (Client::CheckLocal, DecisionView);
-// or nginx asks corsd's HTTP endpoint (auth_request).
-enum class GatewayMode { kRemote, kLocal, kNginx };
+// or nginx asks corsd's HTTP endpoint (auth_request); or nginx decides
+// in-process with ngx_http_corsd_module.
+enum class GatewayMode { kRemote, kLocal, kNginx, kNginxModule };
+
+bool IsNginx(GatewayMode mode) {
+  return mode == GatewayMode::kNginx || mode == GatewayMode::kNginxModule;
+}
 
 class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
  protected:
@@ -138,6 +143,11 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
     if (GetParam() == GatewayMode::kNginx && !StockGateway::Installed(StockGateway::kNginx)) {
       GTEST_SKIP() << "nginx is not installed (scripts/install-deps --test installs it)";
     }
+    if (GetParam() == GatewayMode::kNginxModule &&
+        !StockGateway::Installed(StockGateway::kNginxModule)) {
+      GTEST_SKIP() << "nginx or the module is missing (scripts/install-deps installs nginx-dev, "
+                      "then the build makes build/nginx-module/)";
+    }
     // corsd with a tenant the page's origin may use.
     db_ = dir_.File("corsd.db");
     token_ = CreateToken(db_, "admin");
@@ -148,7 +158,7 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
     gateway_port_ = FreeLoopbackPort();
     ASSERT_TRUE(corsd_->CreateTenant(token_, "web").ok());
     ASSERT_TRUE(ApplyPolicy({"content-type", "x-allowed"}).ok());
-    if (GetParam() == GatewayMode::kNginx) {
+    if (IsNginx(GetParam())) {
       StartNginx();
     } else {
       StartDemoGateway();
@@ -219,10 +229,16 @@ class BrowserTest : public ::testing::TestWithParam<GatewayMode> {
     application_.Options("/echo", echo);
     const int application_port = application_.bind_to_any_port("127.0.0.1");
     application_thread_ = std::thread([this] { application_.listen_after_bind(); });
-    nginx_ = StockGateway::Start(StockGateway::kNginx, dir_,
-                                 {.corsd_http_port = corsd_->http_port(),
-                                  .upstream_port = application_port,
-                                  .tenant = "web"});
+    const std::string token_file = dir_.File("nginx.token");
+    std::ofstream(token_file) << CreateToken(db_, "viewer") << "\n";
+    nginx_ = StockGateway::Start(
+        GetParam() == GatewayMode::kNginx ? StockGateway::kNginx : StockGateway::kNginxModule, dir_,
+        {.corsd_http_port = corsd_->http_port(),
+         .upstream_port = application_port,
+         .tenant = "web",
+         .corsd_admin_address = corsd_->admin_address(),
+         .corsd_data_address = corsd_->data_address(),
+         .token_file = token_file});
     ASSERT_NE(nginx_, nullptr);
     gateway_port_ = nginx_->port();
   }
@@ -350,11 +366,20 @@ TEST_P(BrowserTest, ChromiumEnforcesCorsdDecisions) {
   json after = RunInBrowser(page_port_, {"later_header"});
   EXPECT_EQ(after["later_header"]["outcome"], "allowed") << after;
 
-  if (GetParam() == GatewayMode::kNginx) {
+  if (IsNginx(GetParam())) {
     // corsd answered every preflight through nginx; the application saw
     // none, and its `Access-Control-Allow-Origin: *` never reached the
     // browser (the other origin was blocked above).
     EXPECT_EQ(application_preflights_, 0);
+    if (GetParam() == GatewayMode::kNginxModule) {
+      // $corsd_verdict and $corsd_reason in the access log.
+      const std::string log = nginx_->access_log();
+      EXPECT_THAT(log, ::testing::HasSubstr("\"OPTIONS /echo HTTP/1.1\" 204 corsd=ALLOW/ALLOWED"));
+      EXPECT_THAT(log, ::testing::HasSubstr(
+                           "\"OPTIONS /echo HTTP/1.1\" 403 corsd=DENY/HEADERS_NOT_ALLOWED"));
+      EXPECT_THAT(log,
+                  ::testing::HasSubstr("\"GET /echo HTTP/1.1\" 200 corsd=DENY/ORIGIN_NOT_ALLOWED"));
+    }
     return;
   }
   // The gateway answered denied preflights itself and forwarded denied
@@ -373,13 +398,15 @@ TEST_P(BrowserTest, ChromiumEnforcesCorsdDecisions) {
 
 INSTANTIATE_TEST_SUITE_P(Gateway, BrowserTest,
                          ::testing::Values(GatewayMode::kRemote, GatewayMode::kLocal,
-                                           GatewayMode::kNginx),
+                                           GatewayMode::kNginx, GatewayMode::kNginxModule),
                          [](const ::testing::TestParamInfo<GatewayMode>& info) {
                            switch (info.param) {
                              case GatewayMode::kLocal:
                                return "Local";
                              case GatewayMode::kNginx:
                                return "Nginx";
+                             case GatewayMode::kNginxModule:
+                               return "NginxModule";
                              default:
                                return "Remote";
                            }

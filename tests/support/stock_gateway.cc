@@ -33,28 +33,64 @@ bool Accepts(int port) {
 }  // namespace
 
 bool StockGateway::Installed(Kind kind) {
-  return std::filesystem::exists(kind == kNginx ? kNginxBinary : kCaddyBinary);
+  if (kind == kNginxModule && !std::filesystem::exists(ModulePath())) return false;
+  return std::filesystem::exists(kind == kCaddy ? kCaddyBinary : kNginxBinary);
+}
+
+std::string StockGateway::Name(Kind kind) {
+  switch (kind) {
+    case kNginx:
+      return "nginx";
+    case kCaddy:
+      return "caddy";
+    case kNginxModule:
+      return "nginx-module";
+  }
+  return "?";
+}
+
+std::string StockGateway::ModulePath() {
+  return BinaryDir() + "/../nginx-module/ngx_http_corsd_module.so";
 }
 
 std::unique_ptr<StockGateway> StockGateway::Start(Kind kind, const TempDir& dir,
                                                   const StockGatewayConfig& config) {
   auto gateway = std::unique_ptr<StockGateway>(new StockGateway());
   gateway->kind_ = kind;
-  gateway->port_ = FreeLoopbackPort();
+  gateway->port_ = config.listen_port != 0 ? config.listen_port : FreeLoopbackPort();
   const std::string prefix = dir.File(Name(kind));
+  gateway->prefix_ = prefix;
   std::filesystem::create_directories(prefix + "/logs");
   std::filesystem::create_directories(prefix + "/tmp");
+  std::filesystem::create_directories(prefix + "/modules");
   const absl::flat_hash_map<std::string, std::string> placeholders = {
       {"CORSD_HTTP_ADDR", absl::StrCat("127.0.0.1:", config.corsd_http_port)},
+      {"CORSD_ADMIN_ADDR", config.corsd_admin_address},
+      {"CORSD_DATA_ADDR", config.corsd_data_address},
+      {"TOKEN_FILE", config.token_file},
+      {"SNAPSHOT", gateway->snapshot_path()},
       {"UPSTREAM_ADDR", absl::StrCat("127.0.0.1:", config.upstream_port)},
       {"LISTEN_PORT", absl::StrCat(gateway->port_)},
       {"TENANT", config.tenant}};
   gateway->log_path_ = prefix + "/stdout.log";
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
-  if (kind == kNginx) {
+  if (kind == kNginx || kind == kNginxModule) {
     const std::string site = prefix + "/corsd.conf";
-    std::ofstream(site) << absl::StrReplaceAll(ExampleFile("nginx/corsd.conf"), placeholders);
+    std::ofstream(site) << absl::StrReplaceAll(
+        ExampleFile(kind == kNginx ? "nginx/corsd.conf" : "nginx/corsd-module.conf"), placeholders);
+    if (kind == kNginxModule) {
+      std::ofstream(prefix + "/modules/corsd.conf")
+          << "load_module " << std::filesystem::canonical(ModulePath()).string() << ";\n";
+      // Started as root, nginx's workers run as nobody and write the
+      // snapshot: let them reach and write its directory.
+      std::filesystem::create_directories(prefix + "/snapshot");
+      std::filesystem::permissions(prefix + "/snapshot", std::filesystem::perms::all);
+      for (const std::string& path : {dir.path(), prefix}) {
+        std::filesystem::permissions(path, std::filesystem::perms::others_exec,
+                                     std::filesystem::perm_options::add);
+      }
+    }
     const std::string main = prefix + "/nginx.conf";
     std::ofstream(main) << absl::StrReplaceAll(ExampleFile("nginx/test-nginx.conf.in"),
                                                {{"CORSD_CONF", site}, {"PREFIX", prefix}});
@@ -79,6 +115,12 @@ std::unique_ptr<StockGateway> StockGateway::Start(Kind kind, const TempDir& dir,
   ADD_FAILURE() << Name(kind) << " did not start:\n" << gateway->log();
   return nullptr;
 }
+
+std::string StockGateway::access_log() const {
+  return ReadFileOrEmpty(prefix_ + "/logs/corsd-access.log");
+}
+
+void StockGateway::Reload() { process_->Signal(SIGHUP); }
 
 std::string StockGateway::log() const {
   std::string out = ReadFileOrEmpty(log_path_);
