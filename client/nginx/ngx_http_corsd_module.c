@@ -111,6 +111,9 @@ ngx_module_t ngx_http_corsd_module = {NGX_MODULE_V1,
                                       NULL,                         /* exit master */
                                       NGX_MODULE_V1_PADDING};
 
+/* How long a starting worker without a snapshot waits for the policies. */
+#define NGX_HTTP_CORSD_START_WAIT_MS 1000
+
 /* This worker's client: created in init_process, used only by the worker's
  * main thread, destroyed in exit_process. NULL when it could not be created
  * (decisions then fail closed). */
@@ -279,6 +282,20 @@ static ngx_int_t ngx_http_corsd_init_process(ngx_cycle_t *cycle) {
     ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                   "corsd: cannot create the client (%s); cross-origin requests will be denied",
                   error);
+    return NGX_OK;
+  }
+  /* A worker that holds nothing yet (no snapshot) waits a moment for the
+   * live policies before it accepts connections, so that a reload or a new
+   * worker denies nothing it should allow; connections wait in the listen
+   * queue meanwhile. With a snapshot it decides from it at once. */
+  corsd_client_status status;
+  corsd_client_get_status(ngx_http_corsd_client, &status);
+  if (!status.from_snapshot &&
+      !corsd_client_wait_synced(ngx_http_corsd_client, NGX_HTTP_CORSD_START_WAIT_MS)) {
+    ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                  "corsd: no policies within %d ms of start (corsd at %V unreachable?); "
+                  "cross-origin requests are denied until they arrive",
+                  NGX_HTTP_CORSD_START_WAIT_MS, &mcf->admin_server);
   }
   return NGX_OK;
 }
