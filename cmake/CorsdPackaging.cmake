@@ -2,9 +2,13 @@
 #
 #   corsd                 corsd, corsctl, the systemd unit, /etc/default/corsd,
 #                         --help texts and the README under /usr/share/doc/corsd
-#   libcorsd-client-dev   libcorsd-client.so, the public headers, a CMake
-#                         package (find_package(corsd CONFIG) -> corsd::client)
-#                         and a pkg-config file (corsd-client)
+#   libcorsd-client0.1    libcorsd-client.so.0.1 (the client library, C++ and C)
+#   libcorsd-client-dev   the libcorsd-client.so link, the public headers, a
+#                         CMake package (find_package(corsd CONFIG) ->
+#                         corsd::client) and a pkg-config file (corsd-client)
+#   libnginx-mod-http-corsd  ngx_http_corsd_module for Debian's nginx, enabled
+#                         through /etc/nginx/modules-enabled (built only when
+#                         nginx-dev is installed)
 #
 # Runtime dependencies are computed by dpkg-shlibdeps from the Debian
 # libraries the binaries link, so they always match the build machine.
@@ -37,7 +41,7 @@ install(FILES ${CORSD_HELP_DIR}/corsd.txt ${CORSD_HELP_DIR}/corsctl.txt
 
 # --- libcorsd-client-dev (client component) ---------------------------------
 install(TARGETS corsd_client_shared EXPORT corsdTargets
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT client
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT client
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/client/include/corsd
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT client)
@@ -57,6 +61,23 @@ configure_file(${PROJECT_SOURCE_DIR}/packaging/corsd-client.pc.in
 install(FILES ${CMAKE_BINARY_DIR}/corsd-client.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT client)
 
+# --- libnginx-mod-http-corsd (nginx component) --------------------------------
+set(CORSD_PACKAGE_COMPONENTS server runtime client)
+if(TARGET nginx-module)
+  list(APPEND CORSD_PACKAGE_COMPONENTS nginx)
+  get_target_property(CORSD_NGINX_MODULE nginx-module CORSD_MODULE_FILE)
+  install(FILES ${CORSD_NGINX_MODULE} DESTINATION lib/nginx/modules COMPONENT nginx)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/nginx/mod-http-corsd.conf
+          DESTINATION share/nginx/modules-available COMPONENT nginx)
+  install(FILES ${PROJECT_SOURCE_DIR}/examples/nginx/corsd-module.conf
+          DESTINATION share/doc/libnginx-mod-http-corsd/examples COMPONENT nginx)
+  # The nginx ABI the module was built for, as Debian's nginx-dev names it
+  # (the installed nginx Provides it).
+  file(STRINGS ${CORSD_NGINX_SRC}/debian/libnginx-mod.abisubstvars CORSD_NGINX_ABI
+       REGEX "^nginx:abi=")
+  string(REGEX REPLACE "^nginx:abi=" "" CORSD_NGINX_ABI "${CORSD_NGINX_ABI}")
+endif()
+
 # --- CPack ---------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME corsd)
@@ -68,10 +89,13 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/packages)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL server client)
+set(CPACK_COMPONENTS_ALL ${CORSD_PACKAGE_COMPONENTS})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libcorsd-client.so.0.1 is this project's own: the module's dependency on
+# it is declared below, not looked up.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR}/lib)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/corsd/corsd")
 
@@ -87,12 +111,32 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/debian/postrm ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles)
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
+set(CORSD_RUNTIME_PACKAGE
+    libcorsd-client${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME ${CORSD_RUNTIME_PACKAGE})
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION [=[The corsd client library for gateways: remote CORS checks against corsd and
+local decisions from watched policies, with a C++ and a C API. This package
+has the shared library; libcorsd-client-dev has what building against it
+needs.]=])
+
 set(CPACK_DEBIAN_CLIENT_PACKAGE_NAME libcorsd-client-dev)
 set(CPACK_DEBIAN_CLIENT_PACKAGE_SECTION libdevel)
 # The headers include Abseil's; the CMake package finds it.
-set(CPACK_DEBIAN_CLIENT_PACKAGE_DEPENDS "libabsl-dev")
+set(CPACK_DEBIAN_CLIENT_PACKAGE_DEPENDS
+    "libabsl-dev, ${CORSD_RUNTIME_PACKAGE} (= ${CPACK_PACKAGE_VERSION})")
 set(CPACK_DEBIAN_CLIENT_DESCRIPTION [=[The corsd client library for C++ gateways (development files): remote CORS
 checks against corsd and local decisions from watched policies. Headers, the
 shared library, a CMake package (find_package(corsd) gives corsd::client) and
 a pkg-config file (corsd-client).]=])
+set(CPACK_DEBIAN_NGINX_PACKAGE_NAME libnginx-mod-http-corsd)
+set(CPACK_DEBIAN_NGINX_PACKAGE_SECTION httpd)
+set(CPACK_DEBIAN_NGINX_PACKAGE_DEPENDS
+    "${CORSD_NGINX_ABI}, ${CORSD_RUNTIME_PACKAGE} (= ${CPACK_PACKAGE_VERSION})")
+set(CPACK_DEBIAN_NGINX_DESCRIPTION [=[ngx_http_corsd_module: nginx decides CORS in-process from the policies
+corsd serves, watched by each worker: preflights answered in the access
+phase, corsd's headers on every response, decisions going on through corsd
+outages (with a snapshot file across restarts).]=])
+set(CPACK_DEBIAN_NGINX_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/nginx/postinst
+                                             ${PROJECT_SOURCE_DIR}/packaging/nginx/postrm)
 include(CPack)

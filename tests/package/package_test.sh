@@ -27,6 +27,9 @@ cpack --config "$build/CPackConfig.cmake" -B "$work/packages" >"$work/cpack.log"
   { cat "$work/cpack.log"; fail "cpack failed"; }
 server_deb=$(ls "$work"/packages/corsd_*_amd64.deb)
 client_deb=$(ls "$work"/packages/libcorsd-client-dev_*_amd64.deb)
+runtime_deb=$(ls "$work"/packages/libcorsd-client0.1_*_amd64.deb)
+nginx_deb=$(ls "$work"/packages/libnginx-mod-http-corsd_*_amd64.deb 2>/dev/null || true)
+[[ -n "$nginx_deb" ]] || fail "no libnginx-mod-http-corsd package (is nginx-dev installed?)"
 
 # --- metadata and file lists --------------------------------------------------
 [[ $(dpkg-deb -f "$server_deb" Package) == corsd ]] || fail "server package name"
@@ -34,8 +37,17 @@ client_deb=$(ls "$work"/packages/libcorsd-client-dev_*_amd64.deb)
 for dep in adduser libgrpc++1.51 libprotobuf32 libsqlite3-0 libpsl5 libabsl20220623; do
   dpkg-deb -f "$server_deb" Depends | grep -q "$dep" || fail "corsd does not depend on $dep"
 done
-for dep in libabsl-dev libgrpc++1.51 libprotobuf32; do
-  dpkg-deb -f "$client_deb" Depends | grep -q "$dep" || fail "libcorsd-client-dev does not depend on $dep"
+for dep in libabsl-dev "libcorsd-client0.1 (= "; do
+  dpkg-deb -f "$client_deb" Depends | grep -qF "$dep" || fail "libcorsd-client-dev does not depend on $dep"
+done
+for dep in libgrpc++1.51 libprotobuf32; do
+  dpkg-deb -f "$runtime_deb" Depends | grep -q "$dep" || fail "libcorsd-client0.1 does not depend on $dep"
+done
+for dep in nginx-abi-1.22.1 "libcorsd-client0.1 (= "; do
+  dpkg-deb -f "$nginx_deb" Depends | grep -qF "$dep" || fail "libnginx-mod-http-corsd does not depend on $dep"
+done
+for script in postinst postrm; do
+  dpkg-deb -I "$nginx_deb" "$script" >/dev/null || fail "libnginx-mod-http-corsd has no $script"
 done
 dpkg-deb -I "$server_deb" conffiles | grep -qx /etc/default/corsd || fail "/etc/default/corsd is not a conffile"
 # It may hold a database password: never world-readable.
@@ -56,16 +68,32 @@ lib=/usr/lib/$multiarch
 expected_client=$(printf '%s\n' /usr/include/corsd/client.h /usr/include/corsd/corsd_c.h /usr/include/corsd/gateway.h \
   "$lib/cmake/corsd/corsdConfig.cmake" "$lib/cmake/corsd/corsdConfigVersion.cmake" \
   "$lib/cmake/corsd/corsdTargets.cmake" "$lib/cmake/corsd/corsdTargets-relwithdebinfo.cmake" \
-  "$lib/libcorsd-client.so" "$lib/libcorsd-client.so.0.1" "$lib/libcorsd-client.so.0.1.0" \
-  "$lib/pkgconfig/corsd-client.pc" | sort)
+  "$lib/libcorsd-client.so" "$lib/pkgconfig/corsd-client.pc" | sort)
 [[ $(files "$client_deb") == "$expected_client" ]] ||
   fail "libcorsd-client-dev files differ:"$'\n'"$(diff <(echo "$expected_client") <(files "$client_deb"))"
+expected_runtime=$(printf '%s\n' "$lib/libcorsd-client.so.0.1" "$lib/libcorsd-client.so.0.1.0" | sort)
+[[ $(files "$runtime_deb") == "$expected_runtime" ]] ||
+  fail "libcorsd-client0.1 files differ:"$'\n'"$(diff <(echo "$expected_runtime") <(files "$runtime_deb"))"
+expected_nginx=$(printf '%s\n' /usr/lib/nginx/modules/ngx_http_corsd_module.so \
+  /usr/share/doc/libnginx-mod-http-corsd/examples/corsd-module.conf \
+  /usr/share/nginx/modules-available/mod-http-corsd.conf | sort)
+[[ $(files "$nginx_deb") == "$expected_nginx" ]] ||
+  fail "libnginx-mod-http-corsd files differ:"$'\n'"$(diff <(echo "$expected_nginx") <(files "$nginx_deb"))"
+# Installable next to Debian's nginx (its nginx-abi is what the module needs),
+# as apt would resolve it; simulated, the machine is not changed.
+if command -v apt-get >/dev/null && [[ -x /usr/sbin/nginx ]]; then
+  apt-get install -s --no-download "$runtime_deb" "$nginx_deb" >"$work/apt.log" 2>&1 ||
+    { cat "$work/apt.log"; fail "apt-get cannot install the module next to this nginx"; }
+  step "apt-get install -s: libcorsd-client0.1 and libnginx-mod-http-corsd install next to nginx"
+fi
 step "packages: corsd $(stat -c %s "$server_deb") bytes, libcorsd-client-dev $(stat -c %s "$client_deb") bytes"
 
 # --- unpack -------------------------------------------------------------------
 root=$work/root
 dpkg-deb -x "$server_deb" "$root"
 dpkg-deb -x "$client_deb" "$root"
+dpkg-deb -x "$runtime_deb" "$root"
+dpkg-deb -x "$nginx_deb" "$root"
 grep -q "^CORSD_DB=/var/lib/corsd/corsd.db$" "$root/etc/default/corsd" || fail "/etc/default/corsd"
 "$root/usr/bin/corsd" --help | grep -q "backup" || fail "corsd --help does not list backup"
 grep -q "corsd restore" "$root/usr/share/doc/corsd/corsd.txt" || fail "corsd.txt lacks restore --help"
@@ -198,6 +226,56 @@ grep -q "^ALLOW ALLOWED (local) status 204" <<<"$out" || fail "the C example got
 grep -qx "Access-Control-Allow-Origin: https://app.example.com" <<<"$out" ||
   fail "the C example's headers: $out"
 step "C example via pkg-config: ALLOW, decided locally"
+
+# --- the packaged nginx module in Debian's nginx, against the unpacked corsd ---
+if [[ -x /usr/sbin/nginx ]]; then
+  ngx=$work/nginx
+  mkdir -p "$ngx/logs" "$ngx/www" "$ngx/snapshot"
+  echo hello >"$ngx/www/index.html"
+  nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # Debian's enabling file names modules/...; this nginx's prefix is elsewhere.
+  grep -qx "load_module modules/ngx_http_corsd_module.so;" \
+    "$root/usr/share/nginx/modules-available/mod-http-corsd.conf" || fail "mod-http-corsd.conf"
+  cat >"$ngx/nginx.conf" <<NGINX
+load_module $root/usr/lib/nginx/modules/ngx_http_corsd_module.so;
+daemon off;
+worker_processes 1;
+pid $ngx/nginx.pid;
+error_log $ngx/logs/error.log info;
+events { worker_connections 64; }
+http {
+  access_log $ngx/logs/access.log;
+  client_body_temp_path $ngx/tmp;
+  corsd_admin_server 127.0.0.1:$admin_port;
+  corsd_token_file $work/viewer.token;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    corsd on;
+    corsd_tenant shop;
+    location / { root $ngx/www; }
+  }
+}
+NGINX
+  # The master loads the module; the library comes from the unpacked package.
+  LD_LIBRARY_PATH="$root$lib" /usr/sbin/nginx -p "$ngx" -c "$ngx/nginx.conf" -t >"$work/nginx-t.log" 2>&1 ||
+    { cat "$work/nginx-t.log"; fail "nginx -t rejects the packaged module"; }
+  LD_LIBRARY_PATH="$root$lib" /usr/sbin/nginx -p "$ngx" -c "$ngx/nginx.conf" 2>"$work/nginx.log" &
+  nginx_pid=$!
+  pids+=($nginx_pid)
+  answer=""
+  for _ in $(seq 100); do
+    answer=$(curl -s -o /dev/null -D - -X OPTIONS -H "Origin: https://app.example.com" \
+      -H "Access-Control-Request-Method: PUT" "http://127.0.0.1:$nginx_port/index.html" 2>/dev/null || true)
+    grep -q "^HTTP/1.1 204" <<<"$answer" && break
+    sleep 0.05
+  done
+  grep -q "^HTTP/1.1 204" <<<"$answer" || { cat "$ngx/logs/error.log"; fail "module preflight: $answer"; }
+  grep -qi "^Access-Control-Allow-Origin: https://app.example.com" <<<"$answer" ||
+    fail "module preflight headers: $answer"
+  kill -QUIT "$nginx_pid"
+  wait "$nginx_pid" || fail "nginx with the module did not stop cleanly"
+  step "packaged module in Debian's nginx: preflight 204 with corsd's headers"
+fi
 
 # --- clean stop ---------------------------------------------------------------
 kill -TERM "$corsd_pid"
