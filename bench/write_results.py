@@ -262,6 +262,43 @@ def gateways_section():
                 f"request: {us(added)} (the auth subrequest is one more loopback HTTP round trip and one",
                 "decision). The in-process nginx module is the answer for paths where this matters.",
                 "", f"Command (each round): `{command('nginx_auth')}`", ""]
+    return out + nginx_module_rows(plain, auth)
+
+
+def nginx_module_rows(plain, auth):
+    skipped = read_text("nginx_module_skipped.txt")
+    if skipped:
+        return [f"ngx_http_corsd_module: skipped: {skipped}", ""]
+    static, module_static = wrk_runs("nginx_static"), wrk_runs("nginx_module_static")
+    module = wrk_runs("nginx_module")
+    if not (static and module_static and module):
+        return []
+
+    def row(label, runs):
+        return (f"| {label} | {mean([r['rps'] for r in runs]):,.0f} | "
+                f"{us(mean([r['p50_us'] for r in runs]))} | {us(mean([r['p99_us'] for r in runs]))} | "
+                f"{sum(r['non_2xx'] for r in runs):,} |")
+
+    def rps(runs):
+        return mean([r['rps'] for r in runs])
+
+    static_ratio = rps(module_static) / rps(static)
+    out = ["### ngx_http_corsd_module: decisions inside nginx", "",
+           "The same nginx worker, in the same run and rounds as above: its static answer",
+           "(`return 200`) without and with `corsd on` (the module decides every request in the",
+           "worker from watched policies, and puts corsd's headers on the answer), and the",
+           "proxied set-up of the table above with `examples/nginx/corsd-module.conf` in place of",
+           "auth_request. Allowed GETs with an Origin, wrk with 16 keep-alive connections.", "",
+           "| set-up | calls/s (mean) | p50 (mean) | p99 (mean) | non-2xx |", "|---|---:|---:|---:|---:|",
+           row("static answer, nginx alone", static),
+           row("static answer, nginx + module", module_static),
+           row("proxied, nginx alone", plain),
+           row("proxied, nginx + corsd (auth_request)", auth),
+           row("proxied, nginx + module", module), "",
+           f"**module / nginx alone, static answer: {static_ratio:.2f}** (target >= 0.95: "
+           f"{verdict(static_ratio >= 0.95)}); proxied: module / alone "
+           f"{rps(module) / rps(plain):.2f}, auth_request / alone {rps(auth) / rps(plain):.2f}.", "",
+           f"Command (each round): `{command('nginx_module_static')}`", ""]
     return out
 
 
