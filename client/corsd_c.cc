@@ -3,6 +3,7 @@
 // practice), so nothing crosses into C.
 #include "corsd/corsd_c.h"
 
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -142,10 +143,14 @@ absl::StatusOr<corsd::ClientOptions> ToClientOptions(const corsd_client_options&
   return out;
 }
 
+// Access-Control-Request-* lines read per request (corsd_c.h).
+constexpr size_t kMaxRequestHeaders = 8;
+
 DecisionView* ViewOf(corsd_decision* decision) {
   static_assert(sizeof(DecisionView) <= CORSD_DECISION_STORAGE,
                 "grow CORSD_DECISION_STORAGE (an ABI change)");
-  static_assert(alignof(DecisionView) <= alignof(decltype(corsd_decision::internal_)));
+  static_assert(alignof(DecisionView) <= 16);
+  static_assert(alignof(corsd_decision) >= 16 && offsetof(corsd_decision, internal_) % 16 == 0);
   return std::launder(reinterpret_cast<DecisionView*>(decision->internal_.bytes));
 }
 
@@ -261,17 +266,19 @@ void corsd_client_get_status(const corsd_client* client, corsd_client_status* st
 }
 
 void corsd_decision_init(corsd_decision* decision) {
+  if (decision == nullptr) return;
   new (decision->internal_.bytes) DecisionView;
   ResetPublicFields(decision);
 }
 
 corsd_source corsd_decide(corsd_client* client, const corsd_request* request,
                           corsd_decision* decision) {
+  if (request == nullptr || decision == nullptr) return CORSD_SOURCE_FAIL_CLOSED;
   DecisionView* view = ViewOf(decision);
   // Only the Access-Control-Request-* lines matter; a browser sends at most
-  // three, so the inline room is never exceeded by one.
-  absl::InlinedVector<HeaderRef, 8> headers;
-  for (size_t i = 0; i < request->header_count; ++i) {
+  // three. More than the inline room are dropped, so nothing is allocated.
+  absl::InlinedVector<HeaderRef, kMaxRequestHeaders> headers;
+  for (size_t i = 0; i < request->header_count && headers.size() < kMaxRequestHeaders; ++i) {
     const absl::string_view name = ToView(request->headers[i].name);
     if (absl::StartsWithIgnoreCase(name, "access-control-request-")) {
       headers.push_back({name, ToView(request->headers[i].value)});
@@ -283,9 +290,16 @@ corsd_source corsd_decide(corsd_client* client, const corsd_request* request,
                                             .method = ToView(request->method),
                                             .path = ToView(request->path),
                                             .headers = headers};
-  if (client != nullptr && client->client->CheckLocal(view_request, view)) {
+  bool decided = false;
+  try {
+    decided = client != nullptr && client->client->CheckLocal(view_request, view);
+  } catch (...) {
+    decided = false;  // out of memory: the fail-closed answer below
+  }
+  if (decided) {
     FillFromView(*view, decision);
   } else {
+    view->Clear();
     FillFailClosed(
         corsd::client_internal::FailClosedFor(view_request.origin, view_request.method, headers),
         view_request.tenant, decision);
@@ -294,7 +308,14 @@ corsd_source corsd_decide(corsd_client* client, const corsd_request* request,
 }
 
 void corsd_decision_release(corsd_decision* decision) {
+  if (decision == nullptr) return;
   ViewOf(decision)->Clear();
+  ResetPublicFields(decision);
+}
+
+void corsd_decision_destroy(corsd_decision* decision) {
+  if (decision == nullptr) return;
+  ViewOf(decision)->~DecisionView();
   ResetPublicFields(decision);
 }
 

@@ -16,7 +16,8 @@
  * auth_basic, which a preflight never satisfies: browsers send it without
  * credentials) with corsd's status and headers. Any other response gets
  * corsd's headers in the header filter, after every Access-Control-* header
- * the upstream or the configuration set is removed (on ALLOW and on DENY),
+ * the upstream or the configuration (add_header: the module's filter runs
+ * after nginx's headers filter) set is removed (on ALLOW and on DENY),
  * with Vary merged. $corsd_verdict and $corsd_reason name the decision.
  *
  * Each worker creates its own client in init_process, after the fork (no
@@ -118,6 +119,10 @@ ngx_module_t ngx_http_corsd_module = {NGX_MODULE_V1,
  * main thread, destroyed in exit_process. NULL when it could not be created
  * (decisions then fail closed). */
 static corsd_client *ngx_http_corsd_client;
+/* The worker's one decision, reused for every request (released after its
+ * answer is copied): deciding then allocates nothing. */
+static corsd_decision ngx_http_corsd_decision;
+static ngx_uint_t ngx_http_corsd_decision_ready; /* initialized by this process */
 static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
 
 /* ---- configuration ------------------------------------------------------ */
@@ -256,6 +261,8 @@ static ngx_int_t ngx_http_corsd_init_process(ngx_cycle_t *cycle) {
   ngx_http_corsd_main_conf_t *mcf =
       ngx_http_cycle_get_module_main_conf(cycle, ngx_http_corsd_module);
   if (mcf == NULL || !mcf->used) return NGX_OK;
+  corsd_decision_init(&ngx_http_corsd_decision);
+  ngx_http_corsd_decision_ready = 1;
 
   corsd_client_options options;
   corsd_client_options_init(&options);
@@ -287,20 +294,30 @@ static ngx_int_t ngx_http_corsd_init_process(ngx_cycle_t *cycle) {
   /* A worker that holds nothing yet (no snapshot) waits a moment for the
    * live policies before it accepts connections, so that a reload or a new
    * worker denies nothing it should allow; connections wait in the listen
-   * queue meanwhile. With a snapshot it decides from it at once. */
+   * queue meanwhile. With a snapshot it decides from it at once; with corsd
+   * refusing connections it goes on at once. */
   corsd_client_status status;
   corsd_client_get_status(ngx_http_corsd_client, &status);
-  if (!status.from_snapshot &&
-      !corsd_client_wait_synced(ngx_http_corsd_client, NGX_HTTP_CORSD_START_WAIT_MS)) {
-    ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                  "corsd: no policies within %d ms of start (corsd at %V unreachable?); "
-                  "cross-origin requests are denied until they arrive",
-                  NGX_HTTP_CORSD_START_WAIT_MS, &mcf->admin_server);
+  if (status.from_snapshot) return NGX_OK;
+  /* Only while the first connection attempt is in flight: a refused or
+   * failed attempt ends the wait at once. */
+  for (int waited = 0; waited < NGX_HTTP_CORSD_START_WAIT_MS; waited += 20) {
+    if (corsd_client_wait_synced(ngx_http_corsd_client, 20)) return NGX_OK;
+    corsd_client_get_status(ngx_http_corsd_client, &status);
+    if (status.watch_error[0] != '\0') break;
   }
+  ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                "corsd: no policies at start from %V (%s); cross-origin requests are denied "
+                "until they arrive",
+                &mcf->admin_server,
+                status.watch_error[0] != '\0' ? status.watch_error : "no answer yet");
   return NGX_OK;
 }
 
 static void ngx_http_corsd_exit_process(ngx_cycle_t *cycle) {
+  if (!ngx_http_corsd_decision_ready) return; /* not a worker, or corsd unused */
+  ngx_http_corsd_decision_ready = 0;
+  corsd_decision_destroy(&ngx_http_corsd_decision);
   corsd_client_destroy(ngx_http_corsd_client);
   ngx_http_corsd_client = NULL;
 }
@@ -348,7 +365,10 @@ static ngx_http_corsd_ctx_t *ngx_http_corsd_decide(ngx_http_request_t *r,
   ngx_str_t tenant = ngx_null_string;
   if (lc->tenant != NULL && ngx_http_complex_value(r, lc->tenant, &tenant) != NGX_OK) return NULL;
   request.tenant = ngx_http_corsd_str(tenant);
-  request.host = ngx_http_corsd_str(r->headers_in.server);
+  /* The Host as sent (a tenant may own "host:port"; corsd retries without
+   * the port), else the host nginx derived. */
+  request.host = ngx_http_corsd_str(r->headers_in.host != NULL ? r->headers_in.host->value
+                                                                : r->headers_in.server);
   request.method = ngx_http_corsd_str(r->method_name);
   /* The path as sent, without the query (what auth_request passes too). */
   ngx_str_t path = r->unparsed_uri;
@@ -363,13 +383,17 @@ static ngx_http_corsd_ctx_t *ngx_http_corsd_decide(ngx_http_request_t *r,
   corsd_header headers[8];
   size_t header_count = 0;
   ngx_str_t origin = ngx_null_string;
+  ngx_uint_t origin_joined = 0;
   for (ngx_list_part_t *part = &r->headers_in.headers.part; part != NULL; part = part->next) {
     ngx_table_elt_t *h = part->elts;
     for (ngx_uint_t i = 0; i < part->nelts; i++) {
       if (h[i].key.len == 6 && ngx_strncasecmp(h[i].key.data, (u_char *)"origin", 6) == 0) {
         if (origin.data == NULL) {
           origin = h[i].value;
-        } else {
+        } else if (!origin_joined) {
+          /* Two are enough for corsd to refuse it as malformed; more are
+           * skipped, so hostile repeats cost nothing. */
+          origin_joined = 1;
           u_char *joined = ngx_pnalloc(r->pool, origin.len + 2 + h[i].value.len);
           if (joined == NULL) return NULL;
           u_char *p = ngx_cpymem(joined, origin.data, origin.len);
@@ -391,31 +415,30 @@ static ngx_http_corsd_ctx_t *ngx_http_corsd_decide(ngx_http_request_t *r,
   request.headers = headers;
   request.header_count = header_count;
 
-  corsd_decision decision;
-  corsd_decision_init(&decision);
-  corsd_decide(ngx_http_corsd_client, &request, &decision);
-  ctx->verdict = decision.verdict;
-  ctx->reason = decision.reason;
-  ctx->source = decision.source;
+  corsd_decision *decision = &ngx_http_corsd_decision;
+  corsd_decide(ngx_http_corsd_client, &request, decision);
+  ctx->verdict = decision->verdict;
+  ctx->reason = decision->reason;
+  ctx->source = decision->source;
   ngx_uint_t ok = 1;
-  for (size_t i = 0; i < decision.header_count && ok; i++) {
+  for (size_t i = 0; i < decision->header_count && ok; i++) {
     ngx_table_elt_t *h = &ctx->headers[ctx->header_count++];
     h->hash = 1;
-    h->key.len = decision.headers[i].name.len;
+    h->key.len = decision->headers[i].name.len;
     h->key.data = ngx_pnalloc(r->pool, h->key.len);
-    h->value.len = decision.headers[i].value.len;
+    h->value.len = decision->headers[i].value.len;
     h->value.data = ngx_pnalloc(r->pool, h->value.len + 1);
     if (h->key.data == NULL || h->value.data == NULL) {
       ok = 0;
       break;
     }
-    ngx_memcpy(h->key.data, decision.headers[i].name.data, h->key.len);
-    ngx_memcpy(h->value.data, decision.headers[i].value.data, h->value.len);
+    ngx_memcpy(h->key.data, decision->headers[i].name.data, h->key.len);
+    ngx_memcpy(h->value.data, decision->headers[i].value.data, h->value.len);
     h->value.data[h->value.len] = '\0';
   }
-  const int respond_now = decision.respond_now;
-  const int http_status = decision.http_status;
-  corsd_decision_release(&decision);
+  const int respond_now = decision->respond_now;
+  const int http_status = decision->http_status;
+  corsd_decision_release(decision);
   if (!ok) return NULL;
   if (ctx->source == CORSD_SOURCE_FAIL_CLOSED && origin.len > 0) {
     ngx_http_corsd_log_fail_closed(r, &request);

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     printf("%.*s: %.*s\n", (int)decision.headers[i].name.len, decision.headers[i].name.data,
            (int)decision.headers[i].value.len, decision.headers[i].value.data);
   }
-  corsd_decision_release(&decision);
+  corsd_decision_destroy(&decision);
   corsd_client_destroy(client);
   return 0;
 }

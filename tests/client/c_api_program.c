@@ -196,7 +196,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   corsd_decision_release(&d);
+  corsd_decision_destroy(&d);
   corsd_client_destroy(client);
   corsd_client_destroy(NULL);
+  CHECK(corsd_decide(NULL, NULL, NULL) == CORSD_SOURCE_FAIL_CLOSED);
   return failures == 0 ? 0 : 1;
 }

@@ -67,7 +67,9 @@ class NginxModuleTest : public ::testing::Test {
     nginx_.reset();
     application_.stop();
     if (application_thread_.joinable()) application_thread_.join();
-    if (corsd_ != nullptr && corsd_->running()) EXPECT_EQ(corsd_->Stop(), 0);
+    if (corsd_ != nullptr && corsd_->running()) {
+      EXPECT_EQ(corsd_->Stop(), 0);
+    }
   }
 
   void StartCorsd(const std::string& data, const std::string& admin) {
@@ -76,14 +78,15 @@ class NginxModuleTest : public ::testing::Test {
     ASSERT_NE(corsd_, nullptr);
   }
 
-  void StartNginx() {
+  void StartNginx(const std::string& site_append = "") {
     nginx_ = StockGateway::Start(StockGateway::kNginxModule, dir_,
                                  {.upstream_port = application_port_,
                                   .tenant = "web",
                                   .corsd_admin_address = corsd_->admin_address(),
                                   .corsd_data_address = corsd_->data_address(),
                                   .token_file = token_file_,
-                                  .listen_port = listen_port_});
+                                  .listen_port = listen_port_,
+                                  .site_append = site_append});
     ASSERT_NE(nginx_, nullptr);
   }
 
@@ -193,6 +196,45 @@ TEST_F(NginxModuleTest, CorsdsAnswerReplacesTheApplicationsHeaders) {
   EXPECT_EQ(Count(refused->headers, "Access-Control-Allow-Origin"), 0u);
   EXPECT_EQ(application_preflights_, 0);
   EXPECT_EQ(application_requests_, 3);
+}
+
+TEST_F(NginxModuleTest, AddHeaderCannotWidenThePolicyAndHostilePreflightsCostLittle) {
+  // An old-style CORS configuration left next to the module: its
+  // add_header lines run before the module's filter, which removes them.
+  const int port = FreeLoopbackPort();
+  StartNginx(absl::StrCat("server {\n  listen 127.0.0.1:", port,
+                          ";\n  corsd on;\n  corsd_tenant web;\n"
+                          "  add_header Access-Control-Allow-Origin \"*\" always;\n"
+                          "  add_header Access-Control-Allow-Credentials \"true\" always;\n"
+                          "  location / { return 200 \"static\\n\"; }\n}\n"));
+  ASSERT_NE(nginx_, nullptr);
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result denied = client.Get("/", {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 200);
+  EXPECT_EQ(Count(denied->headers, "Access-Control-Allow-Origin"), 0u);
+  EXPECT_EQ(Count(denied->headers, "Access-Control-Allow-Credentials"), 0u);
+  httplib::Result allowed = client.Get("/", {{"Origin", kAllowed}});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(Count(allowed->headers, "Access-Control-Allow-Origin"), 1u);
+  EXPECT_EQ(allowed->get_header_value("Access-Control-Allow-Origin"), kAllowed);
+
+  // A preflight with its Origin repeated 800 times (as much as nginx's
+  // default header buffers take) and 50
+  // Access-Control-Request-* lines: denied as malformed, and the worker
+  // serves on.
+  httplib::Headers hostile = {{"Access-Control-Request-Method", "PUT"}};
+  for (int i = 0; i < 800; ++i) hostile.emplace("Origin", kAllowed);
+  for (int i = 0; i < 50; ++i) hostile.emplace("Access-Control-Request-Headers", "content-type");
+  httplib::Result refused = client.Options("/", hostile);
+  ASSERT_TRUE(refused) << nginx_->log();
+  // Malformed is not a preflight corsd answers: it is denied and passed on,
+  // and the browser blocks it (no Access-Control-* header).
+  EXPECT_EQ(refused->status, 200);
+  EXPECT_EQ(Count(refused->headers, "Access-Control-Allow-Origin"), 0u);
+  httplib::Result after = client.Get("/", {{"Origin", kAllowed}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->get_header_value("Access-Control-Allow-Origin"), kAllowed);
 }
 
 TEST_F(NginxModuleTest, ReloadUnderLoadLosesNoRequest) {

@@ -78,7 +78,9 @@ class StockGatewayTest : public ::testing::TestWithParam<StockGateway::Kind> {
     gateway_.reset();
     upstream_.stop();
     if (upstream_thread_.joinable()) upstream_thread_.join();
-    if (corsd_ != nullptr) EXPECT_EQ(corsd_->Stop(), 0);
+    if (corsd_ != nullptr) {
+      EXPECT_EQ(corsd_->Stop(), 0);
+    }
   }
 
   grpc::Status ApplyPolicy(const std::vector<std::string>& headers) {

@@ -78,7 +78,10 @@ std::unique_ptr<StockGateway> StockGateway::Start(Kind kind, const TempDir& dir,
   if (kind == kNginx || kind == kNginxModule) {
     const std::string site = prefix + "/corsd.conf";
     std::ofstream(site) << absl::StrReplaceAll(
-        ExampleFile(kind == kNginx ? "nginx/corsd.conf" : "nginx/corsd-module.conf"), placeholders);
+                               ExampleFile(kind == kNginx ? "nginx/corsd.conf"
+                                                          : "nginx/corsd-module.conf"),
+                               placeholders)
+                        << config.site_append;
     if (kind == kNginxModule) {
       std::ofstream(prefix + "/modules/corsd.conf")
           << "load_module " << std::filesystem::canonical(ModulePath()).string() << ";\n";

@@ -29,6 +29,9 @@ struct StockGatewayConfig {
   std::string corsd_data_address;
   std::string token_file;
   int listen_port = 0;  // 0: a free loopback port
+  // nginx: appended to the site configuration (inside `http`), e.g. one more
+  // server block a test needs.
+  std::string site_append;
 };
 
 class StockGateway {

@@ -22,8 +22,8 @@
  *   corsd_decide(client, &request, &decision);
  *   for (size_t i = 0; i < decision.header_count; i++) add(decision.headers[i]);
  *   if (decision.respond_now) answer(decision.http_status);
- *   corsd_decision_release(&decision);
- *   ...
+ *   corsd_decision_release(&decision);   (decide into it again, or:)
+ *   corsd_decision_destroy(&decision);
  *   corsd_client_destroy(client);
  *
  * Nothing here allocates, locks or blocks on the decision path: the request
@@ -96,12 +96,14 @@ typedef struct corsd_client_options {
   void* log_context;
 } corsd_client_options;
 
-/* Fills `options` with the defaults (everything NULL/0). */
+/* Fills `options` with the defaults (everything NULL/0). Touches only
+ * `options`: safe from any thread. */
 void corsd_client_options_init(corsd_client_options* options);
 
 typedef struct corsd_client corsd_client;
 
-/* Creates a client and starts watching. Never waits for corsd: with corsd
+/* Creates a client and starts watching; safe from any thread (each call
+ * makes an independent client). Never waits for corsd: with corsd
  * away it decides from the snapshot (or fails closed) and connects later.
  * Returns NULL on invalid options or unreadable files, with the reason (and
  * what to do) in `error` (NUL-terminated, truncated to `error_size`; `error`
@@ -185,10 +187,13 @@ typedef struct corsd_request {
 #define CORSD_MAX_RESPONSE_HEADERS 8
 #define CORSD_DECISION_STORAGE 1024
 
-/* Caller-owned (on the stack or in a request's memory). Initialize once with
- * corsd_decision_init, fill with corsd_decide (again and again if wanted),
- * and end with corsd_decision_release. Fill, read and release it on one
- * thread: it pins the policy it was decided with, cheaply, per thread. */
+/* Caller-owned (on the stack, or one per thread kept for reuse). Initialize
+ * once with corsd_decision_init, fill with corsd_decide and let go with
+ * corsd_decision_release (again and again: a reused decision keeps its
+ * internal memory, so deciding allocates nothing), and end with
+ * corsd_decision_destroy. Fill, read and release it on one thread: it pins
+ * the policy it was decided with, cheaply, per thread. Never copy or move a
+ * decision (its views may point into itself): copy the strings out. */
 typedef struct corsd_decision {
   corsd_verdict verdict;
   corsd_request_kind kind;
@@ -206,22 +211,31 @@ typedef struct corsd_decision {
   /* Private to the library. */
   union {
     unsigned char bytes[CORSD_DECISION_STORAGE];
-    long double align_;
     void* pointer_align_;
-  } internal_;
+  } internal_ __attribute__((aligned(16)));
 } corsd_decision;
 
+/* Prepares `decision` (NULL is ignored). Touches only `decision`. */
 void corsd_decision_init(corsd_decision* decision);
 
 /* Decides `request`. Always fills `decision` (source says from what) and
- * returns its source. Never allocates, locks or blocks; safe to call from
- * any number of threads at once, each with its own decision. */
+ * returns its source. Never locks or blocks, and allocates nothing once the
+ * decision was used before; safe to call from any number of threads at once,
+ * each with its own decision. Only the first eight Access-Control-Request-*
+ * headers are read (a browser sends at most three). A NULL `request` or
+ * `decision` returns CORSD_SOURCE_FAIL_CLOSED and does nothing. */
 corsd_source corsd_decide(corsd_client* client, const corsd_request* request,
                           corsd_decision* decision);
 
 /* Lets go of the policy the decision pinned; its strings become invalid.
- * Safe to call twice, or on an initialized decision never filled. */
+ * The decision can be filled again. Safe to call twice, or on an
+ * initialized decision never filled; NULL is ignored. Same thread as the
+ * corsd_decide that filled it. */
 void corsd_decision_release(corsd_decision* decision);
+
+/* Releases and frees what the decision holds; corsd_decision_init it before
+ * any further use. NULL is ignored. */
+void corsd_decision_destroy(corsd_decision* decision);
 
 /* ---- helpers for applying a decision --------------------------------------
  * Thread-safe; only corsd_merge_vary allocates (call it only when both the
