@@ -198,15 +198,21 @@ TEST_F(NginxModuleTest, CorsdsAnswerReplacesTheApplicationsHeaders) {
   EXPECT_EQ(application_requests_, 3);
 }
 
-TEST_F(NginxModuleTest, AddHeaderCannotWidenThePolicyAndHostilePreflightsCostLittle) {
+TEST_F(NginxModuleTest, AddHeaderCannotWidenThePolicyVariablesAndOffWorkHostileInputIsCheap) {
   // An old-style CORS configuration left next to the module: its
   // add_header lines run before the module's filter, which removes them.
   const int port = FreeLoopbackPort();
-  StartNginx(absl::StrCat("server {\n  listen 127.0.0.1:", port,
-                          ";\n  corsd on;\n  corsd_tenant web;\n"
-                          "  add_header Access-Control-Allow-Origin \"*\" always;\n"
-                          "  add_header Access-Control-Allow-Credentials \"true\" always;\n"
-                          "  location / { return 200 \"static\\n\"; }\n}\n"));
+  // The tenant comes from a variable here (corsd_tenant $variable), and
+  // `corsd off` opts a location out.
+  StartNginx(
+      absl::StrCat("map $host $test_tenant { default web; }\n"
+                   "server {\n  listen 127.0.0.1:",
+                   port,
+                   ";\n  corsd on;\n  corsd_tenant $test_tenant;\n"
+                   "  add_header Access-Control-Allow-Origin \"*\" always;\n"
+                   "  add_header Access-Control-Allow-Credentials \"true\" always;\n"
+                   "  location / { return 200 \"static\\n\"; }\n"
+                   "  location /off/ { corsd off; return 200 \"untouched\\n\"; }\n}\n"));
   ASSERT_NE(nginx_, nullptr);
   httplib::Client client("127.0.0.1", port);
   httplib::Result denied = client.Get("/", {{"Origin", "https://evil.example"}});
@@ -218,6 +224,9 @@ TEST_F(NginxModuleTest, AddHeaderCannotWidenThePolicyAndHostilePreflightsCostLit
   ASSERT_TRUE(allowed);
   EXPECT_EQ(Count(allowed->headers, "Access-Control-Allow-Origin"), 1u);
   EXPECT_EQ(allowed->get_header_value("Access-Control-Allow-Origin"), kAllowed);
+  httplib::Result off = client.Get("/off/", {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->get_header_value("Access-Control-Allow-Origin"), "*");  // not corsd's business
 
   // A preflight with its Origin repeated 800 times (as much as nginx's
   // default header buffers take) and 50
