@@ -199,9 +199,8 @@ class ClientImpl final : public Client {
   // The owning form, for Check and the kFailOpenCached fallback (which
   // relabels the source).
   std::optional<Decision> DecideFromWatch(const CorsRequest& request) {
-    absl::InlinedVector<HeaderRef, 8> headers;
-    headers.reserve(request.headers.size());
-    for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
+    const absl::InlinedVector<HeaderRef, 8> headers =
+        client_internal::HeaderRefsOf(request.headers);
     const CorsRequestView view_request{.tenant = request.tenant,
                                        .host = request.host,
                                        .origin = request.origin,

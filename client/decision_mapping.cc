@@ -1,6 +1,5 @@
 #include "client/decision_mapping.h"
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "service/common/utf8.h"
 #include "service/engine/decision.h"
@@ -105,10 +104,16 @@ FailClosedAnswer FailClosedFor(absl::string_view origin, absl::string_view metho
   return {Verdict::kDeny, RequestKind::kActual, Reason::kUnspecified, false, 0, "Origin"};
 }
 
+absl::InlinedVector<HeaderRef, 8> HeaderRefsOf(absl::Span<const HttpHeader> headers) {
+  absl::InlinedVector<HeaderRef, 8> refs;
+  refs.reserve(headers.size());
+  for (const HttpHeader& h : headers) refs.push_back({h.name, h.value});
+  return refs;
+}
+
 Decision FailClosed(const CorsRequest& request, const std::string& error) {
-  absl::InlinedVector<HeaderRef, 8> headers;
-  for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
-  const FailClosedAnswer answer = FailClosedFor(request.origin, request.method, headers);
+  const FailClosedAnswer answer =
+      FailClosedFor(request.origin, request.method, HeaderRefsOf(request.headers));
   Decision decision;
   decision.source = Decision::Source::kFailClosed;
   decision.fallback_error = error;

@@ -7,6 +7,7 @@
 #ifndef CORSD_CLIENT_DECISION_MAPPING_H_
 #define CORSD_CLIENT_DECISION_MAPPING_H_
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "corsd/client.h"
@@ -31,6 +32,9 @@ struct FailClosedAnswer {
 };
 FailClosedAnswer FailClosedFor(absl::string_view origin, absl::string_view method,
                                absl::Span<const HeaderRef> headers);
+// Views of owned headers, for the view-based paths.
+absl::InlinedVector<HeaderRef, 8> HeaderRefsOf(absl::Span<const HttpHeader> headers);
+
 // The owning form, with Source::kFailClosed and `error`.
 Decision FailClosed(const CorsRequest& request, const std::string& error);
 

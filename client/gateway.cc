@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "client/decision_mapping.h"
 
 namespace corsd {
 
@@ -101,9 +101,7 @@ void ApplyCorsHeaders(absl::Span<const HeaderRef> cors_headers,
 }
 
 void ApplyDecisionHeaders(const Decision& decision, std::vector<HttpHeader>* response_headers) {
-  absl::InlinedVector<HeaderRef, 8> headers;
-  for (const HttpHeader& h : decision.response_headers) headers.push_back({h.name, h.value});
-  ApplyCorsHeaders(headers, response_headers);
+  ApplyCorsHeaders(client_internal::HeaderRefsOf(decision.response_headers), response_headers);
 }
 
 void ApplyDecisionHeaders(const DecisionView& decision, std::vector<HttpHeader>* response_headers) {
