@@ -451,6 +451,23 @@ static ngx_http_corsd_ctx_t *ngx_http_corsd_decide(ngx_http_request_t *r,
 
 /* Puts the decision's headers on the response: every Access-Control-*
  * header already there goes, and Vary lines are merged with corsd's. */
+static ngx_uint_t ngx_http_corsd_is_vary(const ngx_str_t *name) {
+  return name->len == 4 && ngx_strncasecmp(name->data, (u_char *)"vary", 4) == 0;
+}
+
+/* Merges `value` into the Vary line `vary` (in the request's pool). */
+static ngx_int_t ngx_http_corsd_merge_vary(ngx_http_request_t *r, ngx_table_elt_t *vary,
+                                           ngx_str_t value) {
+  corsd_str existing = ngx_http_corsd_str(vary->value), added = ngx_http_corsd_str(value);
+  size_t need = corsd_merge_vary(existing, added, NULL, 0);
+  u_char *merged = ngx_pnalloc(r->pool, need);
+  if (merged == NULL) return NGX_ERROR;
+  corsd_merge_vary(existing, added, (char *)merged, need);
+  vary->value.data = merged;
+  vary->value.len = need;
+  return NGX_OK;
+}
+
 static ngx_int_t ngx_http_corsd_apply(ngx_http_request_t *r, ngx_http_corsd_ctx_t *ctx) {
   ngx_table_elt_t *vary = NULL;
   for (ngx_list_part_t *part = &r->headers_out.headers.part; part != NULL; part = part->next) {
@@ -459,36 +476,21 @@ static ngx_int_t ngx_http_corsd_apply(ngx_http_request_t *r, ngx_http_corsd_ctx_
       if (h[i].hash == 0) continue;
       if (corsd_is_cors_header(ngx_http_corsd_str(h[i].key))) {
         h[i].hash = 0;
-      } else if (h[i].key.len == 4 && ngx_strncasecmp(h[i].key.data, (u_char *)"vary", 4) == 0) {
+      } else if (ngx_http_corsd_is_vary(&h[i].key)) {
         if (vary == NULL) {
           vary = &h[i];
           continue;
         }
         /* Fold later Vary lines into the first. */
-        size_t need = corsd_merge_vary(ngx_http_corsd_str(vary->value),
-                                       ngx_http_corsd_str(h[i].value), NULL, 0);
-        u_char *merged = ngx_pnalloc(r->pool, need);
-        if (merged == NULL) return NGX_ERROR;
-        corsd_merge_vary(ngx_http_corsd_str(vary->value), ngx_http_corsd_str(h[i].value),
-                         (char *)merged, need);
-        vary->value.data = merged;
-        vary->value.len = need;
+        if (ngx_http_corsd_merge_vary(r, vary, h[i].value) != NGX_OK) return NGX_ERROR;
         h[i].hash = 0;
       }
     }
   }
   for (ngx_uint_t i = 0; i < ctx->header_count; i++) {
     ngx_table_elt_t *add = &ctx->headers[i];
-    if (add->key.len == 4 && ngx_strncasecmp(add->key.data, (u_char *)"vary", 4) == 0 &&
-        vary != NULL) {
-      size_t need = corsd_merge_vary(ngx_http_corsd_str(vary->value),
-                                     ngx_http_corsd_str(add->value), NULL, 0);
-      u_char *merged = ngx_pnalloc(r->pool, need);
-      if (merged == NULL) return NGX_ERROR;
-      corsd_merge_vary(ngx_http_corsd_str(vary->value), ngx_http_corsd_str(add->value),
-                       (char *)merged, need);
-      vary->value.data = merged;
-      vary->value.len = need;
+    if (vary != NULL && ngx_http_corsd_is_vary(&add->key)) {
+      if (ngx_http_corsd_merge_vary(r, vary, add->value) != NGX_OK) return NGX_ERROR;
       continue;
     }
     ngx_table_elt_t *h = ngx_list_push(&r->headers_out.headers);
