@@ -1,8 +1,13 @@
 #include "admin-cli/policy_checks.h"
 
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "admin-cli/exit_codes.h"
+#include "admin-cli/fleet_documents.h"
 #include "admin-cli/policy_file.h"
 #include "admin-cli/text_table.h"
 #include "service/convert/policy_convert.h"
@@ -61,5 +66,48 @@ absl::StatusOr<v1::Policy> LoadPolicyFile(const std::string& file) {
 }
 
 std::string SourceName(const std::string& file) { return file == "-" ? "stdin" : file; }
+
+namespace {
+
+// The OriginSet documents under `path`; prints why on stderr when unreadable.
+std::optional<OriginSetMap> LoadOriginSets(const std::string& path) {
+  FleetRead read = ReadFleet(path);
+  for (const std::string& error : read.errors) {
+    fprintf(stderr, "corsctl: %s\n", TerminalSafe(error).c_str());
+  }
+  if (!read.errors.empty()) return std::nullopt;
+  OriginSetMap sets;
+  for (const FleetDocument& document : read.documents) {
+    if (document.kind != FleetDocument::Kind::kOriginSet) continue;
+    sets[document.set.name()].assign(document.set.origins().begin(), document.set.origins().end());
+  }
+  return sets;
+}
+
+}  // namespace
+
+int CompileLocalCandidate(const std::string& file, const std::string& origin_sets_path,
+                          LocalCandidate* out) {
+  absl::StatusOr<v1::Policy> policy = LoadPolicyFile(file);
+  if (!policy.ok()) return kExitInvalid;
+  OriginSetMap sets;
+  if (!origin_sets_path.empty()) {
+    std::optional<OriginSetMap> loaded = LoadOriginSets(origin_sets_path);
+    if (!loaded.has_value()) return kExitInvalid;
+    sets = *std::move(loaded);
+  }
+  // Decided with the policy resolved against the sets, as corsd will.
+  out->resolved = CompileWithOriginSets(*policy, MapLookup(sets));
+  out->policy = *std::move(policy);
+  if (!out->resolved.resolution.set_names.empty() && origin_sets_path.empty()) {
+    fprintf(stderr,
+            "corsctl: %s references origin sets (@%s); give their documents with "
+            "--origin-sets DIR (corsctl export writes them)\n",
+            SourceName(file).c_str(),
+            TerminalSafe(absl::StrJoin(out->resolved.resolution.set_names, ", @")).c_str());
+    return kExitUsage;
+  }
+  return kExitOk;
+}
 
 }  // namespace corsd::cli

@@ -29,6 +29,22 @@ absl::StatusOr<v1::Policy> LoadPolicyFile(const std::string& file);
 // How a file is named in messages.
 std::string SourceName(const std::string& file);
 
+// A candidate policy decided by this corsctl (policy test, policy replay):
+// the file, resolved against the OriginSet documents the operator gave
+// (--origin-sets, a fleet directory or file as corsctl export writes them)
+// and compiled as a new policy, so its tests ran when its rules compiled.
+struct LocalCandidate {
+  v1::Policy policy;
+  ResolvedCompilation resolved;
+};
+
+// Reads and compiles `file` into `out`. Returns kExitOk, or the exit code
+// to stop with after saying why on stderr: the file or the set documents
+// unreadable, or references (`@NAME`) without `origin_sets_path` ("" =
+// none given).
+int CompileLocalCandidate(const std::string& file, const std::string& origin_sets_path,
+                          LocalCandidate* out);
+
 }  // namespace corsd::cli
 
 #endif  // CORSD_ADMIN_CLI_POLICY_CHECKS_H_

@@ -25,12 +25,16 @@ struct ReplayFlags {
   std::string file;
   std::vector<std::string> logs;
   std::string tenant;
+  std::string origin_sets;  // a fleet directory or file with OriginSet documents
 };
 
 int Replay(CliContext* cli, const ReplayFlags& flags) {
-  absl::StatusOr<v1::Policy> policy = LoadPolicyFile(flags.file);
-  if (!policy.ok()) return kExitInvalid;
-  engine::PolicyCompilation compiled = engine::CompilePolicy(ToPolicySpec(*policy), 0);
+  LocalCandidate candidate;
+  if (int code = CompileLocalCandidate(flags.file, flags.origin_sets, &candidate);
+      code != kExitOk) {
+    return code;
+  }
+  const engine::PolicyCompilation& compiled = candidate.resolved.compilation;
   if (compiled.policy == nullptr) {
     v1::ValidatePolicyResponse result;
     AppendDiagnostics(compiled.diagnostics, &result);
@@ -88,6 +92,9 @@ void AddPolicyReplayCommand(CLI::App* policy, CliContext* cli, Runner* run) {
   replay->add_option("--tenant", flags->tenant,
                      "the tenant whose requests to replay (may be left out when the logs hold "
                      "one tenant only)");
+  replay->add_option("--origin-sets", flags->origin_sets,
+                     "directory or file with the OriginSet documents the candidate references "
+                     "(@NAME), e.g. what corsctl export wrote");
   replay->callback([=] { *run = [=] { return Replay(cli, *flags); }; });
 }
 

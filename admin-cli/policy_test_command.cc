@@ -2,17 +2,13 @@
 // engine, without a server or a token, so a CI job can gate a policy change.
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <string>
 
-#include "absl/strings/str_join.h"
 #include "admin-cli/corsctl_commands.h"
 #include "admin-cli/exit_codes.h"
-#include "admin-cli/fleet_documents.h"
 #include "admin-cli/policy_checks.h"
 #include "admin-cli/text_table.h"
 #include "nlohmann/json.hpp"
-#include "service/convert/origin_set_resolution.h"
 #include "service/convert/policy_convert.h"
 #include "service/engine/policy_compiler.h"
 
@@ -24,21 +20,6 @@ struct TestFlags {
   std::string origin_sets;  // a fleet directory or file with OriginSet documents
   bool explain = false;
 };
-
-// The OriginSet documents under `path`; prints why on stderr when unreadable.
-std::optional<OriginSetMap> LoadOriginSets(const std::string& path) {
-  FleetRead read = ReadFleet(path);
-  for (const std::string& error : read.errors) {
-    fprintf(stderr, "corsctl: %s\n", TerminalSafe(error).c_str());
-  }
-  if (!read.errors.empty()) return std::nullopt;
-  OriginSetMap sets;
-  for (const FleetDocument& document : read.documents) {
-    if (document.kind != FleetDocument::Kind::kOriginSet) continue;
-    sets[document.set.name()].assign(document.set.origins().begin(), document.set.origins().end());
-  }
-  return sets;
-}
 
 nlohmann::json ResultsJson(const engine::PolicyCompilation& compiled) {
   nlohmann::json out = {{"passed", 0}, {"failed", 0}, {"tests", nlohmann::json::array()}};
@@ -55,27 +36,17 @@ nlohmann::json ResultsJson(const engine::PolicyCompilation& compiled) {
 }
 
 int Test(CliContext* cli, const TestFlags& flags) {
-  absl::StatusOr<v1::Policy> policy = LoadPolicyFile(flags.file);
-  if (!policy.ok()) return kExitInvalid;
-  OriginSetMap sets;
-  if (!flags.origin_sets.empty()) {
-    std::optional<OriginSetMap> loaded = LoadOriginSets(flags.origin_sets);
-    if (!loaded.has_value()) return kExitInvalid;
-    sets = *std::move(loaded);
+  LocalCandidate candidate;
+  if (int code = CompileLocalCandidate(flags.file, flags.origin_sets, &candidate);
+      code != kExitOk) {
+    if (code == kExitUsage) {
+      fprintf(stderr, "corsctl: or let the server run the tests: corsctl policy validate -f %s\n",
+              SourceName(flags.file).c_str());
+    }
+    return code;
   }
-  // The tests decide with the policy resolved against the sets, as corsd will.
-  const ResolvedCompilation resolved = CompileWithOriginSets(*policy, MapLookup(sets));
-  if (!resolved.resolution.set_names.empty() && flags.origin_sets.empty()) {
-    fprintf(stderr,
-            "corsctl: %s references origin sets (@%s); give their documents with "
-            "--origin-sets DIR (corsctl export writes them), or let the server run the tests "
-            "with corsctl policy validate\n",
-            SourceName(flags.file).c_str(),
-            TerminalSafe(absl::StrJoin(resolved.resolution.set_names, ", @")).c_str());
-    return kExitUsage;
-  }
-  const engine::PolicySpec spec = ToPolicySpec(*policy);
-  const engine::PolicyCompilation& compiled = resolved.compilation;
+  const engine::PolicySpec spec = ToPolicySpec(candidate.policy);
+  const engine::PolicyCompilation& compiled = candidate.resolved.compilation;
   // The tests ran when the rules compiled and the tests are well-formed;
   // anything else is a violation to fix first.
   const bool ran = compiled.test_results.size() == spec.tests.size();

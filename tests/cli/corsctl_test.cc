@@ -513,6 +513,26 @@ TEST(CorsctlOffline, ReplayOfAGeneratedLogCountsExactly) {
       RunProgram({BinaryDir() + "/corsctl", "policy", "replay", "-f", candidate, "--log", log});
   EXPECT_EQ(ambiguous.exit_code, 2);
   EXPECT_THAT(ambiguous.err, HasSubstr("more than one tenant (shop and other)"));
+
+  // A candidate that references an origin set is replayed with the set's
+  // documents, as corsd would resolve it; without them it is a usage error.
+  const std::string with_set = dir.File("with-set.json");
+  std::ofstream(with_set) << R"({"rules":[{"allowedOrigins":["@web"],"allowedMethods":["PUT"]}]})";
+  std::ofstream(dir.File("web.yaml")) << "kind: OriginSet\nname: web\norigins:\n"
+                                         "  - https://app.example.com\n"
+                                         "  - https://gone.example\n";
+  ProgramResult resolved =
+      RunProgram({BinaryDir() + "/corsctl", "policy", "replay", "-f", with_set, "--log", log,
+                  "--tenant", "shop", "--origin-sets", dir.File("web.yaml")});
+  ASSERT_EQ(resolved.exit_code, 0) << resolved.err;
+  EXPECT_THAT(resolved.out, ::testing::ContainsRegex("ALLOW -> DENY +HEADERS_NOT_ALLOWED +250"));
+  EXPECT_THAT(resolved.out, ::testing::ContainsRegex("ALLOW \\(same\\) +ALLOWED +1,030"))
+      << "gone.example is in the set";
+  ProgramResult unresolved = RunProgram({BinaryDir() + "/corsctl", "policy", "replay", "-f",
+                                         with_set, "--log", log, "--tenant", "shop"});
+  EXPECT_EQ(unresolved.exit_code, 2);
+  EXPECT_THAT(unresolved.err, HasSubstr("references origin sets (@web); give their documents "
+                                        "with --origin-sets DIR"));
 }
 
 TEST(CorsctlTls, TalksToAnMtlsAdminPort) {
