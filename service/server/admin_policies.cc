@@ -53,7 +53,11 @@ grpc::Status AdminService::ValidatePolicy(grpc::ServerContext* context,
         ResolvedCompilation compiled = CompileWithOriginSets(
             request->policy(), [&sets](absl::string_view name) { return sets.Find(name); });
         RETURN_IF_ERROR(sets.status());
-        CheckStoredSize(request->policy(), compiled.resolution, &compiled.compilation.diagnostics);
+        CheckStoredSize(request->policy().ByteSizeLong(),
+                        compiled.resolution.resolved.has_value()
+                            ? compiled.resolution.resolved->ByteSizeLong()
+                            : 0,
+                        "policy", &compiled.compilation.diagnostics);
         AppendDiagnostics(compiled.compilation.diagnostics, response);
         return absl::OkStatus();
       });

@@ -61,12 +61,8 @@ absl::StatusOr<std::vector<store::ReresolvedUser>> OriginSetWriter::ResolveUsers
     std::string bytes = compiled.resolution.resolved.has_value()
                             ? SerializePolicy(*compiled.resolution.resolved)
                             : std::string();
-    if (stored.size() + bytes.size() > store::kMaxStoredPolicyBytes) {
-      violations.AddViolation(absl::StrCat("tenants[", tenant, "].", which),
-                              absl::StrCat("would be ", stored.size() + bytes.size(),
-                                           " bytes serialized (as written plus resolved); at most ",
-                                           store::kMaxStoredPolicyBytes, " are stored"));
-    }
+    CheckStoredSize(stored.size(), bytes.size(), absl::StrCat("tenants[", tenant, "].", which),
+                    &violations);
     total_bytes += bytes.size();
     return bytes;
   };

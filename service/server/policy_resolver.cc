@@ -39,17 +39,17 @@ std::vector<store::OriginSetUse> OriginSetCache::Uses(const std::vector<std::str
   return uses;
 }
 
-void CheckStoredSize(const v1::Policy& written, const PolicyResolution& resolution,
+void CheckStoredSize(size_t written_bytes, size_t resolved_bytes, absl::string_view field,
                      engine::PolicyDiagnostics* diagnostics) {
-  size_t bytes = written.ByteSizeLong();
-  if (resolution.resolved.has_value()) bytes += resolution.resolved->ByteSizeLong();
+  const size_t bytes = written_bytes + resolved_bytes;
   if (bytes <= store::kMaxStoredPolicyBytes) return;
   diagnostics->AddViolation(
-      "policy", absl::StrCat("is ", bytes,
-                             " bytes serialized (as written plus resolved against its origin "
-                             "sets); at most ",
-                             store::kMaxStoredPolicyBytes,
-                             " are stored: use wildcards or fewer, shorter origins"));
+      std::string(field),
+      absl::StrCat("is ", bytes,
+                   " bytes serialized (as written plus resolved against its origin sets); at "
+                   "most ",
+                   store::kMaxStoredPolicyBytes,
+                   " are stored: use wildcards or fewer, shorter origins"));
 }
 
 absl::StatusOr<ResolvedWrite> ResolveForWrite(const v1::Policy& policy, std::string serialized,

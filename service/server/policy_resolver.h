@@ -68,10 +68,10 @@ struct ResolvedWrite {
 absl::StatusOr<ResolvedWrite> ResolveForWrite(const v1::Policy& policy, std::string serialized,
                                               OriginSetCache& sets);
 
-// A violation (field "policy") when the policy as written and resolved is
-// more than kMaxStoredPolicyBytes serialized: ValidatePolicy reports what the
-// write would refuse.
-void CheckStoredSize(const v1::Policy& written, const PolicyResolution& resolution,
+// A violation of `field` when a policy as written plus resolved is more than
+// kMaxStoredPolicyBytes serialized: ValidatePolicy reports what the write
+// would refuse, and an origin-set change each user it would push over.
+void CheckStoredSize(size_t written_bytes, size_t resolved_bytes, absl::string_view field,
                      engine::PolicyDiagnostics* diagnostics);
 
 // How often a write is tried when what it was resolved against changed
