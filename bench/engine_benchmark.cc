@@ -113,15 +113,16 @@ void BM_PreflightDenied(benchmark::State& state) {
 }
 
 // A server's Check of a tenant with and without a shadow policy (range(1)):
-// the tenant looked up, Decide, and with a shadow the request queued for the
-// background thread that decides it again (what the Check path pays). The
-// shadow decides like the active policy (agreements, the common case).
+// the tenant looked up, Decide, and with a shadow the request recorded for
+// the background thread that decides it again (what the Check path pays:
+// counting a request shape the thread's memo holds). The shadow decides
+// like the active policy (agreements, the common case).
 // range(0): 0 = actual allowed, 1 = preflight allowed.
 void BM_CheckShadow(benchmark::State& state) {
   static ShadowRecorder* recorder = new ShadowRecorder(ShadowRecorder::Options{});
   const CompiledPolicy& active = PolicyWithOrigins(1000);
   auto shadow =
-      std::make_shared<const ShadowPolicy>(ShadowPolicy{.policy = CompiledPolicy::Empty(1),
+      std::make_shared<const ShadowPolicy>(ShadowPolicy{.policy = active.WithRevision(1),
                                                         .updated_at_us = 1,
                                                         .tally = std::make_shared<ShadowTally>()});
   TenantRegistry registry;

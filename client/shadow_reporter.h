@@ -1,8 +1,9 @@
 // ShadowReporter makes corsd::Client's local decisions count in shadow
 // reports. While a watched tenant has a shadow policy (the watch carries
-// it), each local decision for it is queued to be decided again with the
+// it), each local decision for it is recorded to be decided again with the
 // shadow on a background thread (engine::ShadowRecorder: the caller pays a
-// copy of the request), and every report interval what was counted since
+// count in its thread's memo of request shapes, or for a new shape a copy of
+// the request), and every report interval what was counted since
 // the last report goes to corsd with CorsAdmin.ReportShadowCounts, for the
 // shadow it was counted with.
 //

@@ -37,16 +37,32 @@ class CompiledPolicy {
   // CompiledRule::MatchesPath), or null when no rule does.
   const CompiledRule* SelectRule(absl::string_view path) const;
 
+  // The rule SelectRule returns for every path, when the path does not
+  // matter (no rules: null; one rule without a path_prefix: that rule);
+  // otherwise `found` is false. Lets a caller that only needs the rule skip
+  // reading the path.
+  struct AnyPathRule {
+    bool found = false;
+    const CompiledRule* rule = nullptr;
+  };
+  AnyPathRule RuleForEveryPath() const { return any_path_rule_; }
+
   int64_t revision() const { return revision_; }
   size_t rule_count() const { return rules_->size(); }
 
  private:
   using RuleTable = std::vector<CompiledRule>;  // longest path_prefix first
   CompiledPolicy(int64_t revision, std::shared_ptr<const RuleTable> rules)
-      : revision_(revision), rules_(std::move(rules)) {}
+      : revision_(revision), rules_(std::move(rules)) {
+    if (rules_->empty()) any_path_rule_ = {.found = true, .rule = nullptr};
+    if (rules_->size() == 1 && rules_->front().path_prefix.empty()) {
+      any_path_rule_ = {.found = true, .rule = &rules_->front()};
+    }
+  }
 
   int64_t revision_ = 0;
   std::shared_ptr<const RuleTable> rules_;
+  AnyPathRule any_path_rule_;
 };
 
 }  // namespace corsd::engine

@@ -1,10 +1,21 @@
 // ShadowRecorder decides requests with a tenant's shadow policy off the
 // caller's path. The decision path calls Record() after answering from the
-// active policy: it copies what the shadow needs of the request (origin,
-// method, path without the query, the Access-Control-Request-* lines) into
-// a queue of the calling thread, and a background thread decides each with
-// the shadow and counts it in the shadow's ShadowTally. The caller pays a
-// copy, not a second decision.
+// active policy, and a background thread decides with the shadow and counts
+// in the shadow's ShadowTally. The caller pays neither a second decision
+// nor, in the common case, a copy:
+//  - Each thread keeps a small memo of the request shapes it recorded last:
+//    the shadow, the shadow's rule for the path, the active verdict and
+//    reason, the origin, the method and the Access-Control-Request-* lines,
+//    which are everything the shadow's decision depends on. A request of a
+//    shape in the memo adds one to that shape's count, with no lock and no
+//    copy. The background thread decides each shape once per drain and
+//    counts it as often as it was seen.
+//  - Any other request is copied (origin, method, path without the query,
+//    the Access-Control-Request-* lines) into the thread's queue, and takes
+//    the memo slot its shape hashes to.
+// Counts and samples are the same as deciding every request: a disagreement
+// seen n times adds min(n, ShadowTally::kMaxSamples) samples; a sample of a
+// memoized shape shows the path of the request that first had it.
 //
 //   ShadowRecorder recorder({});
 //   ... Decide(*tenant->policy, request, {}, &decision);
@@ -15,12 +26,16 @@
 //
 // Bounded: a thread's queue holds at most max_queued requests and
 // max_queued_bytes of their text; a Record beyond either is dropped and
-// counted in dropped(), never blocks and never grows memory.
+// counted in dropped(), never blocks and never grows memory. A thread's memo
+// is kMemoSlots shapes of at most kMemoTextBytes each; it keeps the shadows
+// of its shapes alive until the thread records a request of another shape
+// into their slot, records after the next memo_refresh, or exits.
 //
-// Thread safety: Record may be called from any number of threads; each
-// takes only its own thread's queue lock (contended only while the
-// background thread swaps that queue out). Flush may be called from any
-// thread. The recorder must outlive every Record call.
+// Thread safety: Record may be called from any number of threads; a memo
+// hit takes no lock, anything else only its own thread's queue lock
+// (contended only while the background thread drains that queue). Flush
+// may be called from any thread. The recorder must outlive every Record
+// call.
 #ifndef CORSD_SERVICE_ENGINE_SHADOW_RECORDER_H_
 #define CORSD_SERVICE_ENGINE_SHADOW_RECORDER_H_
 
@@ -31,6 +46,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "service/engine/cors_request.h"
@@ -41,11 +57,19 @@ namespace corsd::engine {
 
 class ShadowRecorder {
  public:
+  // Shapes memoized per thread, and the text (origin, method, path,
+  // Access-Control-Request-* lines) a memoized shape may have.
+  static constexpr size_t kMemoSlots = 64;
+  static constexpr size_t kMemoTextBytes = 256;
+
   struct Options {
     // How often the background thread decides what was queued.
     absl::Duration interval = absl::Milliseconds(50);
     size_t max_queued = 16384;          // requests per thread
     size_t max_queued_bytes = 4 << 20;  // request text per thread
+    // How often each thread's memo is emptied (on the thread's next Record),
+    // so shadows it no longer sees (replaced, deleted) are let go.
+    absl::Duration memo_refresh = absl::Seconds(10);
   };
 
   explicit ShadowRecorder(Options options);
@@ -63,6 +87,8 @@ class ShadowRecorder {
   // Decides everything recorded before the call, on the calling thread.
   void Flush();
 
+  // Requests decided with a shadow (a memoized shape counts once per
+  // request it stands for).
   int64_t decided() const { return decided_.load(std::memory_order_relaxed); }
   int64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   // Threads whose queues this recorder holds (exited threads' queues go
@@ -72,8 +98,20 @@ class ShadowRecorder {
  private:
   struct Queue;
   struct Batch;
+  struct MemoSlot;
   Queue* ThreadQueue();
-  // Takes every thread's queue and decides it (serialized by drain_mu_).
+  // The slow path: copies the request into the thread's queue.
+  void Enqueue(Queue* queue, const std::shared_ptr<const ShadowPolicy>& shadow,
+               const Request& request, absl::string_view path, Verdict active_verdict,
+               Reason active_reason);
+  // Moves what `slot` counted since it was last handed over into `batch`
+  // (dropped, and counted so, when `bounded` and the batch is full). Called
+  // with the slot's queue lock held.
+  void HandOver(MemoSlot& slot, Batch* batch, bool bounded);
+  // Hands over and empties the calling thread's memo.
+  void RefreshMemo(Queue* queue);
+  // Takes every thread's queue and memo counts and decides them (serialized
+  // by drain_mu_).
   void Drain();
   void Decide(const Batch& batch);
   void Run();
@@ -85,6 +123,7 @@ class ShadowRecorder {
   std::vector<std::shared_ptr<Queue>> queues_ ABSL_GUARDED_BY(queues_mu_);
 
   absl::Mutex drain_mu_;
+  absl::Time last_memo_refresh_ ABSL_GUARDED_BY(drain_mu_) = absl::Now();
   std::atomic<int64_t> decided_{0};
   std::atomic<int64_t> dropped_{0};
 
