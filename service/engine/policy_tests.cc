@@ -13,7 +13,7 @@ namespace {
 // The answer's value for `name`, or null when the answer has no such header.
 const HeaderView* FindHeader(const Decision& decision, absl::string_view name) {
   for (const HeaderView& header : decision.response_headers()) {
-    if (EqualsIgnoreCase(header.name, name)) return &header;
+    if (engine::EqualsIgnoreCase(header.name, name)) return &header;
   }
   return nullptr;
 }

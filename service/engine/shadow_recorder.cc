@@ -182,7 +182,10 @@ struct Entry {
   uint32_t other_lines;  // header lines not copied (they still count toward the line limit)
   Verdict active_verdict;
   Reason active_reason;
-  uint32_t repeat;  // requests of this shape it stands for
+  // The request's path, query included, was over kMaxPathBytes: the active
+  // policy answered it malformed, so the shadow is asked the same way.
+  bool path_over_limit;
+  uint64_t repeat;  // requests of this shape it stands for
 };
 
 void Append(std::string* bytes, absl::string_view text) { bytes->append(text.data(), text.size()); }
@@ -247,12 +250,23 @@ struct ShadowRecorder::MemoSlot {
   // Requests of this shape since it took the slot. Only the owning thread
   // writes it, with a plain load and store (no read-modify-write on the hot
   // path); the drain reads it.
-  std::atomic<uint32_t> records{0};
+  std::atomic<uint64_t> records{0};
   // Of those, how many were handed to a batch. Under the queue's lock.
-  uint32_t handed = 0;
+  uint64_t handed = 0;
   // Keeps `shadow` alive, so a new shadow at its address cannot pass for
   // it. Under the queue's lock.
   std::shared_ptr<const ShadowPolicy> pin;
+
+  // Requests counted and not yet handed over (only with the queue's lock,
+  // or on the owning thread).
+  uint64_t Pending() const {
+    return shadow == nullptr ? 0 : records.load(std::memory_order_relaxed) - handed;
+  }
+
+  // What AppendShape adds to a batch's bytes, at most.
+  size_t batch_bytes() const {
+    return text_size() + line_count * kRequestPrivateNetworkHeader.size();
+  }
 
   size_t text_size() const {
     size_t size = origin_size + method_size + path_size;
@@ -370,25 +384,6 @@ ShadowRecorder::~ShadowRecorder() {
 
 namespace {
 
-// A thread's queues, one per recorder it recorded for (usually one). When
-// the thread exits, each is marked orphaned, so its recorder decides what
-// is left and frees it: threads that come and go (gRPC's pools grow and
-// shrink) do not leave queues behind.
-template <typename Queue>
-struct ThreadQueues {
-  std::vector<std::pair<uint64_t, std::shared_ptr<Queue>>> list;
-  ~ThreadQueues() {
-    for (auto& [id, queue] : list) {
-      absl::MutexLock lock(&queue->mu);
-      queue->orphaned = true;
-    }
-  }
-};
-
-}  // namespace
-
-namespace {
-
 // The queue this thread used last, in a plain thread_local (no guard on
 // access, unlike ThreadQueue's list with its destructor). Recorder ids are
 // never reused, so a hit is this recorder's queue, which the list keeps
@@ -398,6 +393,22 @@ struct LastQueue {
   void* queue = nullptr;
 };
 thread_local LastQueue last_queue;
+
+// A thread's queues, one per recorder it recorded for (usually one). When
+// the thread exits, each is marked orphaned, so its recorder decides what
+// is left and frees it: threads that come and go (gRPC's pools grow and
+// shrink) do not leave queues behind.
+template <typename Queue>
+struct ThreadQueues {
+  std::vector<std::pair<uint64_t, std::shared_ptr<Queue>>> list;
+  ~ThreadQueues() {
+    last_queue = {};  // nothing may use the queues from here on
+    for (auto& [id, queue] : list) {
+      absl::MutexLock lock(&queue->mu);
+      queue->orphaned = true;
+    }
+  }
+};
 
 }  // namespace
 
@@ -438,7 +449,7 @@ namespace {
 // Appends `slot`'s shape to `batch` as one entry standing for `repeat`
 // requests.
 template <typename Slot, typename Batch>
-void AppendShape(const Slot& slot, uint32_t repeat, Batch* batch) {
+void AppendShape(const Slot& slot, uint64_t repeat, Batch* batch) {
   if (batch->pins.empty() || batch->pins.back() != slot.pin) batch->pins.push_back(slot.pin);
   batch->entries.push_back(Entry{.shadow = slot.shadow,
                                  .begin = static_cast<uint32_t>(batch->bytes.size()),
@@ -450,6 +461,7 @@ void AppendShape(const Slot& slot, uint32_t repeat, Batch* batch) {
                                  .other_lines = 0,
                                  .active_verdict = static_cast<Verdict>(slot.active >> 8),
                                  .active_reason = static_cast<Reason>(slot.active & 0xff),
+                                 .path_over_limit = false,
                                  .repeat = repeat});
   const size_t head = slot.origin_size + slot.method_size + slot.path_size;
   batch->bytes.append(slot.text, head);
@@ -466,26 +478,25 @@ void AppendShape(const Slot& slot, uint32_t repeat, Batch* batch) {
 
 }  // namespace
 
-void ShadowRecorder::HandOver(MemoSlot& slot, Batch* batch, bool bounded) {
-  if (slot.shadow == nullptr) return;
-  const uint32_t pending = slot.records.load(std::memory_order_relaxed) - slot.handed;
+void ShadowRecorder::HandOver(MemoSlot& slot, Batch* batch) {
+  const uint64_t pending = slot.Pending();
   if (pending == 0) return;
   slot.handed += pending;
-  if (bounded && (batch->entries.size() >= options_.max_queued ||
-                  batch->bytes.size() + slot.text_size() +
-                          slot.line_count * kRequestPrivateNetworkHeader.size() >
-                      options_.max_queued_bytes)) {
-    dropped_.fetch_add(pending, std::memory_order_relaxed);
-    return;
-  }
   AppendShape(slot, pending, batch);
+}
+
+bool ShadowRecorder::HasRoom(const Batch& batch, size_t bytes) const {
+  return batch.entries.size() < options_.max_queued &&
+         batch.bytes.size() + bytes <= options_.max_queued_bytes;
 }
 
 void ShadowRecorder::RefreshMemo(Queue* queue) {
   std::vector<std::shared_ptr<const ShadowPolicy>> released;  // let go after the lock
   absl::MutexLock lock(&queue->mu);
   for (MemoSlot& slot : queue->memo) {
-    HandOver(slot, &queue->batch, /*bounded=*/true);
+    // Unbounded: at most kMemoSlots entries, and a full queue must not cost
+    // the counts of shapes already seen.
+    HandOver(slot, &queue->batch);
     if (slot.pin != nullptr) released.push_back(std::move(slot.pin));
     slot.shadow = nullptr;
     slot.records.store(0, std::memory_order_relaxed);
@@ -581,7 +592,13 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
   }
   std::shared_ptr<const ShadowPolicy> evicted;  // let go after the lock
   absl::MutexLock lock(&queue->mu);
-  HandOver(ways[1], &queue->batch, /*bounded=*/true);
+  if (ways[1].Pending() > 0 && !HasRoom(queue->batch, ways[1].batch_bytes())) {
+    // The queue is full: dropping this request loses one count, taking the
+    // slot would lose every count of the shape it holds.
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  HandOver(ways[1], &queue->batch);
   evicted = std::move(ways[1].pin);
   ways[1].MoveFrom(ways[0]);
   ways[0].pin = shadow;
@@ -603,8 +620,7 @@ void ShadowRecorder::Enqueue(Queue* queue, const std::shared_ptr<const ShadowPol
   }
   absl::MutexLock lock(&queue->mu);
   Batch& batch = queue->batch;
-  if (batch.entries.size() >= options_.max_queued ||
-      batch.bytes.size() + size > options_.max_queued_bytes) {
+  if (!HasRoom(batch, size)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -619,6 +635,7 @@ void ShadowRecorder::Enqueue(Queue* queue, const std::shared_ptr<const ShadowPol
               .other_lines = 0,
               .active_verdict = active_verdict,
               .active_reason = active_reason,
+              .path_over_limit = request.path.size() > kMaxPathBytes,
               .repeat = 1};
   Append(&batch.bytes, request.origin);
   Append(&batch.bytes, request.method);
@@ -645,6 +662,7 @@ void ShadowRecorder::Enqueue(Queue* queue, const std::shared_ptr<const ShadowPol
 void ShadowRecorder::Decide(const Batch& batch) {
   Decision decision;
   std::vector<HeaderView> lines;
+  std::string long_path;  // for entries whose path was over the limit
   const absl::Time now = absl::Now();
   int64_t decided = 0;
   for (const Entry& entry : batch.entries) {
@@ -667,22 +685,32 @@ void ShadowRecorder::Decide(const Batch& batch) {
     // The other lines decide nothing but count toward the line limit.
     lines.resize(lines.size() + entry.other_lines);
     request.headers = lines;
+    const absl::string_view path = request.path;  // without the query, for samples
+    if (entry.path_over_limit) {
+      // The same path before the query, and a query that puts it over the
+      // limit again: the same rule, and malformed as the active answer was.
+      long_path.assign(path.data(), path.size());
+      long_path += '?';
+      if (long_path.size() <= kMaxPathBytes) long_path.resize(kMaxPathBytes + 1, 'q');
+      request.path = long_path;
+    }
     engine::Decide(*entry.shadow->policy, request, DecideOptions{}, &decision);
     entry.shadow->tally->Count(entry.active_verdict, decision.verdict, decision.reason,
-                               entry.repeat);
-    decided += entry.repeat;
+                               static_cast<int64_t>(entry.repeat));
+    decided += static_cast<int64_t>(entry.repeat);
     if (decision.verdict == entry.active_verdict) continue;
     const ShadowSampleRecord sample{.time = now,
                                     .origin = std::string(request.origin),
                                     .method = std::string(request.method),
-                                    .path = std::string(request.path),
+                                    .path = std::string(path),
                                     .requested_headers = RequestedHeaderNames(request),
                                     .active_verdict = entry.active_verdict,
                                     .active_reason = entry.active_reason,
                                     .shadow_verdict = decision.verdict,
                                     .shadow_reason = decision.reason};
     // As many as deciding each request would have added.
-    const size_t copies = std::min<size_t>(entry.repeat, ShadowTally::kMaxSamples);
+    const size_t copies =
+        static_cast<size_t>(std::min<uint64_t>(entry.repeat, ShadowTally::kMaxSamples));
     for (size_t i = 0; i < copies; ++i) entry.shadow->tally->AddSample(sample);
   }
   decided_.fetch_add(decided, std::memory_order_relaxed);
@@ -704,7 +732,7 @@ void ShadowRecorder::Drain() {
       absl::MutexLock lock(&queue->mu);
       orphans |= queue->orphaned;
       std::swap(queue->spare, queue->batch);
-      for (MemoSlot& slot : queue->memo) HandOver(slot, &queue->spare, /*bounded=*/false);
+      for (MemoSlot& slot : queue->memo) HandOver(slot, &queue->spare);
       if (refresh_memos) queue->refresh_memo.store(true, std::memory_order_relaxed);
     }
     Decide(queue->spare);

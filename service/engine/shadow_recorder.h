@@ -13,9 +13,10 @@
 //  - Any other request is copied (origin, method, path without the query,
 //    the Access-Control-Request-* lines) into the thread's queue, and takes
 //    the memo slot its shape hashes to.
-// Counts and samples are the same as deciding every request: a disagreement
-// seen n times adds min(n, ShadowTally::kMaxSamples) samples; a sample of a
-// memoized shape shows the path of the request that first had it.
+// Counts are the same as deciding every request. A disagreement seen n times
+// adds min(n, ShadowTally::kMaxSamples) samples, all with the drain's time;
+// a sample of a memoized shape shows the path of the request that first
+// had it.
 //
 //   ShadowRecorder recorder({});
 //   ... Decide(*tenant->policy, request, {}, &decision);
@@ -27,9 +28,12 @@
 // Bounded: a thread's queue holds at most max_queued requests and
 // max_queued_bytes of their text; a Record beyond either is dropped and
 // counted in dropped(), never blocks and never grows memory. A thread's memo
-// is kMemoSlots shapes of at most kMemoTextBytes each; it keeps the shadows
-// of its shapes alive until the thread records a request of another shape
-// into their slot, records after the next memo_refresh, or exits.
+// is kMemoSlots shapes of at most kMemoTextBytes each (a fixed ~20 KiB per
+// thread); it keeps the shadows of its shapes alive until the thread records
+// a request of another shape into their slot, records after the next
+// memo_refresh, or exits, so an idle thread can hold up to kMemoSlots
+// replaced shadows until it records again. When the queue is full, a new
+// shape that would evict a slot with counts is dropped instead.
 //
 // Thread safety: Record may be called from any number of threads; a memo
 // hit takes no lock, anything else only its own thread's queue lock
@@ -104,10 +108,11 @@ class ShadowRecorder {
   void Enqueue(Queue* queue, const std::shared_ptr<const ShadowPolicy>& shadow,
                const Request& request, absl::string_view path, Verdict active_verdict,
                Reason active_reason);
-  // Moves what `slot` counted since it was last handed over into `batch`
-  // (dropped, and counted so, when `bounded` and the batch is full). Called
-  // with the slot's queue lock held.
-  void HandOver(MemoSlot& slot, Batch* batch, bool bounded);
+  // Moves what `slot` counted since it was last handed over into `batch`.
+  // Called with the slot's queue lock held.
+  void HandOver(MemoSlot& slot, Batch* batch);
+  // Whether `batch` takes one more entry of `bytes` within the bounds.
+  bool HasRoom(const Batch& batch, size_t bytes) const;
   // Hands over and empties the calling thread's memo.
   void RefreshMemo(Queue* queue);
   // Takes every thread's queue and memo counts and decides them (serialized

@@ -196,10 +196,19 @@ TEST(ShadowRecorder, RepeatedShapesAreCountedNotQueued) {
 TEST(ShadowRecorder, ShapesAreExactAndOtherLinesDoNotMatter) {
   ShadowRecorder recorder({.interval = absl::Hours(1)});
   auto active = Allowing({"https://app.example.com", "https://old.example.com"});
+  auto denying = Allowing({"https://old.example.com"});
   auto shadow = Shadow({"https://app.example.com"});
   const HeaderView put[] = {{"Access-Control-Request-Method", "PUT"}, {"Cookie", "a"}};
-  const HeaderView put_other_cookie[] = {{"cookie", "b"}, {"access-control-request-method", "PUT"}};
   const HeaderView patch[] = {{"Access-Control-Request-Method", "PATCH"}};
+  const HeaderView two_methods[] = {{"Access-Control-Request-Method", "PUT"},
+                                    {"Access-Control-Request-Method", "PUT"}};
+  const HeaderView five_lines[] = {{"Access-Control-Request-Method", "PUT"},
+                                   {"Access-Control-Request-Headers", "x-a"},
+                                   {"Access-Control-Request-Headers", "x-b"},
+                                   {"Access-Control-Request-Headers", ""},
+                                   {"Access-Control-Request-Headers", "x-a"}};
+  const HeaderView private_network[] = {{"Access-Control-Request-Method", "PUT"},
+                                        {"Access-Control-Request-Private-Network", "true"}};
   for (int i = 0; i < 1000; ++i) {
     DecideAndRecord(recorder, *active, shadow,
                     {.origin = "https://app.example.com", .method = "GET", .path = "/a"});
@@ -208,28 +217,154 @@ TEST(ShadowRecorder, ShapesAreExactAndOtherLinesDoNotMatter) {
                      .method = "GET",
                      .path = absl::StrCat("/items/", i, "?q=", i)});
   }
-  for (int i = 0; i < 7; ++i) {
+  auto preflight = [&](const CompiledPolicy& policy, absl::Span<const HeaderView> headers) {
+    DecideAndRecord(recorder, policy, shadow,
+                    {.origin = "https://app.example.com", .method = "OPTIONS", .headers = headers});
+  };
+  for (int i = 0; i < 7; ++i) preflight(*active, put);
+  preflight(*active, patch);
+  preflight(*denying, put);  // the same request, another active answer: its own row
+  preflight(*active, two_methods);
+  preflight(*active, five_lines);  // more lines than a shape holds: queued
+  preflight(*active, private_network);
+  recorder.Flush();
+  EXPECT_EQ(recorder.decided(), 2012);
+  std::map<std::tuple<Verdict, Verdict, Reason>, int64_t> counted;
+  for (const ShadowCountRow& row : shadow->tally->Counts()) {
+    counted[{row.active, row.shadow, row.shadow_reason}] = row.count;
+  }
+  // Each kind decided as Decide decides it: exactly the rows of deciding
+  // every request.
+  std::map<std::tuple<Verdict, Verdict, Reason>, int64_t> expected;
+  auto expect = [&](const CompiledPolicy& policy, const Request& request, int64_t n) {
+    Decision active_decision, shadow_decision;
+    Decide(policy, request, {}, &active_decision);
+    Decide(*shadow->policy, request, {}, &shadow_decision);
+    expected[{active_decision.verdict, shadow_decision.verdict, shadow_decision.reason}] += n;
+  };
+  expect(*active, {.origin = "https://app.example.com", .method = "GET", .path = "/a"}, 1000);
+  expect(*active, {.origin = "https://old.example.com", .method = "GET", .path = "/items/1"}, 1000);
+  const Request options{.origin = "https://app.example.com", .method = "OPTIONS"};
+  auto with = [&](absl::Span<const HeaderView> headers) {
+    Request request = options;
+    request.headers = headers;
+    return request;
+  };
+  expect(*active, with(put), 7);
+  expect(*active, with(patch), 1);
+  expect(*denying, with(put), 1);
+  expect(*active, with(two_methods), 1);
+  expect(*active, with(five_lines), 1);
+  expect(*active, with(private_network), 1);
+  EXPECT_EQ(counted, expected);
+}
+
+TEST(ShadowRecorder, NameCaseAndUnusedLinesMakeTheSameShape) {
+  // The shadow disagrees with every request, and each variant has its own
+  // path: were they different shapes, some sample would show another path
+  // than the first request's.
+  ShadowRecorder recorder({.interval = absl::Hours(1)});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://other.example.com"});
+  const HeaderView upper[] = {{"Access-Control-Request-Method", "PUT"}, {"Cookie", "a"}};
+  const HeaderView lower[] = {{"cookie", "b"}, {"access-control-request-method", "PUT"}};
+  const HeaderView unused[] = {{"ACCESS-CONTROL-REQUEST-METHOD", "PUT"},
+                               {"Access-Control-Request-Foo", "bar"}};
+  const absl::Span<const HeaderView> variants[] = {upper, lower, unused};
+  const char* paths[] = {"/first", "/second", "/third"};
+  for (int i = 0; i < 300; ++i) {
     DecideAndRecord(recorder, *active, shadow,
                     {.origin = "https://app.example.com",
                      .method = "OPTIONS",
-                     .path = "/",
-                     .headers = i % 2 == 0 ? absl::Span<const HeaderView>(put)
-                                           : absl::Span<const HeaderView>(put_other_cookie)});
+                     .path = paths[i % 3],
+                     .headers = variants[i % 3]});
   }
-  DecideAndRecord(recorder, *active, shadow,
-                  {.origin = "https://app.example.com", .method = "OPTIONS", .headers = patch});
   recorder.Flush();
-  EXPECT_EQ(recorder.decided(), 2008);
   EXPECT_THAT(shadow->tally->Counts(),
-              ElementsAre(Row(Verdict::kAllow, Verdict::kAllow, Reason::kAllowed, 1007),
-                          Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 1000),
-                          Row(Verdict::kDeny, Verdict::kDeny, Reason::kMethodNotAllowed, 1)));
+              ElementsAre(Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 300)));
+  for (const ShadowSampleRecord& sample : shadow->tally->Samples()) {
+    EXPECT_EQ(sample.path, "/first");
+  }
+}
 
-  // Counted again after the flush: the memo keeps its shapes.
+TEST(ShadowRecorder, TheMemoHoldsShapesUpToItsTextSize) {
+  // A queue that holds nothing: only a shape the memo keeps is counted.
+  ShadowRecorder recorder({.interval = absl::Hours(1), .max_queued = 0});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://app.example.com"});
+  const std::string origin = "https://app.example.com";
+  const std::string fits(ShadowRecorder::kMemoTextBytes - origin.size() - 3, 'p');
+  DecideAndRecord(recorder, *active, shadow, {.origin = origin, .method = "GET", .path = fits});
+  EXPECT_EQ(recorder.dropped(), 0);
+  // Another shape (the path is not part of one, but must fit for samples),
+  // one byte over: queued, and the queue is full.
   DecideAndRecord(recorder, *active, shadow,
-                  {.origin = "https://app.example.com", .method = "GET", .path = "/a"});
+                  {.origin = origin, .method = "PUT", .path = fits + "p"});
+  EXPECT_EQ(recorder.dropped(), 1);
   recorder.Flush();
-  EXPECT_EQ(recorder.decided(), 2009);
+  EXPECT_EQ(recorder.decided(), 1);
+
+  // Short and odd sizes of every field (each compare path of the memo),
+  // each shape twice.
+  ShadowRecorder sizes({.interval = absl::Hours(1)});
+  for (int size = 0; size < 10; ++size) {
+    const std::string text(size, 'x');
+    const HeaderView line[] = {{"Access-Control-Request-Headers", text}};
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      DecideAndRecord(sizes, *active, shadow, {.origin = text, .method = text, .headers = line});
+    }
+  }
+  sizes.Flush();
+  EXPECT_EQ(sizes.decided(), 20);
+}
+
+TEST(ShadowRecorder, AFullQueueNeverCostsTheCountsOfShapesAlreadySeen) {
+  ShadowRecorder recorder({.interval = absl::Hours(1), .max_queued = 0});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://app.example.com"});
+  for (int i = 0; i < 100; ++i) {
+    DecideAndRecord(recorder, *active, shadow,
+                    {.origin = "https://app.example.com", .method = "GET"});
+  }
+  // 500 new shapes: some land in the hot shape's set, where they are dropped
+  // rather than evicting it.
+  for (int i = 0; i < 500; ++i) {
+    DecideAndRecord(recorder, *active, shadow,
+                    {.origin = absl::StrCat("https://o", i, ".example"), .method = "GET"});
+  }
+  recorder.Flush();
+  ASSERT_THAT(shadow->tally->Counts(), SizeIs(2));
+  EXPECT_EQ(shadow->tally->Counts()[0],
+            Row(Verdict::kAllow, Verdict::kAllow, Reason::kAllowed, 100));
+  EXPECT_EQ(recorder.decided() + recorder.dropped(), 600);
+}
+
+TEST(ShadowRecorder, APathOverTheLimitBecauseOfItsQueryIsMalformedForTheShadowToo) {
+  ShadowRecorder recorder({.interval = absl::Hours(1)});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://app.example.com"});
+  const std::string path = "/a?" + std::string(kMaxPathBytes, 'q');
+  DecideAndRecord(recorder, *active, shadow,
+                  {.origin = "https://app.example.com", .method = "GET", .path = path});
+  recorder.Flush();
+  EXPECT_THAT(shadow->tally->Counts(),
+              ElementsAre(Row(Verdict::kDeny, Verdict::kDeny, Reason::kMalformedRequest, 1)));
+}
+
+TEST(ShadowRecorder, RecordersComeAndGoOnOneThread) {
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://app.example.com"});
+  for (int i = 0; i < 12; ++i) {  // more than a thread keeps before forgetting closed queues
+    ShadowRecorder recorder({.interval = absl::Hours(1)});
+    for (int j = 0; j < 3; ++j) {
+      DecideAndRecord(recorder, *active, shadow,
+                      {.origin = "https://app.example.com", .method = "GET"});
+    }
+    recorder.Flush();
+    EXPECT_EQ(recorder.decided(), 3);
+  }
+  EXPECT_THAT(shadow->tally->Counts(),
+              ElementsAre(Row(Verdict::kAllow, Verdict::kAllow, Reason::kAllowed, 36)));
 }
 
 TEST(ShadowRecorder, TheShadowsRuleForThePathIsPartOfTheShape) {
@@ -287,13 +422,15 @@ TEST(ShadowRecorder, QueuesOfThreadsThatExitedAreDecidedAndFreed) {
   auto shadow = Shadow({"https://app.example.com"});
   for (int i = 0; i < 5; ++i) {
     std::thread([&] {
-      DecideAndRecord(recorder, *active, shadow,
-                      {.origin = "https://app.example.com", .method = "GET"});
+      for (int j = 0; j < 3; ++j) {  // counted in the thread's memo
+        DecideAndRecord(recorder, *active, shadow,
+                        {.origin = "https://app.example.com", .method = "GET"});
+      }
     }).join();
   }
   EXPECT_EQ(recorder.thread_queues(), 5u);
   recorder.Flush();
-  EXPECT_EQ(recorder.decided(), 5) << "what the threads left is still decided";
+  EXPECT_EQ(recorder.decided(), 15) << "what the threads left is still decided";
   EXPECT_EQ(recorder.thread_queues(), 0u);
 }
 
