@@ -26,7 +26,7 @@ namespace corsd::bench {
 namespace {
 
 constexpr char kSet[] = "bench-set";
-constexpr absl::Duration kGiveUp = absl::Seconds(60);
+constexpr absl::Duration kSetChangeGiveUp = absl::Seconds(60);
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
@@ -101,7 +101,7 @@ absl::Status UntilAllAllow(int tenants, const std::string& origin, absl::Time si
     while (true) {
       ASSIGN_OR_RETURN(bool allowed, decide(TenantName(i), origin));
       if (allowed) break;
-      if (absl::Now() - since > kGiveUp) {
+      if (absl::Now() - since > kSetChangeGiveUp) {
         return absl::DeadlineExceededError(
             absl::StrCat(TenantName(i), " did not decide with the change within 60 s"));
       }
@@ -132,7 +132,7 @@ absl::StatusOr<nlohmann::json> MeasureOriginSetChange(const ClientBenchTargets& 
     request.set_comment("bench");
     v1::OriginSet written;
     grpc::ClientContext context;
-    Authorize(context, targets.token, kGiveUp);
+    Authorize(context, targets.token, kSetChangeGiveUp);
     const absl::Time start = absl::Now();
     RETURN_IF_ERROR(FromGrpc(admin->PutOriginSet(&context, request, &written), "PutOriginSet"));
     const absl::Duration ack = absl::Now() - start;

@@ -34,7 +34,7 @@ namespace corsd::bench {
 namespace {
 
 constexpr absl::Duration kPollInterval = absl::Microseconds(20);
-constexpr absl::Duration kGiveUp = absl::Seconds(10);
+constexpr absl::Duration kPropagationGiveUp = absl::Seconds(10);
 // Spacing between updates, so each is measured on its own rather than
 // coalesced with the previous one.
 constexpr absl::Duration kSpacing = absl::Milliseconds(10);
@@ -48,7 +48,7 @@ absl::Status WaitForRevision(Client& client, const CorsRequest& probe, int64_t r
     if (decision->source == source && decision->policy_revision >= revision) {
       return absl::OkStatus();
     }
-    if (absl::Now() - since > kGiveUp) {
+    if (absl::Now() - since > kPropagationGiveUp) {
       return absl::DeadlineExceededError(
           absl::StrCat("revision ", revision, " was not decided with within 10 s"));
     }

@@ -20,7 +20,7 @@
 namespace corsd::bench {
 namespace {
 
-constexpr absl::Duration kGiveUp = absl::Seconds(120);
+constexpr absl::Duration kSyncGiveUp = absl::Seconds(120);
 // The writer's pace: often enough to see a stall, not so often that it takes
 // the CPU the sync is measured with.
 constexpr absl::Duration kWriteInterval = absl::Milliseconds(20);
@@ -69,7 +69,7 @@ absl::StatusOr<nlohmann::json> MeasureWatchSync(const ClientBenchTargets& target
   const long rss_before = ResidentKib();
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<Client>> client =
-      SyncedLocalClient(targets, /*watch_all=*/true, kGiveUp);
+      SyncedLocalClient(targets, /*watch_all=*/true, kSyncGiveUp);
   const absl::Duration sync = absl::Now() - start;
   syncing = false;
   write_loop.join();

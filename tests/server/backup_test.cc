@@ -12,15 +12,12 @@
 #include "tests/support/corsd_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_policies.h"
 
 namespace corsd::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string PolicyWithOrigin(int i) {
-  return R"({"rules":[{"allowedOrigins":["https://w)" + std::to_string(i) + R"(.example"]}]})";
-}
 
 ProgramResult Corsd(std::vector<std::string> args) {
   args.insert(args.begin(), BinaryDir() + "/corsd");
@@ -49,7 +46,7 @@ TEST(Backup, TakenUnderWriteLoadHoldsEveryWriteAcknowledgedBeforeIt) {
         Authorize(&context, token, absl::Seconds(5));
         v1::PutPolicyRequest put;
         put.set_tenant(tenant);
-        *put.mutable_policy() = PolicyFromJson(PolicyWithOrigin(i));
+        *put.mutable_policy() = PolicyFromJson(NumberedOriginPolicyJson(i));
         v1::PolicyVersion version;
         ASSERT_TRUE(admin->PutPolicy(&context, put, &version).ok());
         std::lock_guard<std::mutex> lock(mu);

@@ -10,13 +10,10 @@
 #include "gmock/gmock.h"
 #include "service/store/sqlite_database.h"
 #include "tests/support/server_fixture.h"
+#include "tests/support/test_policies.h"
 
 namespace corsd::testing {
 namespace {
-
-std::string PolicyWithOrigin(int i) {
-  return R"({"rules":[{"allowedOrigins":["https://w)" + std::to_string(i) + R"(.example"]}]})";
-}
 
 TEST(Durability, AcknowledgedWritesSurviveKillNine) {
   TempDir dir;
@@ -36,7 +33,7 @@ TEST(Durability, AcknowledgedWritesSurviveKillNine) {
       Authorize(&context, token, absl::Seconds(2));
       v1::PutPolicyRequest put;
       put.set_tenant("shop");
-      *put.mutable_policy() = PolicyFromJson(PolicyWithOrigin(i));
+      *put.mutable_policy() = PolicyFromJson(NumberedOriginPolicyJson(i));
       v1::PolicyVersion version;
       if (!admin->PutPolicy(&context, put, &version).ok()) return;  // the server is gone
       std::lock_guard<std::mutex> lock(mu);

@@ -16,9 +16,12 @@
 #include "tests/server/in_process_publication.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_policies.h"
 
 namespace corsd::server {
 namespace {
+
+using ::corsd::testing::PolicyAllowingOrigin;
 
 // The real store; the first LoadTenantState after Arm() runs `before` first,
 // as another writer committing between PolicySync's feed read and its load.
@@ -47,16 +50,10 @@ struct Fixture {
   std::unique_ptr<InterleavingStore> store;
 };
 
-v1::Policy AllowOrigin(const std::string& origin) {
-  v1::Policy policy;
-  policy.add_rules()->add_allowed_origins(origin);
-  return policy;
-}
-
 store::PolicyRevisionRecord Put(store::PolicyStore& store, const std::string& tenant,
                                 const std::string& origin) {
-  absl::StatusOr<store::PolicyRevisionRecord> written =
-      store.PutPolicy(tenant, SerializePolicy(AllowOrigin(origin)), std::nullopt, "", {"test"});
+  absl::StatusOr<store::PolicyRevisionRecord> written = store.PutPolicy(
+      tenant, SerializePolicy(PolicyAllowingOrigin(origin)), std::nullopt, "", {"test"});
   EXPECT_TRUE(written.ok()) << written.status();
   return written.ok() ? *written : store::PolicyRevisionRecord{};
 }
@@ -64,7 +61,7 @@ store::PolicyRevisionRecord Put(store::PolicyStore& store, const std::string& te
 // What PolicyWriter hands PublishCommitted after its store write.
 absl::Status PublishAsWriter(PolicySync& sync, const store::PolicyRevisionRecord& written,
                              const std::string& origin) {
-  const v1::Policy policy = AllowOrigin(origin);
+  const v1::Policy policy = PolicyAllowingOrigin(origin);
   engine::PolicyCompilation compiled =
       engine::CompilePolicy(ToPolicySpec(policy), written.revision);
   EXPECT_NE(compiled.policy, nullptr);

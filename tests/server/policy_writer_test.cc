@@ -13,9 +13,12 @@
 #include "tests/server/in_process_publication.h"
 #include "tests/support/forwarding_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_policies.h"
 
 namespace corsd::server {
 namespace {
+
+using ::corsd::testing::PolicyAllowingOrigin;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -41,12 +44,6 @@ class CountingStore final : public corsd::testing::ForwardingStore {
 
   std::atomic<int> reads{0};
 };
-
-v1::Policy AllowOrigin(const std::string& origin) {
-  v1::Policy policy;
-  policy.add_rules()->add_allowed_origins(origin);
-  return policy;
-}
 
 class PolicyWriterTest : public ::testing::Test {
  protected:
@@ -99,7 +96,8 @@ TEST_F(PolicyWriterTest, APolicyWriteIsPublishedAsCompiledWithoutReadingItBack) 
   EXPECT_TRUE(Events().empty()) << "a tenant without a policy has nothing to watch";
 
   store_->reads = 0;
-  absl::StatusOr<v1::PolicyVersion> written = Put("shop", AllowOrigin("https://a.example"));
+  absl::StatusOr<v1::PolicyVersion> written =
+      Put("shop", PolicyAllowingOrigin("https://a.example"));
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_EQ(written->revision(), 1);
   EXPECT_EQ(written->updated_by(), "alice");
@@ -142,9 +140,10 @@ TEST_F(PolicyWriterTest, AnInvalidPolicyListsEveryViolationAndStoresNothing) {
 
 TEST_F(PolicyWriterTest, AStaleExpectedRevisionIsAbortedAndPublishesNothing) {
   ASSERT_TRUE(writer_->CreateTenant({.name = "shop"}, {"alice"}).ok());
-  ASSERT_TRUE(Put("shop", AllowOrigin("https://a.example"), 0).ok());
+  ASSERT_TRUE(Put("shop", PolicyAllowingOrigin("https://a.example"), 0).ok());
   Events();
-  absl::StatusOr<v1::PolicyVersion> stale = Put("shop", AllowOrigin("https://b.example"), 0);
+  absl::StatusOr<v1::PolicyVersion> stale =
+      Put("shop", PolicyAllowingOrigin("https://b.example"), 0);
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_TRUE(Events().empty());
   EXPECT_EQ(registry().Read().FindByName("shop")->policy->revision(), 1);
@@ -152,8 +151,8 @@ TEST_F(PolicyWriterTest, AStaleExpectedRevisionIsAbortedAndPublishesNothing) {
 
 TEST_F(PolicyWriterTest, ARollbackPublishesTheOldContentAsANewRevision) {
   ASSERT_TRUE(writer_->CreateTenant({.name = "shop"}, {"alice"}).ok());
-  ASSERT_TRUE(Put("shop", AllowOrigin("https://a.example")).ok());
-  ASSERT_TRUE(Put("shop", AllowOrigin("https://b.example")).ok());
+  ASSERT_TRUE(Put("shop", PolicyAllowingOrigin("https://a.example")).ok());
+  ASSERT_TRUE(Put("shop", PolicyAllowingOrigin("https://b.example")).ok());
   Events();
   store_->reads = 0;
   absl::StatusOr<v1::PolicyVersion> rolled =
@@ -173,7 +172,7 @@ TEST_F(PolicyWriterTest, ARollbackPublishesTheOldContentAsANewRevision) {
 
 TEST_F(PolicyWriterTest, ATenantUpdateSendsTheNewHostsWithoutRecompiling) {
   ASSERT_TRUE(writer_->CreateTenant({.name = "shop", .hosts = {"old.example"}}, {"alice"}).ok());
-  ASSERT_TRUE(Put("shop", AllowOrigin("https://a.example")).ok());
+  ASSERT_TRUE(Put("shop", PolicyAllowingOrigin("https://a.example")).ok());
   Events();
   const engine::CompiledPolicy* compiled = Serving("old.example")->policy.get();
 
@@ -203,7 +202,7 @@ TEST_F(PolicyWriterTest, ATenantUpdateSendsTheNewHostsWithoutRecompiling) {
 
 TEST_F(PolicyWriterTest, AnotherProcesssTenantUpdateReachesWatchersThroughTheFeed) {
   ASSERT_TRUE(writer_->CreateTenant({.name = "shop", .hosts = {"old.example"}}, {"alice"}).ok());
-  ASSERT_TRUE(Put("shop", AllowOrigin("https://a.example")).ok());
+  ASSERT_TRUE(Put("shop", PolicyAllowingOrigin("https://a.example")).ok());
   Events();
   // Written straight to the store, as another corsd sharing it would.
   ASSERT_TRUE(store_->UpdateTenant({.name = "shop", .hosts = {"new.example"}}, {"other"}).ok());
@@ -224,7 +223,7 @@ TEST_F(PolicyWriterTest, InputIsCheckedBeforeAnythingIsStored) {
           .code(),
       absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(writer_->CreateTenant({.name = "shop"}, {"alice"}).ok());
-  v1::Policy policy = AllowOrigin("https://a.example");
+  v1::Policy policy = PolicyAllowingOrigin("https://a.example");
   absl::StatusOr<v1::PolicyVersion> long_comment = writer_->PutPolicy(
       {.tenant = "shop", .policy = &policy, .comment = std::string(1025, 'c')}, {"alice"});
   EXPECT_EQ(long_comment.status().code(), absl::StatusCode::kInvalidArgument);
