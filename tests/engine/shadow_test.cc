@@ -46,6 +46,21 @@ void DecideAndRecord(ShadowRecorder& recorder, const CompiledPolicy& active,
   recorder.Record(shadow, request, decision.verdict, decision.reason);
 }
 
+// `n` GETs from app.example.com to one path, and `n` from old.example.com
+// to a different path each (/items/0, /items/1, ... with a query): two
+// shapes.
+void RecordTwoGetShapes(ShadowRecorder& recorder, const CompiledPolicy& active,
+                        const std::shared_ptr<const ShadowPolicy>& shadow, int n) {
+  for (int i = 0; i < n; ++i) {
+    DecideAndRecord(recorder, active, shadow,
+                    {.origin = "https://app.example.com", .method = "GET", .path = "/a"});
+    DecideAndRecord(recorder, active, shadow,
+                    {.origin = "https://old.example.com",
+                     .method = "GET",
+                     .path = absl::StrCat("/items/", i, "?q=", i)});
+  }
+}
+
 ShadowCountRow Row(Verdict active, Verdict shadow, Reason reason, int64_t count) {
   return {.active = active, .shadow = shadow, .shadow_reason = reason, .count = count};
 }
@@ -173,14 +188,7 @@ TEST(ShadowRecorder, RepeatedShapesAreCountedNotQueued) {
   ShadowRecorder small({.interval = absl::Hours(1), .max_queued = 1});
   auto active = Allowing({"https://app.example.com", "https://old.example.com"});
   auto shadow = Shadow({"https://app.example.com"});
-  for (int i = 0; i < 1000; ++i) {
-    DecideAndRecord(small, *active, shadow,
-                    {.origin = "https://app.example.com", .method = "GET", .path = "/a"});
-    DecideAndRecord(small, *active, shadow,
-                    {.origin = "https://old.example.com",
-                     .method = "GET",
-                     .path = absl::StrCat("/items/", i, "?q=", i)});
-  }
+  RecordTwoGetShapes(small, *active, shadow, 1000);
   EXPECT_EQ(small.dropped(), 0) << "a shape seen again is a count, however many";
   small.Flush();
   EXPECT_EQ(small.decided(), 2000);
@@ -209,14 +217,7 @@ TEST(ShadowRecorder, ShapesAreExactAndOtherLinesDoNotMatter) {
                                    {"Access-Control-Request-Headers", "x-a"}};
   const HeaderView private_network[] = {{"Access-Control-Request-Method", "PUT"},
                                         {"Access-Control-Request-Private-Network", "true"}};
-  for (int i = 0; i < 1000; ++i) {
-    DecideAndRecord(recorder, *active, shadow,
-                    {.origin = "https://app.example.com", .method = "GET", .path = "/a"});
-    DecideAndRecord(recorder, *active, shadow,
-                    {.origin = "https://old.example.com",
-                     .method = "GET",
-                     .path = absl::StrCat("/items/", i, "?q=", i)});
-  }
+  RecordTwoGetShapes(recorder, *active, shadow, 1000);
   auto preflight = [&](const CompiledPolicy& policy, absl::Span<const HeaderView> headers) {
     DecideAndRecord(recorder, policy, shadow,
                     {.origin = "https://app.example.com", .method = "OPTIONS", .headers = headers});
