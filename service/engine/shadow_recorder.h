@@ -82,9 +82,10 @@ class ShadowRecorder {
   ShadowRecorder(const ShadowRecorder&) = delete;
   ShadowRecorder& operator=(const ShadowRecorder&) = delete;
 
-  // Queues `request` (decided by the active policy as `active_verdict`,
+  // Records `request` (decided by the active policy as `active_verdict`,
   // `active_reason`) to be decided with `shadow`, which is kept alive until
-  // then. Copies the request's bytes; `request` may go away on return.
+  // then: counted in the thread's memo, or copied into its queue. Keeps
+  // nothing of `request` itself; it may go away on return.
   void Record(const std::shared_ptr<const ShadowPolicy>& shadow, const Request& request,
               Verdict active_verdict, Reason active_reason);
 
