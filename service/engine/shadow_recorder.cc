@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -97,6 +98,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline LineKind KindOf(absl::string_view cors_heade
       return LineKind::kOther;
   }
 }
+
 constexpr int kMemoSetBits = 5;  // two slots per set
 static_assert(ShadowRecorder::kMemoSlots == size_t{2} << kMemoSetBits);
 static_assert(ShadowRecorder::kMemoTextBytes <= UINT16_MAX);
@@ -257,6 +259,11 @@ struct ShadowRecorder::MemoSlot {
   // it. Under the queue's lock.
   std::shared_ptr<const ShadowPolicy> pin;
 
+  // One more request of this shape; only the owning thread calls it.
+  void CountOne() {
+    records.store(records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
   // Requests counted and not yet handed over (only with the queue's lock,
   // or on the owning thread).
   uint64_t Pending() const {
@@ -346,8 +353,8 @@ struct ShadowRecorder::Queue {
   MemoSlot memo[kMemoSlots];
   // The slot of the shape the thread counted last (owned by the thread).
   MemoSlot* last_hit = &memo[0];
-  // Set by the drain every kMemoRefresh: the thread empties its memo on its
-  // next Record.
+  // Set by the drain every Options::memo_refresh: the thread empties its
+  // memo on its next Record.
   std::atomic<bool> refresh_memo{false};
   bool closed ABSL_GUARDED_BY(mu) = false;    // its recorder is gone
   bool orphaned ABSL_GUARDED_BY(mu) = false;  // its thread is gone: drained once more, then freed
@@ -413,8 +420,7 @@ struct ThreadQueues {
 }  // namespace
 
 ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
-  LastQueue& last = last_queue;
-  if (last.id == id_) return static_cast<Queue*>(last.queue);
+  LastQueue& last = last_queue;  // Record found it is not this recorder's
   thread_local ThreadQueues<Queue> queues;
   for (const auto& [id, queue] : queues.list) {
     if (id == id_) {
@@ -561,8 +567,7 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
               .line_values = absl::MakeConstSpan(line_values, line_count)};
   // Traffic repeats itself: the shape this thread counted last first.
   if (MemoSlot* last = queue->last_hit; last->Holds(shape)) {
-    last->records.store(last->records.load(std::memory_order_relaxed) + 1,
-                        std::memory_order_relaxed);
+    last->CountOne();
     return;
   }
   uint64_t hash = Mix(reinterpret_cast<uintptr_t>(shape.rule), ShapeWord(request.origin));
@@ -575,8 +580,7 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
   MemoSlot* ways = &queue->memo[2 * (hash >> (64 - kMemoSetBits))];
   for (MemoSlot* slot : {&ways[0], &ways[1]}) {
     if (slot->Holds(shape)) {
-      slot->records.store(slot->records.load(std::memory_order_relaxed) + 1,
-                          std::memory_order_relaxed);
+      slot->CountOne();
       queue->last_hit = slot;
       return;
     }
@@ -745,12 +749,8 @@ void ShadowRecorder::Drain() {
   std::erase_if(queues_, [](const std::shared_ptr<Queue>& queue) {
     absl::MutexLock queue_lock(&queue->mu);
     if (!queue->orphaned || !queue->batch.entries.empty()) return false;
-    for (const MemoSlot& slot : queue->memo) {
-      if (slot.shadow != nullptr && slot.records.load(std::memory_order_relaxed) != slot.handed) {
-        return false;
-      }
-    }
-    return true;
+    return std::none_of(std::begin(queue->memo), std::end(queue->memo),
+                        [](const MemoSlot& slot) { return slot.Pending() > 0; });
   });
 }
 

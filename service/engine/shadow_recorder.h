@@ -104,6 +104,8 @@ class ShadowRecorder {
   struct Queue;
   struct Batch;
   struct MemoSlot;
+  // The calling thread's queue, found or made; Record calls it only when
+  // the thread's last queue is not this recorder's.
   Queue* ThreadQueue();
   // The slow path: copies the request into the thread's queue.
   void Enqueue(Queue* queue, const std::shared_ptr<const ShadowPolicy>& shadow,
