@@ -226,6 +226,7 @@ struct ShadowRecorder::Batch {
 struct Shape {
   const ShadowPolicy* shadow;
   const CompiledRule* rule;  // the shadow's rule for the path
+  bool rule_for_every_path;  // `rule` does not depend on the path
   uint16_t active;           // PackActive(verdict, reason)
   absl::string_view origin;
   absl::string_view method;
@@ -241,6 +242,7 @@ struct Shape {
 struct ShadowRecorder::MemoSlot {
   const ShadowPolicy* shadow = nullptr;  // null: empty
   const CompiledRule* rule = nullptr;    // the shadow's rule for the path
+  bool rule_for_every_path = false;      // the shadow has one rule for every path
   uint16_t active = 0;                   // PackActive(verdict, reason)
   uint16_t origin_size = 0;
   uint16_t method_size = 0;
@@ -301,11 +303,35 @@ struct ShadowRecorder::MemoSlot {
     return true;
   }
 
+  // Holds(shape) for the shape of `request` with this slot's shadow, rule
+  // and active answer, compared straight from the request: the caller's
+  // fast path, with nothing gathered first.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsRequestOf(const Request& request) const {
+    if (origin_size != request.origin.size() || method_size != request.method.size() ||
+        !Equal(text, request.origin) || !Equal(text + origin_size, request.method)) {
+      return false;
+    }
+    const char* stored = text + origin_size + method_size + path_size;
+    size_t line = 0;
+    for (const HeaderView& header : request.headers) {
+      if (!IsCorsRequestHeader(header.name)) continue;
+      const LineKind kind = KindOf(header.name);
+      if (kind == LineKind::kOther) continue;
+      if (line == line_count || line_kinds[line] != kind ||
+          value_sizes[line] != header.value.size() || !Equal(stored, header.value)) {
+        return false;
+      }
+      stored += value_sizes[line++];
+    }
+    return line == line_count;
+  }
+
   // Takes `shape` (whose text fits kMemoTextBytes) with one request counted;
   // the caller set `pin` and handed over what the slot counted before.
   void Take(const Shape& shape) {
     this->shadow = shape.shadow;
     rule = shape.rule;
+    rule_for_every_path = shape.rule_for_every_path;
     active = shape.active;
     origin_size = static_cast<uint16_t>(shape.origin.size());
     method_size = static_cast<uint16_t>(shape.method.size());
@@ -332,6 +358,7 @@ struct ShadowRecorder::MemoSlot {
   void MoveFrom(MemoSlot& other) {
     this->shadow = other.shadow;
     rule = other.rule;
+    rule_for_every_path = other.rule_for_every_path;
     active = other.active;
     origin_size = other.origin_size;
     method_size = other.method_size;
@@ -515,6 +542,18 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
                             const Request& request, Verdict active_verdict, Reason active_reason) {
   Queue* queue = last_queue.id == id_ ? static_cast<Queue*>(last_queue.queue) : ThreadQueue();
   if (queue->refresh_memo.load(std::memory_order_relaxed)) RefreshMemo(queue);
+  // Traffic repeats itself: first, the shape this thread counted last, for
+  // a shadow with one rule for every path (the path is then not read). The
+  // slot pins its shadow, so the same address is the same shadow, and its
+  // rule is the one the slot holds.
+  if (MemoSlot* last = queue->last_hit; last->shadow == shadow.get() && last->rule_for_every_path &&
+                                        last->active == PackActive(active_verdict, active_reason) &&
+                                        request.headers.size() <= kMaxRequestHeaderLines &&
+                                        request.path.size() <= kMaxPathBytes &&
+                                        last->HoldsRequestOf(request)) {
+    last->CountOne();
+    return;
+  }
   auto without_query = [&request] {
     return request.path.substr(0, FindQueryOrFragment(request.path));
   };
@@ -559,15 +598,15 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
   }
   Shape shape{.shadow = shadow.get(),
               .rule = rule,
+              .rule_for_every_path = any_path.found,
               .active = PackActive(active_verdict, active_reason),
               .origin = request.origin,
               .method = request.method,
               .path = path,
               .line_kinds = absl::MakeConstSpan(line_kinds, line_count),
               .line_values = absl::MakeConstSpan(line_values, line_count)};
-  // Traffic repeats itself: the shape this thread counted last first.
-  if (MemoSlot* last = queue->last_hit; last->Holds(shape)) {
-    last->CountOne();
+  if (MemoSlot* last = queue->last_hit; have_path && last->Holds(shape)) {
+    last->CountOne();  // the fast path above covers shadows with a rule for every path
     return;
   }
   uint64_t hash = Mix(reinterpret_cast<uintptr_t>(shape.rule), ShapeWord(request.origin));

@@ -19,6 +19,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
 
 std::shared_ptr<const CompiledPolicy> Allowing(std::vector<std::string> origins) {
   PolicySpec spec;
@@ -258,6 +259,52 @@ TEST(ShadowRecorder, ShapesAreExactAndOtherLinesDoNotMatter) {
   expect(*active, with(five_lines), 1);
   expect(*active, with(private_network), 1);
   EXPECT_EQ(counted, expected);
+}
+
+TEST(ShadowRecorder, TheLastShapeCountsOnlyARequestEqualToItInEveryByte) {
+  // Record's first guess is the shape the thread counted last. A request
+  // that the active policy answers alike but that differs from that shape
+  // in one byte of the origin or of a line's value, or by one line more or
+  // less, is another shape: here the shadow answers each differently.
+  ShadowRecorder recorder({.interval = absl::Hours(1)});
+  auto active = Allowing({"https://app.example.com", "https://apq.example.com"});
+  PolicySpec narrower;
+  RuleSpec& rule = narrower.rules.emplace_back();
+  rule.allowed_origins = {"https://app.example.com"};
+  rule.allowed_methods = {"PUT"};
+  rule.allowed_headers = {"x-a"};
+  auto shadow =
+      std::make_shared<const ShadowPolicy>(ShadowPolicy{.policy = CompilePolicy(narrower, 1).policy,
+                                                        .updated_at_us = 1,
+                                                        .tally = std::make_shared<ShadowTally>()});
+  const HeaderView x_a[] = {{"Access-Control-Request-Method", "PUT"},
+                            {"Access-Control-Request-Headers", "x-a"}};
+  const HeaderView x_b[] = {{"Access-Control-Request-Method", "PUT"},
+                            {"Access-Control-Request-Headers", "x-b"}};
+  const HeaderView x_a_then_x_b[] = {{"Access-Control-Request-Method", "PUT"},
+                                     {"Access-Control-Request-Headers", "x-a"},
+                                     {"Access-Control-Request-Headers", "x-b"}};
+  auto preflight = [&](absl::string_view origin, absl::Span<const HeaderView> headers) {
+    DecideAndRecord(recorder, *active, shadow,
+                    {.origin = origin, .method = "OPTIONS", .headers = headers});
+  };
+  // The active policy allows all of them; the shadow allows only x_a from
+  // app.example.com.
+  for (int i = 0; i < 3; ++i) {
+    preflight("https://app.example.com", x_a);
+    preflight("https://app.example.com", x_a_then_x_b);  // one line more
+    preflight("https://app.example.com", x_a);           // one line less
+    preflight("https://app.example.com", x_b);           // one byte of a value
+    preflight("https://app.example.com", x_a);
+    preflight("https://apq.example.com", x_a);  // one byte of the origin
+  }
+  recorder.Flush();
+  EXPECT_EQ(recorder.decided(), 18);
+  EXPECT_THAT(
+      shadow->tally->Counts(),
+      UnorderedElementsAre(Row(Verdict::kAllow, Verdict::kAllow, Reason::kAllowed, 9),
+                           Row(Verdict::kAllow, Verdict::kDeny, Reason::kHeadersNotAllowed, 6),
+                           Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 3)));
 }
 
 TEST(ShadowRecorder, NameCaseAndUnusedLinesMakeTheSameShape) {
