@@ -30,6 +30,30 @@ absl::StatusOr<v1::Policy> CurrentPolicy(v1::CorsAdmin::Stub& admin,
   return version.policy();
 }
 
+std::vector<RequestKind> RequestKinds(const std::string& tenant) {
+  CorsRequest actual{
+      .tenant = tenant, .origin = "https://app.example.com", .method = "GET", .path = "/api/items"};
+  CorsRequest preflight = actual;
+  preflight.method = "OPTIONS";
+  preflight.headers = {{"Access-Control-Request-Method", "PUT"},
+                       {"Access-Control-Request-Headers", "content-type,x-request-id"}};
+  CorsRequest denied = actual;
+  denied.origin = "https://not-listed.example";
+  return {{"actual", actual, Verdict::kAllow},
+          {"preflight", preflight, Verdict::kAllow},
+          {"denied", denied, Verdict::kDeny}};
+}
+
+ViewRequest::ViewRequest(const CorsRequest& r) {
+  for (const HttpHeader& h : r.headers) headers.push_back({h.name, h.value});
+  view = {.tenant = r.tenant,
+          .host = r.host,
+          .origin = r.origin,
+          .method = r.method,
+          .path = r.path,
+          .headers = headers};
+}
+
 absl::StatusOr<std::unique_ptr<Client>> SyncedLocalClient(const ClientBenchTargets& targets,
                                                           bool watch_all,
                                                           absl::Duration sync_within) {

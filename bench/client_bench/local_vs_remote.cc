@@ -23,46 +23,9 @@ namespace {
 
 constexpr int kLocalBatch = 1000;
 
-struct Kind {
-  const char* name;
-  CorsRequest request;
-  Verdict expected;
-};
-
-// An allowed actual request, an allowed preflight for PUT with two headers
-// (the costliest common case), and an actual request from an origin the
-// corsd-bench-populate policy does not list.
-std::vector<Kind> Kinds(const std::string& tenant) {
-  CorsRequest actual{
-      .tenant = tenant, .origin = "https://app.example.com", .method = "GET", .path = "/api/items"};
-  CorsRequest preflight = actual;
-  preflight.method = "OPTIONS";
-  preflight.headers = {{"Access-Control-Request-Method", "PUT"},
-                       {"Access-Control-Request-Headers", "content-type,x-request-id"}};
-  CorsRequest denied = actual;
-  denied.origin = "https://not-listed.example";
-  return {{"actual", actual, Verdict::kAllow},
-          {"preflight", preflight, Verdict::kAllow},
-          {"denied", denied, Verdict::kDeny}};
-}
-
-// The same request as views (what a gateway builds from its own buffers).
-struct ViewRequest {
-  explicit ViewRequest(const CorsRequest& r) {
-    for (const HttpHeader& h : r.headers) headers.push_back({h.name, h.value});
-    view = {.tenant = r.tenant,
-            .host = r.host,
-            .origin = r.origin,
-            .method = r.method,
-            .path = r.path,
-            .headers = headers};
-  }
-  std::vector<HeaderRef> headers;
-  CorsRequestView view;
-};
-
-absl::Status CheckSameAnswers(Client& local, Client& remote, const std::vector<Kind>& kinds) {
-  for (const Kind& kind : kinds) {
+absl::Status CheckSameAnswers(Client& local, Client& remote,
+                              const std::vector<RequestKind>& kinds) {
+  for (const RequestKind& kind : kinds) {
     absl::StatusOr<Decision> a = local.Check(kind.request);
     absl::StatusOr<Decision> b = remote.Check(kind.request);
     if (!a.ok()) return a.status();
@@ -122,10 +85,10 @@ absl::StatusOr<nlohmann::json> MeasureLocalVsRemote(const ClientBenchTargets& ta
   if (!remote.ok()) return remote.status();
   absl::StatusOr<std::unique_ptr<Client>> local = SyncedLocalClient(targets);
   if (!local.ok()) return local.status();
-  const std::vector<Kind> kinds = Kinds(targets.tenant);
+  const std::vector<RequestKind> kinds = RequestKinds(targets.tenant);
   if (absl::Status same = CheckSameAnswers(**local, **remote, kinds); !same.ok()) return same;
   std::vector<ViewRequest> view_requests;
-  for (const Kind& kind : kinds) view_requests.emplace_back(kind.request);
+  for (const RequestKind& kind : kinds) view_requests.emplace_back(kind.request);
 
   const absl::Duration slice = duration / (3 * rounds * kinds.size());
   std::vector<LocalTally> view(kinds.size()), owning(kinds.size());

@@ -104,6 +104,18 @@ int main(int argc, char** argv) {
   originset->add_option("--rounds", set_rounds, "set changes to time")
       ->check(CLI::Range(1, 1'000))
       ->capture_default_str();
+  std::string without_tenant = "bench";
+  int shadow_rounds = 200;
+  CLI::App* shadow_cost = app.add_subcommand(
+      "shadow-cost",
+      "CheckLocal on --tenant (with a shadow) against --without (same policy, none)");
+  shadow_cost->add_option("--without", without_tenant, "the tenant without a shadow")
+      ->capture_default_str();
+  shadow_cost->add_option("--duration", duration, "total, split over the rounds")
+      ->capture_default_str();
+  shadow_cost->add_option("--rounds", shadow_rounds, "alternations")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   const absl::Duration parsed = corsd::bench::ParseDurationOr(duration, absl::ZeroDuration());
@@ -126,6 +138,10 @@ int main(int argc, char** argv) {
   if (originset->parsed()) {
     return corsd::bench::Finish(
         corsd::bench::MeasureOriginSetChange(targets, metrics, set_tenants, set_rounds), json_file);
+  }
+  if (shadow_cost->parsed()) {
+    return corsd::bench::Finish(
+        corsd::bench::MeasureShadowCost(targets, without_tenant, parsed, shadow_rounds), json_file);
   }
   if (sync->parsed()) {
     return corsd::bench::Finish(corsd::bench::MeasureWatchSync(targets), json_file);

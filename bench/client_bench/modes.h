@@ -12,11 +12,14 @@
 //                    holds them all, its memory, and PutPolicy meanwhile
 //   originset        an origin set referenced by many tenants changed: the
 //                    store transaction and until every tenant decides with it
+//   shadow-cost      CheckLocal on a tenant with a shadow policy against one
+//                    without (same policy), alternated in one process
 #ifndef CORSD_BENCH_CLIENT_BENCH_MODES_H_
 #define CORSD_BENCH_CLIENT_BENCH_MODES_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -55,7 +58,32 @@ absl::StatusOr<nlohmann::json> MeasureOriginSetChange(const ClientBenchTargets& 
                                                       const std::string& metrics, int tenants,
                                                       int rounds);
 
+// With `without_tenant` holding the same policy as targets.tenant but no
+// shadow, what the shadow adds to CheckLocal per request kind.
+absl::StatusOr<nlohmann::json> MeasureShadowCost(const ClientBenchTargets& targets,
+                                                 const std::string& without_tenant,
+                                                 absl::Duration duration, int rounds);
+
 // Shared by the modes (helpers.cc).
+
+// The requests the local modes decide against a corsd-bench-populate policy:
+// an allowed actual request, an allowed preflight for PUT with two headers
+// (the costliest common case), and an actual request from an origin the
+// policy does not list.
+struct RequestKind {
+  const char* name;
+  CorsRequest request;
+  Verdict expected;
+};
+std::vector<RequestKind> RequestKinds(const std::string& tenant);
+
+// A request as views (what a gateway builds from its own buffers).
+struct ViewRequest {
+  explicit ViewRequest(const CorsRequest& r);
+  std::vector<HeaderRef> headers;
+  CorsRequestView view;
+};
+
 // An admin stub for `target` and the metadata every call needs.
 std::unique_ptr<v1::CorsAdmin::Stub> AdminStub(const std::string& target);
 void Authorize(grpc::ClientContext& context, const std::string& token,
