@@ -30,7 +30,7 @@ absl::StatusOr<v1::Policy> CurrentPolicy(v1::CorsAdmin::Stub& admin,
   return version.policy();
 }
 
-std::vector<RequestKind> RequestKinds(const std::string& tenant) {
+std::vector<BenchRequest> BenchRequests(const std::string& tenant) {
   CorsRequest actual{
       .tenant = tenant, .origin = "https://app.example.com", .method = "GET", .path = "/api/items"};
   CorsRequest preflight = actual;

@@ -24,8 +24,8 @@ namespace {
 constexpr int kLocalBatch = 1000;
 
 absl::Status CheckSameAnswers(Client& local, Client& remote,
-                              const std::vector<RequestKind>& kinds) {
-  for (const RequestKind& kind : kinds) {
+                              const std::vector<BenchRequest>& kinds) {
+  for (const BenchRequest& kind : kinds) {
     absl::StatusOr<Decision> a = local.Check(kind.request);
     absl::StatusOr<Decision> b = remote.Check(kind.request);
     if (!a.ok()) return a.status();
@@ -85,10 +85,10 @@ absl::StatusOr<nlohmann::json> MeasureLocalVsRemote(const ClientBenchTargets& ta
   if (!remote.ok()) return remote.status();
   absl::StatusOr<std::unique_ptr<Client>> local = SyncedLocalClient(targets);
   if (!local.ok()) return local.status();
-  const std::vector<RequestKind> kinds = RequestKinds(targets.tenant);
+  const std::vector<BenchRequest> kinds = BenchRequests(targets.tenant);
   if (absl::Status same = CheckSameAnswers(**local, **remote, kinds); !same.ok()) return same;
   std::vector<ViewRequest> view_requests;
-  for (const RequestKind& kind : kinds) view_requests.emplace_back(kind.request);
+  for (const BenchRequest& kind : kinds) view_requests.emplace_back(kind.request);
 
   const absl::Duration slice = duration / (3 * rounds * kinds.size());
   std::vector<LocalTally> view(kinds.size()), owning(kinds.size());

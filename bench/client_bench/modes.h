@@ -70,16 +70,21 @@ absl::StatusOr<nlohmann::json> MeasureShadowCost(const ClientBenchTargets& targe
 // an allowed actual request, an allowed preflight for PUT with two headers
 // (the costliest common case), and an actual request from an origin the
 // policy does not list.
-struct RequestKind {
+struct BenchRequest {
   const char* name;
   CorsRequest request;
   Verdict expected;
 };
-std::vector<RequestKind> RequestKinds(const std::string& tenant);
+std::vector<BenchRequest> BenchRequests(const std::string& tenant);
 
 // A request as views (what a gateway builds from its own buffers).
+// Moves keep `view` valid; a copy would view the original's headers.
 struct ViewRequest {
   explicit ViewRequest(const CorsRequest& r);
+  ViewRequest(const ViewRequest&) = delete;
+  ViewRequest& operator=(const ViewRequest&) = delete;
+  ViewRequest(ViewRequest&&) = default;
+  ViewRequest& operator=(ViewRequest&&) = default;
   std::vector<HeaderRef> headers;
   CorsRequestView view;
 };

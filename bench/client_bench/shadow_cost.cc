@@ -9,6 +9,7 @@
 // gives one ratio per request kind; the median of those is the answer, and
 // the medians of each side's nanoseconds show what the ratio is made of.
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -79,13 +80,19 @@ absl::StatusOr<nlohmann::json> MeasureShadowCost(const ClientBenchTargets& targe
   if (absl::Status status = ExpectShadow(targets, targets.tenant, true); !status.ok()) {
     return status;
   }
+  ClientBenchTargets without_targets = targets;
+  without_targets.tenant = without_tenant;
+  if (absl::StatusOr<v1::Policy> policy = CurrentPolicy(*AdminStub(targets.admin), without_targets);
+      !policy.ok()) {
+    return policy.status();  // a tenant that does not exist has no shadow either
+  }
   if (absl::Status status = ExpectShadow(targets, without_tenant, false); !status.ok()) {
     return status;
   }
   absl::StatusOr<std::unique_ptr<Client>> client = SyncedLocalClient(targets, /*watch_all=*/true);
   if (!client.ok()) return client.status();
-  const std::vector<RequestKind> with_kinds = RequestKinds(targets.tenant);
-  const std::vector<RequestKind> without_kinds = RequestKinds(without_tenant);
+  const std::vector<BenchRequest> with_kinds = BenchRequests(targets.tenant);
+  const std::vector<BenchRequest> without_kinds = BenchRequests(without_tenant);
   std::vector<std::pair<ViewRequest, ViewRequest>> requests;  // (without, with) per kind
   requests.reserve(with_kinds.size());
   for (size_t k = 0; k < with_kinds.size(); ++k) {
