@@ -239,11 +239,19 @@ struct Shape {
 // One memoized request shape. The shape is written by the owning thread
 // with its queue's lock held; that thread reads it without the lock (it is
 // the only writer), the drain with it.
-struct ShadowRecorder::MemoSlot {
+//
+// Laid out for a memo hit: a slot starts a cache line, which holds what
+// every hit compares and the count it increments, and the text begins right
+// after, so a typical origin and method end in the second line.
+struct alignas(64) ShadowRecorder::MemoSlot {
   const ShadowPolicy* shadow = nullptr;  // null: empty
   const CompiledRule* rule = nullptr;    // the shadow's rule for the path
-  bool rule_for_every_path = false;      // the shadow has one rule for every path
-  uint16_t active = 0;                   // PackActive(verdict, reason)
+  // Requests of this shape since it took the slot. Only the owning thread
+  // writes it, with a plain load and store (no read-modify-write on the hot
+  // path); the drain reads it.
+  std::atomic<uint64_t> records{0};
+  bool rule_for_every_path = false;  // the shadow has one rule for every path
+  uint16_t active = 0;               // PackActive(verdict, reason)
   uint16_t origin_size = 0;
   uint16_t method_size = 0;
   uint16_t path_size = 0;  // of the request that took the slot (for samples)
@@ -251,11 +259,7 @@ struct ShadowRecorder::MemoSlot {
   LineKind line_kinds[kMemoLines] = {};
   uint16_t value_sizes[kMemoLines] = {};
   char text[kMemoTextBytes];  // origin, method, path, then each line's value
-  // Requests of this shape since it took the slot. Only the owning thread
-  // writes it, with a plain load and store (no read-modify-write on the hot
-  // path); the drain reads it.
-  std::atomic<uint64_t> records{0};
-  // Of those, how many were handed to a batch. Under the queue's lock.
+  // How many of `records` were handed to a batch. Under the queue's lock.
   uint64_t handed = 0;
   // Keeps `shadow` alive, so a new shadow at its address cannot pass for
   // it. Under the queue's lock.
