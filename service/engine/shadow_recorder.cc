@@ -290,19 +290,13 @@ struct alignas(64) ShadowRecorder::MemoSlot {
   // Whether this slot holds `shape` (compared whole, the path aside).
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool Holds(const Shape& shape) const {
     if (this->shadow != shape.shadow || rule != shape.rule || active != shape.active ||
-        origin_size != shape.origin.size() || method_size != shape.method.size() ||
-        line_count != shape.line_kinds.size() || !Equal(text, shape.origin) ||
-        !Equal(text + origin_size, shape.method)) {
+        line_count != shape.line_kinds.size() ||
+        !HoldsOriginAndMethod(shape.origin, shape.method)) {
       return false;
     }
-    const char* stored = text + origin_size + method_size + path_size;
+    const char* stored = lines_text();
     for (size_t i = 0; i < shape.line_kinds.size(); ++i) {
-      const absl::string_view value = shape.line_values[i];
-      if (line_kinds[i] != shape.line_kinds[i] || value_sizes[i] != value.size() ||
-          !Equal(stored, value)) {
-        return false;
-      }
-      stored += value.size();
+      if (!HoldsLine(i, shape.line_kinds[i], shape.line_values[i], stored)) return false;
     }
     return true;
   }
@@ -311,23 +305,36 @@ struct alignas(64) ShadowRecorder::MemoSlot {
   // and active answer, compared straight from the request: the caller's
   // fast path, with nothing gathered first.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsRequestOf(const Request& request) const {
-    if (origin_size != request.origin.size() || method_size != request.method.size() ||
-        !Equal(text, request.origin) || !Equal(text + origin_size, request.method)) {
-      return false;
-    }
-    const char* stored = text + origin_size + method_size + path_size;
+    if (!HoldsOriginAndMethod(request.origin, request.method)) return false;
+    const char* stored = lines_text();
     size_t line = 0;
     for (const HeaderView& header : request.headers) {
       if (!IsCorsRequestHeader(header.name)) continue;
       const LineKind kind = KindOf(header.name);
       if (kind == LineKind::kOther) continue;
-      if (line == line_count || line_kinds[line] != kind ||
-          value_sizes[line] != header.value.size() || !Equal(stored, header.value)) {
-        return false;
-      }
-      stored += value_sizes[line++];
+      if (line == line_count || !HoldsLine(line++, kind, header.value, stored)) return false;
     }
     return line == line_count;
+  }
+
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsOriginAndMethod(absl::string_view origin,
+                                                         absl::string_view method) const {
+    return origin_size == origin.size() && method_size == method.size() && Equal(text, origin) &&
+           Equal(text + origin_size, method);
+  }
+
+  // Where the lines' values start in `text`.
+  const char* lines_text() const { return text + origin_size + method_size + path_size; }
+
+  // Whether line `i` is (kind, value), its value at `stored`, which then
+  // moves past it.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsLine(size_t i, LineKind kind, absl::string_view value,
+                                              const char*& stored) const {
+    if (line_kinds[i] != kind || value_sizes[i] != value.size() || !Equal(stored, value)) {
+      return false;
+    }
+    stored += value.size();
+    return true;
   }
 
   // Takes `shape` (whose text fits kMemoTextBytes) with one request counted;
