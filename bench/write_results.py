@@ -384,14 +384,12 @@ def originsets_section():
 
 def shadow_section():
     engine = load_json("engine.json")
-    rounds = {}
+    checks = {}
     for tenant in ("bench", "bench-shadow"):
-        checks = []
-        for name in sorted(os.listdir(work)):
-            if name.startswith(f"shadow_check_{tenant}_") and name[len(f"shadow_check_{tenant}_"):-5].isdigit():
-                checks.append(load_json(name))
-        rounds[tenant] = (checks,)
-    if not rounds["bench"][0]:
+        checks[tenant] = [load_json(name) for name in sorted(os.listdir(work))
+                          if name.startswith(f"shadow_check_{tenant}_")
+                          and name[len(f"shadow_check_{tenant}_"):-5].isdigit()]
+    if not checks["bench"]:
         return []
     out = ["## Shadow policies", "",
            "What a shadow policy costs the decision it does not make. `bench-shadow` has `bench`'s",
@@ -416,8 +414,8 @@ def shadow_section():
                     "what is left is counting the request's shape in the thread's memo (a copy into "
                     "the thread's queue only for a shape the memo does not hold).", "",
                     f"Command: `{command('engine')}` (BM_CheckShadow)", ""]
-    best = {t: max(r["check"]["throughput"] for r in rounds[t][0]) for t in rounds}
-    p99 = {t: min(r["check"]["p99_us"] for r in rounds[t][0]) for t in rounds}
+    best = {t: max(r["check"]["throughput"] for r in checks[t]) for t in checks}
+    p99 = {t: min(r["check"]["p99_us"] for r in checks[t]) for t in checks}
     ratio = best["bench"] / best["bench-shadow"]
     out += ["### Through corsd (corsd-bench, scenario mixed)", "",
             "| tenant | Check/s | p99 |", "|---|---:|---:|",
