@@ -16,11 +16,12 @@ CorsRequestHeaders ScanCorsRequestHeaders(absl::Span<const HeaderView> headers) 
       }
     } else if (EqualsLowercase(header.name, kRequestHeadersHeader)) {
       if (found.request_headers_lines < CorsRequestHeaders::kKeptRequestHeadersLines) {
-        found.request_headers[found.request_headers_lines] = header.value;
+        found.KeepRequestHeaders(header.value);
       }
       ++found.request_headers_lines;
     } else if (EqualsLowercase(header.name, kRequestPrivateNetworkHeader)) {
-      found.requests_private_network = TrimOptionalWhitespace(header.value) == "true";
+      found.requests_private_network =
+          TrimOptionalWhitespace(header.value) == kRequestPrivateNetworkTrue;
     }
   }
   return found;

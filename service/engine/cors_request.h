@@ -37,9 +37,26 @@ struct CorsRequestHeaders {
   size_t request_method_lines = 0;   // Access-Control-Request-Method lines
   absl::string_view request_method;  // value of the first such line, OWS-trimmed
   size_t request_headers_lines = 0;  // Access-Control-Request-Headers lines
-  absl::string_view request_headers[kKeptRequestHeadersLines];
+  // The value of Access-Control-Request-Headers line `i`, for
+  // i < min(request_headers_lines, kKeptRequestHeadersLines).
+  absl::string_view request_headers(size_t i) const { return {kept_[i].data, kept_[i].size}; }
+  // For the scan: keeps `value` as line request_headers_lines's (only while
+  // that is below kKeptRequestHeadersLines), before counting it.
+  void KeepRequestHeaders(absl::string_view value) {
+    kept_[request_headers_lines] = {value.data(), value.size()};
+  }
   // Access-Control-Request-Private-Network: true
   bool requests_private_network = false;
+
+ private:
+  // Left uninitialized: only the first request_headers_lines are written
+  // and read, and zeroing them (as an array of string_view would) is a
+  // measurable share of a decision.
+  struct KeptValue {
+    const char* data;
+    size_t size;
+  };
+  KeptValue kept_[kKeptRequestHeadersLines];
 };
 
 CorsRequestHeaders ScanCorsRequestHeaders(absl::Span<const HeaderView> headers);
@@ -50,6 +67,9 @@ inline constexpr absl::string_view kRequestMethodHeader = "access-control-reques
 inline constexpr absl::string_view kRequestHeadersHeader = "access-control-request-headers";
 inline constexpr absl::string_view kRequestPrivateNetworkHeader =
     "access-control-request-private-network";
+// The value of kRequestPrivateNetworkHeader that asks for private network
+// access (OWS-trimmed; the last such line decides).
+inline constexpr absl::string_view kRequestPrivateNetworkTrue = "true";
 
 }  // namespace corsd::engine
 

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "service/engine/diagnostics.h"
 #include "service/engine/http_syntax.h"
@@ -229,10 +230,13 @@ void DecidePreflight(const CompiledRule& rule, absl::string_view origin,
   out->Finish(Verdict::kAllow, Reason::kAllowed);
 }
 
-}  // namespace
-
-void Decide(const CompiledPolicy& policy, const Request& request, const DecideOptions& options,
-            Decision* decision) {
+// Decide, with the request's CORS headers from `scan_cors()`: a scan made
+// here, once the request turns out to have an Origin, or the caller's.
+template <typename ScanCors>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void DecideWith(const CompiledPolicy& policy,
+                                                    const Request& request,
+                                                    const DecideOptions& options,
+                                                    Decision* decision, ScanCors scan_cors) {
   DecisionWriter out(decision, policy.revision(), options.explain);
   const absl::string_view path = PathWithoutQuery(request.path);
   const CompiledRule* rule = policy.SelectRule(path);
@@ -242,7 +246,8 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
     return DecideWithoutOrigin(rule, &out);
   }
 
-  const CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
+  // A scan made here is built in place (a temporary bound to the reference).
+  const CorsRequestHeaders& cors = scan_cors();
   const bool preflight = request.method == "OPTIONS" && cors.request_method_lines > 0;
   out.SetKind(preflight ? RequestKind::kPreflight : RequestKind::kActual);
   // A denial depends on the origin too, so it varies at least by Origin; a
@@ -272,6 +277,20 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
   RequestedHeaders requested;
   if (!CheckPreflightSyntax(request, cors, &requested, vary, &out)) return;
   DecidePreflight(*rule, request.origin, cors, requested, &out);
+}
+
+}  // namespace
+
+void Decide(const CompiledPolicy& policy, const Request& request, const DecideOptions& options,
+            Decision* decision) {
+  DecideWith(policy, request, options, decision,
+             [&request] { return ScanCorsRequestHeaders(request.headers); });
+}
+
+void Decide(const CompiledPolicy& policy, const Request& request, const CorsRequestHeaders& cors,
+            const DecideOptions& options, Decision* decision) {
+  DecideWith(policy, request, options, decision,
+             [&cors]() -> const CorsRequestHeaders& { return cors; });
 }
 
 }  // namespace corsd::engine

@@ -75,6 +75,12 @@ class Decision {
 void Decide(const CompiledPolicy& policy, const Request& request, const DecideOptions& options,
             Decision* decision);
 
+// The same for a caller that scanned the request's CORS headers itself
+// because it needs them too (ShadowRecorder::Record): `cors` must be
+// ScanCorsRequestHeaders(request.headers), and the headers are read once.
+void Decide(const CompiledPolicy& policy, const Request& request, const CorsRequestHeaders& cors,
+            const DecideOptions& options, Decision* decision);
+
 // Response header names, spelled as corsd emits them.
 inline constexpr absl::string_view kAllowOriginHeader = "Access-Control-Allow-Origin";
 inline constexpr absl::string_view kAllowCredentialsHeader = "Access-Control-Allow-Credentials";

@@ -50,7 +50,7 @@ bool IsCanonicalList(absl::string_view line, size_t* names) {
 template <typename Fn>
 void RequestedHeaders::ForEachLine(Fn fn) const {
   if (cors_->request_headers_lines <= CorsRequestHeaders::kKeptRequestHeadersLines) {
-    for (size_t i = 0; i < cors_->request_headers_lines; ++i) fn(cors_->request_headers[i]);
+    for (size_t i = 0; i < cors_->request_headers_lines; ++i) fn(cors_->request_headers(i));
     return;
   }
   for (const HeaderView& header : headers_) {
@@ -105,9 +105,9 @@ RequestedHeadersProblem RequestedHeaders::Parse(const CorsRequestHeaders& cors,
   count_ = 0;
   canonical_ = false;
   // Fast path: one line, already canonical (what browsers send).
-  if (cors.request_headers_lines == 1 && IsCanonicalList(cors.request_headers[0], &count_)) {
+  if (cors.request_headers_lines == 1 && IsCanonicalList(cors.request_headers(0), &count_)) {
     canonical_ = true;
-    canonical_line_ = cors.request_headers[0];
+    canonical_line_ = cors.request_headers(0);
     return RequestedHeadersProblem::kNone;
   }
   count_ = 0;

@@ -177,6 +177,26 @@ TEST_P(DecisionTable, ExplainsEveryAnswer) {
   EXPECT_EQ(ToList(plain), ToList(explained));
 }
 
+TEST_P(DecisionTable, AScanMadeByTheCallerDecidesTheSame) {
+  // The shadow paths scan the CORS headers once for the active decision and
+  // the shadow's memo (the Decide overload that takes the scan).
+  const DecisionCase& c = GetParam();
+  std::vector<HeaderView> lines;
+  for (const auto& [name, value] : c.headers) lines.push_back({name, value});
+  Request request{.origin = c.origin, .method = c.method, .path = c.path, .headers = lines};
+  const CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
+  Decision plain;
+  Decision scanned;
+  Decide(*Policies().at(c.policy), request, DecideOptions{.explain = true}, &plain);
+  Decide(*Policies().at(c.policy), request, cors, DecideOptions{.explain = true}, &scanned);
+  EXPECT_EQ(plain.verdict, scanned.verdict);
+  EXPECT_EQ(plain.reason, scanned.reason);
+  EXPECT_EQ(plain.kind, scanned.kind);
+  EXPECT_EQ(plain.http_status, scanned.http_status);
+  EXPECT_EQ(ToList(plain), ToList(scanned));
+  EXPECT_EQ(plain.explanation, scanned.explanation);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fetch, DecisionTable, ::testing::ValuesIn(testing::FetchDecisionCases()),
                          [](const ::testing::TestParamInfo<DecisionCase>& info) {
                            std::string name;
