@@ -143,9 +143,12 @@ void BM_CheckShadow(benchmark::State& state) {
   Decision decision;
   for (auto _ : state) {
     const TenantSnapshot* found = registry.FindByName("shop");
-    Decide(*found->policy, request, {}, &decision);
-    if (found->shadow != nullptr) {
-      recorder->Record(found->shadow, request, decision.verdict, decision.reason);
+    if (found->shadow == nullptr) {
+      Decide(*found->policy, request, {}, &decision);
+    } else {
+      const CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
+      Decide(*found->policy, request, cors, {}, &decision);
+      recorder->Record(found->shadow, request, cors, decision.verdict, decision.reason);
     }
     benchmark::DoNotOptimize(decision.response_headers().data());
   }

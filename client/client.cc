@@ -179,14 +179,19 @@ class ClientImpl final : public Client {
                                          .method = request.method,
                                          .path = request.path,
                                          .headers = headers};
-    DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, request.explain,
-                               LocalSource(), view);
-    if (tenant->shadow != nullptr) {
-      // Same numbering on both sides (decision_mapping.cc asserts it).
-      shadows_->Record(tenant->shadow, engine_request,
-                       static_cast<engine::Verdict>(view->verdict()),
-                       static_cast<engine::Reason>(view->reason()));
+    if (tenant->shadow == nullptr) {
+      DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, nullptr,
+                                 request.explain, LocalSource(), view);
+      return true;
     }
+    // The shadow's shape is keyed on the same scan of the headers.
+    const engine::CorsRequestHeaders cors = engine::ScanCorsRequestHeaders(headers);
+    DecisionViewAccess::Decide(*tenant->policy, tenant->name, engine_request, &cors,
+                               request.explain, LocalSource(), view);
+    // Same numbering on both sides (decision_mapping.cc asserts it).
+    shadows_->Record(tenant->shadow, engine_request, cors,
+                     static_cast<engine::Verdict>(view->verdict()),
+                     static_cast<engine::Reason>(view->reason()));
     return true;
   }
 

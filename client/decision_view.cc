@@ -86,10 +86,15 @@ void DecisionViewAccess::Pin(DecisionView* view) {
 }
 
 void DecisionViewAccess::Decide(const engine::CompiledPolicy& policy, absl::string_view tenant,
-                                const engine::Request& request, bool explain,
+                                const engine::Request& request,
+                                const engine::CorsRequestHeaders* cors, bool explain,
                                 Decision::Source source, DecisionView* view) {
   engine::Decision* decision = EngineDecision(view->engine_decision_);
-  engine::Decide(policy, request, {.explain = explain}, decision);
+  if (cors != nullptr) {
+    engine::Decide(policy, request, *cors, {.explain = explain}, decision);
+  } else {
+    engine::Decide(policy, request, {.explain = explain}, decision);
+  }
   // Same numbering on both sides (decision_mapping.cc asserts it).
   view->verdict_ = static_cast<Verdict>(decision->verdict);
   view->kind_ = static_cast<RequestKind>(decision->kind);

@@ -4,7 +4,8 @@
 //
 //   DecisionViewAccess::Pin(view);                      // before reading snapshots
 //   const engine::TenantSnapshot* t = directory.FindByName(name);
-//   DecisionViewAccess::Decide(*t->policy, t->name, engine_request, explain, source, view);
+//   DecisionViewAccess::Decide(*t->policy, t->name, engine_request, nullptr, explain, source,
+//                              view);
 //
 // Same thread-affinity as DecisionView: pin, decide and clear on one thread.
 #ifndef CORSD_CLIENT_DECISION_VIEW_H_
@@ -24,10 +25,11 @@ class DecisionViewAccess {
   static void Pin(DecisionView* view);
   // Decides and points the view at the result. `policy` and `tenant` must
   // belong to a snapshot read after Pin(view); `request`'s strings must
-  // outlive the view.
+  // outlive the view. `cors` is null, or the request's
+  // ScanCorsRequestHeaders when the caller needs it too.
   static void Decide(const engine::CompiledPolicy& policy, absl::string_view tenant,
-                     const engine::Request& request, bool explain, Decision::Source source,
-                     DecisionView* view);
+                     const engine::Request& request, const engine::CorsRequestHeaders* cors,
+                     bool explain, Decision::Source source, DecisionView* view);
 };
 
 }  // namespace corsd::client_internal

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "corsd/client.h"
@@ -36,10 +37,12 @@ class ShadowReporter {
   ~ShadowReporter();
 
   // Hot path: queues `request`, answered by the active policy with
-  // `verdict` and `reason`, to be decided with `shadow`.
-  void Record(const std::shared_ptr<const engine::ShadowPolicy>& shadow,
-              const engine::Request& request, engine::Verdict verdict, engine::Reason reason) {
-    recorder_.Record(shadow, request, verdict, reason);
+  // `verdict` and `reason`, to be decided with `shadow`. `cors` is the
+  // request's ScanCorsRequestHeaders, as the active decision used it.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Record(
+      const std::shared_ptr<const engine::ShadowPolicy>& shadow, const engine::Request& request,
+      const engine::CorsRequestHeaders& cors, engine::Verdict verdict, engine::Reason reason) {
+    recorder_.Record(shadow, request, cors, verdict, reason);
   }
 
  private:

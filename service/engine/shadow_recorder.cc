@@ -8,6 +8,7 @@
 
 #include "absl/base/attributes.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/types/span.h"
@@ -16,8 +17,21 @@
 #include "service/engine/decision.h"
 #include "service/engine/http_syntax.h"
 #include "service/engine/limits.h"
+#include "service/engine/shadow_memo.h"
 
 namespace corsd::engine {
+
+using shadow_memo::HeadersLinesOf;
+using shadow_memo::kLinesBits;
+using shadow_memo::kNoShape;
+using shadow_memo::kPrivateNetworkBit;
+using shadow_memo::Memoizable;
+using shadow_memo::MethodLinesOf;
+using shadow_memo::PackActive;
+using shadow_memo::ShapeKey;
+using shadow_memo::thread_last;
+using shadow_memo::WithinLimits;
+
 namespace {
 
 std::atomic<uint64_t> next_recorder_id{1};
@@ -25,82 +39,21 @@ std::atomic<uint64_t> next_recorder_id{1};
 // Only these request headers decide anything (cors_request.h).
 constexpr absl::string_view kCorsRequestPrefix = "access-control-request-";
 
-// The Access-Control-Request-* lines a memoized shape may have.
-constexpr size_t kMemoLines = 4;
-
-// The Access-Control-Request-* lines that decide anything, by what follows
-// the prefix (ScanCorsRequestHeaders reads only these, in any case). A
-// shape keeps each line as its kind and value: the name's case does not
-// change the decision.
-enum class LineKind : uint8_t { kOther, kMethod, kHeaders, kPrivateNetwork };
-constexpr absl::string_view kLineNames[] = {"", kRequestMethodHeader, kRequestHeadersHeader,
-                                            kRequestPrivateNetworkHeader};
-
-// Suffixes after the prefix, for KindOf.
-constexpr absl::string_view kMethodSuffix = kRequestMethodHeader.substr(kCorsRequestPrefix.size());
-constexpr absl::string_view kHeadersSuffix =
-    kRequestHeadersHeader.substr(kCorsRequestPrefix.size());
-constexpr absl::string_view kPrivateNetworkSuffix =
-    kRequestPrivateNetworkHeader.substr(kCorsRequestPrefix.size());
-
-// `n` bytes of `literal` from `at` as a little-endian word, or (case_bits)
-// the mask of their letters' case bit: text with that bit set where the
-// literal has a letter equals the word exactly when it is the literal in
-// any case.
-constexpr uint64_t LiteralWord(absl::string_view literal, size_t at, size_t n, bool case_bits) {
-  uint64_t word = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = literal[at + i];
-    const uint64_t byte = case_bits ? ((c >= 'a' && c <= 'z') ? 0x20 : 0) : uint8_t(c);
-    word |= byte << (8 * i);
-  }
-  return word;
-}
-#ifndef ABSL_IS_LITTLE_ENDIAN
-#error "LiteralWord assumes little-endian loads"
-#endif
-
-// Whether the kLiteral.size() bytes at `text` are kLiteral (lowercase, 4 to
-// 16 bytes) in any case: two overlapping loads, no loop, no call.
-template <const absl::string_view& kLiteral>
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool EqualsFolded(const char* text) {
-  static_assert(kLiteral.size() >= 4 && kLiteral.size() <= 16);
-  constexpr size_t n = kLiteral.size() >= 8 ? 8 : 4;
-  constexpr size_t second = kLiteral.size() - n;
-  uint64_t head = 0, tail = 0;
-  std::memcpy(&head, text, n);
-  std::memcpy(&tail, text + second, n);
-  return (head | LiteralWord(kLiteral, 0, n, true)) == LiteralWord(kLiteral, 0, n, false) &&
-         (tail | LiteralWord(kLiteral, second, n, true)) == LiteralWord(kLiteral, second, n, false);
+bool IsCorsRequestHeader(absl::string_view name) {
+  return name.size() > kCorsRequestPrefix.size() &&
+         absl::StartsWithIgnoreCase(name, kCorsRequestPrefix);
 }
 
-// The prefix's 23 bytes are compared as 16 (EqualsFolded) plus the last 8.
-constexpr absl::string_view kPrefixHead = kCorsRequestPrefix.substr(0, 16);
-constexpr absl::string_view kPrefixTail = kCorsRequestPrefix.substr(15);
-
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsCorsRequestHeader(absl::string_view name) {
-  return name.size() > kCorsRequestPrefix.size() && EqualsFolded<kPrefixHead>(name.data()) &&
-         EqualsFolded<kPrefixTail>(name.data() + 15);
-}
-
-// The kind of a line whose name starts with kCorsRequestPrefix.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline LineKind KindOf(absl::string_view cors_header_name) {
-  const char* rest = cors_header_name.data() + kCorsRequestPrefix.size();
-  switch (cors_header_name.size() - kCorsRequestPrefix.size()) {
-    case kMethodSuffix.size():
-      return EqualsFolded<kMethodSuffix>(rest) ? LineKind::kMethod : LineKind::kOther;
-    case kHeadersSuffix.size():
-      return EqualsFolded<kHeadersSuffix>(rest) ? LineKind::kHeaders : LineKind::kOther;
-    case kPrivateNetworkSuffix.size():
-      return EqualsFolded<kPrivateNetworkSuffix>(rest) ? LineKind::kPrivateNetwork
-                                                       : LineKind::kOther;
-    default:
-      return LineKind::kOther;
-  }
+// The values of a memoizable shape's lines, in the order a slot keeps them.
+size_t LinesTextSize(uint64_t key, const CorsRequestHeaders& cors) {
+  size_t size = MethodLinesOf(key) == 1 ? cors.request_method.size() : 0;
+  for (size_t i = 0; i < HeadersLinesOf(key); ++i) size += cors.request_headers(i).size();
+  return size;
 }
 
 constexpr int kMemoSetBits = 5;  // two slots per set
 static_assert(ShadowRecorder::kMemoSlots == size_t{2} << kMemoSetBits);
+static_assert(ShadowRecorder::kMemoTextBytes == shadow_memo::kTextBytes);
 static_assert(ShadowRecorder::kMemoTextBytes <= UINT16_MAX);
 
 // A few words of `s` that tell most origins (which share their scheme and
@@ -130,44 +83,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t ShapeWord(absl::string_view s) {
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t Mix(uint64_t hash, uint64_t word) {
   return (hash ^ word) * 0x9E3779B97F4A7C15ull;
-}
-
-// Whether `stored` begins with `text`. Inline, eight bytes at a time: the
-// texts are short and a library call costs more than the compare.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Equal(const char* stored, absl::string_view text) {
-  const char* data = text.data();
-  size_t size = text.size();
-  uint64_t a, b;
-  for (; size >= 8; size -= 8, stored += 8, data += 8) {
-    std::memcpy(&a, stored, 8);
-    std::memcpy(&b, data, 8);
-    if (a != b) return false;
-  }
-  if (size == 0) return true;
-  // The rest with fixed-size loads that may overlap what was compared (or
-  // each other): the last eight bytes when the text had that many, else two
-  // four-byte words, else the first, middle and last byte.
-  if (text.size() >= 8) {
-    std::memcpy(&a, stored + size - 8, 8);
-    std::memcpy(&b, data + size - 8, 8);
-    return a == b;
-  }
-  if (size >= 4) {
-    uint32_t x, y, z, w;
-    std::memcpy(&x, stored, 4);
-    std::memcpy(&y, data, 4);
-    std::memcpy(&z, stored + size - 4, 4);
-    std::memcpy(&w, data + size - 4, 4);
-    return x == y && z == w;
-  }
-  return stored[0] == data[0] && stored[size / 2] == data[size / 2] &&
-         stored[size - 1] == data[size - 1];
-}
-
-// The active verdict and reason of a shape, as one value.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint16_t PackActive(Verdict verdict, Reason reason) {
-  return static_cast<uint16_t>((static_cast<uint16_t>(verdict) << 8) |
-                               static_cast<uint16_t>(reason));
 }
 
 // One recorded request: its text is bytes[begin, begin + size) of its batch,
@@ -226,49 +141,24 @@ struct ShadowRecorder::Batch {
 struct Shape {
   const ShadowPolicy* shadow;
   const CompiledRule* rule;  // the shadow's rule for the path
-  bool rule_for_every_path;  // `rule` does not depend on the path
-  uint16_t active;           // PackActive(verdict, reason)
+  uint64_t key;              // ShapeKey
   absl::string_view origin;
   absl::string_view method;
-  absl::string_view path;  // not part of the shape: kept for samples
-  // The Access-Control-Request-* lines that decide anything, in order.
-  absl::Span<const LineKind> line_kinds;
-  absl::Span<const absl::string_view> line_values;
+  const CorsRequestHeaders* cors;  // the values of its lines
+  absl::string_view path;          // not part of the shape: kept for samples
 };
 
-// One memoized request shape. The shape is written by the owning thread
-// with its queue's lock held; that thread reads it without the lock (it is
-// the only writer), the drain with it.
-//
-// Laid out for a memo hit: a slot starts a cache line, which holds what
-// every hit compares and the count it increments, and the text begins right
-// after, so a typical origin and method end in the second line.
-struct alignas(64) ShadowRecorder::MemoSlot {
-  const ShadowPolicy* shadow = nullptr;  // null: empty
-  const CompiledRule* rule = nullptr;    // the shadow's rule for the path
-  // Requests of this shape since it took the slot. Only the owning thread
-  // writes it, with a plain load and store (no read-modify-write on the hot
-  // path); the drain reads it.
-  std::atomic<uint64_t> records{0};
-  bool rule_for_every_path = false;  // the shadow has one rule for every path
-  uint16_t active = 0;               // PackActive(verdict, reason)
-  uint16_t origin_size = 0;
-  uint16_t method_size = 0;
-  uint16_t path_size = 0;  // of the request that took the slot (for samples)
-  uint16_t line_count = 0;
-  LineKind line_kinds[kMemoLines] = {};
-  uint16_t value_sizes[kMemoLines] = {};
-  char text[kMemoTextBytes];  // origin, method, path, then each line's value
+// One memoized request shape: the part a repeat compares (SlotHead), then
+// what only the slow path and the drain use. The shape is written by the
+// owning thread with its queue's lock held; that thread reads it without
+// the lock (it is the only writer), the drain with it.
+struct ShadowRecorder::MemoSlot : shadow_memo::SlotHead {
+  uint64_t key = 0;  // ShapeKey: with the sizes and the text, the whole shape
   // How many of `records` were handed to a batch. Under the queue's lock.
   uint64_t handed = 0;
   // Keeps `shadow` alive, so a new shadow at its address cannot pass for
   // it. Under the queue's lock.
   std::shared_ptr<const ShadowPolicy> pin;
-
-  // One more request of this shape; only the owning thread calls it.
-  void CountOne() {
-    records.store(records.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
 
   // Requests counted and not yet handed over (only with the queue's lock,
   // or on the owning thread).
@@ -276,78 +166,50 @@ struct alignas(64) ShadowRecorder::MemoSlot {
     return shadow == nullptr ? 0 : records.load(std::memory_order_relaxed) - handed;
   }
 
-  // What AppendShape adds to a batch's bytes, at most.
-  size_t batch_bytes() const {
-    return text_size() + line_count * kRequestPrivateNetworkHeader.size();
+  // The size of the values of its lines (in `text` after origin and method).
+  size_t lines_size() const {
+    size_t size = MethodLinesOf(key) == 1 ? method_value_size : 0;
+    for (size_t i = 0; i < HeadersLinesOf(key); ++i) size += headers_value_sizes[i];
+    return size;
   }
 
-  size_t text_size() const {
-    size_t size = origin_size + method_size + path_size;
-    for (uint16_t i = 0; i < line_count; ++i) size += value_sizes[i];
-    return size;
+  size_t text_size() const { return origin_size + method_size + lines_size() + path_size; }
+
+  // What AppendShape adds to a batch's bytes, at most.
+  size_t batch_bytes() const {
+    return text_size() + kRequestMethodHeader.size() +
+           HeadersLinesOf(key) * kRequestHeadersHeader.size() +
+           kRequestPrivateNetworkHeader.size() + kRequestPrivateNetworkTrue.size();
   }
 
   // Whether this slot holds `shape` (compared whole, the path aside).
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool Holds(const Shape& shape) const {
-    if (this->shadow != shape.shadow || rule != shape.rule || active != shape.active ||
-        line_count != shape.line_kinds.size() ||
-        !HoldsOriginAndMethod(shape.origin, shape.method)) {
-      return false;
-    }
-    const char* stored = lines_text();
-    for (size_t i = 0; i < shape.line_kinds.size(); ++i) {
-      if (!HoldsLine(i, shape.line_kinds[i], shape.line_values[i], stored)) return false;
-    }
-    return true;
+    return this->shadow == shape.shadow && rule == shape.rule && key == shape.key &&
+           HoldsText(key, shape.origin, shape.method, *shape.cors);
   }
 
-  // Holds(shape) for the shape of `request` with this slot's shadow, rule
-  // and active answer, compared straight from the request: the caller's
-  // fast path, with nothing gathered first.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsRequestOf(const Request& request) const {
-    if (!HoldsOriginAndMethod(request.origin, request.method)) return false;
-    const char* stored = lines_text();
-    size_t line = 0;
-    for (const HeaderView& header : request.headers) {
-      if (!IsCorsRequestHeader(header.name)) continue;
-      const LineKind kind = KindOf(header.name);
-      if (kind == LineKind::kOther) continue;
-      if (line == line_count || !HoldsLine(line++, kind, header.value, stored)) return false;
-    }
-    return line == line_count;
+  // Empties the slot (its counts were handed over).
+  void Clear() {
+    this->shadow = nullptr;
+    hit_key.store(kNoShape, std::memory_order_relaxed);
+    records.store(0, std::memory_order_relaxed);
+    handed = 0;
   }
 
-  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsOriginAndMethod(absl::string_view origin,
-                                                         absl::string_view method) const {
-    return origin_size == origin.size() && method_size == method.size() && Equal(text, origin) &&
-           Equal(text + origin_size, method);
-  }
-
-  // Where the lines' values start in `text`.
-  const char* lines_text() const { return text + origin_size + method_size + path_size; }
-
-  // Whether line `i` is (kind, value), its value at `stored`, which then
-  // moves past it.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HoldsLine(size_t i, LineKind kind, absl::string_view value,
-                                              const char*& stored) const {
-    if (line_kinds[i] != kind || value_sizes[i] != value.size() || !Equal(stored, value)) {
-      return false;
-    }
-    stored += value.size();
-    return true;
-  }
-
-  // Takes `shape` (whose text fits kMemoTextBytes) with one request counted;
-  // the caller set `pin` and handed over what the slot counted before.
+  // Takes `shape` (memoizable, its text within kMemoTextBytes) with one
+  // request counted; the caller set `pin` and handed over what the slot
+  // counted before.
   void Take(const Shape& shape) {
     this->shadow = shape.shadow;
     rule = shape.rule;
-    rule_for_every_path = shape.rule_for_every_path;
-    active = shape.active;
+    key = shape.key;
+    // A repeat is counted here only when the shadow has one rule for every
+    // path (shadow_memo::CountIfLast does not read the path).
+    hit_key.store((key & shadow_memo::kEveryPathBit) != 0 ? key : kNoShape,
+                  std::memory_order_relaxed);
     origin_size = static_cast<uint16_t>(shape.origin.size());
     method_size = static_cast<uint16_t>(shape.method.size());
     path_size = static_cast<uint16_t>(shape.path.size());
-    line_count = static_cast<uint16_t>(shape.line_kinds.size());
     char* out = text;
     auto put = [&out](absl::string_view part) {
       if (!part.empty()) std::memcpy(out, part.data(), part.size());
@@ -355,12 +217,16 @@ struct alignas(64) ShadowRecorder::MemoSlot {
     };
     put(shape.origin);
     put(shape.method);
-    put(shape.path);
-    for (size_t i = 0; i < shape.line_kinds.size(); ++i) {
-      line_kinds[i] = shape.line_kinds[i];
-      value_sizes[i] = static_cast<uint16_t>(shape.line_values[i].size());
-      put(shape.line_values[i]);
+    method_value_size = 0;
+    if (MethodLinesOf(key) == 1) {
+      method_value_size = static_cast<uint16_t>(shape.cors->request_method.size());
+      put(shape.cors->request_method);
     }
+    for (size_t i = 0; i < HeadersLinesOf(key); ++i) {
+      headers_value_sizes[i] = static_cast<uint16_t>(shape.cors->request_headers(i).size());
+      put(shape.cors->request_headers(i));
+    }
+    put(shape.path);
     records.store(1, std::memory_order_relaxed);
     handed = 0;
   }
@@ -369,19 +235,18 @@ struct alignas(64) ShadowRecorder::MemoSlot {
   void MoveFrom(MemoSlot& other) {
     this->shadow = other.shadow;
     rule = other.rule;
-    rule_for_every_path = other.rule_for_every_path;
-    active = other.active;
+    key = other.key;
+    hit_key.store(other.hit_key.load(std::memory_order_relaxed), std::memory_order_relaxed);
     origin_size = other.origin_size;
     method_size = other.method_size;
     path_size = other.path_size;
-    line_count = other.line_count;
-    std::memcpy(line_kinds, other.line_kinds, sizeof(line_kinds));
-    std::memcpy(value_sizes, other.value_sizes, sizeof(value_sizes));
+    method_value_size = other.method_value_size;
+    std::memcpy(headers_value_sizes, other.headers_value_sizes, sizeof(headers_value_sizes));
     std::memcpy(text, other.text, other.text_size());
     records.store(other.records.load(std::memory_order_relaxed), std::memory_order_relaxed);
     handed = other.handed;
     pin = std::move(other.pin);
-    other.shadow = nullptr;
+    other.Clear();
   }
 };
 
@@ -389,10 +254,9 @@ struct ShadowRecorder::Queue {
   absl::Mutex mu;
   Batch batch ABSL_GUARDED_BY(mu);
   MemoSlot memo[kMemoSlots];
-  // The slot of the shape the thread counted last (owned by the thread).
-  MemoSlot* last_hit = &memo[0];
-  // Set by the drain every Options::memo_refresh: the thread empties its
-  // memo on its next Record.
+  // Set by the drain every Options::memo_refresh, which also takes every
+  // slot's hit_key, so the thread's next Record takes the slow path and
+  // empties its memo.
   std::atomic<bool> refresh_memo{false};
   bool closed ABSL_GUARDED_BY(mu) = false;    // its recorder is gone
   bool orphaned ABSL_GUARDED_BY(mu) = false;  // its thread is gone: drained once more, then freed
@@ -420,7 +284,7 @@ ShadowRecorder::~ShadowRecorder() {
     queue->batch = Batch();  // the shadows it pinned go now
     queue->spare = Batch();
     for (MemoSlot& slot : queue->memo) {
-      slot.shadow = nullptr;
+      slot.Clear();
       slot.pin.reset();
     }
     queue->closed = true;
@@ -428,16 +292,6 @@ ShadowRecorder::~ShadowRecorder() {
 }
 
 namespace {
-
-// The queue this thread used last, in a plain thread_local (no guard on
-// access, unlike ThreadQueue's list with its destructor). Recorder ids are
-// never reused, so a hit is this recorder's queue, which the list keeps
-// alive.
-struct LastQueue {
-  uint64_t id = 0;
-  void* queue = nullptr;
-};
-thread_local LastQueue last_queue;
 
 // A thread's queues, one per recorder it recorded for (usually one). When
 // the thread exits, each is marked orphaned, so its recorder decides what
@@ -447,7 +301,7 @@ template <typename Queue>
 struct ThreadQueues {
   std::vector<std::pair<uint64_t, std::shared_ptr<Queue>>> list;
   ~ThreadQueues() {
-    last_queue = {};  // nothing may use the queues from here on
+    thread_last = {};  // nothing may use the queues from here on
     for (auto& [id, queue] : list) {
       absl::MutexLock lock(&queue->mu);
       queue->orphaned = true;
@@ -457,12 +311,16 @@ struct ThreadQueues {
 
 }  // namespace
 
+namespace shadow_memo {
+constinit thread_local ThreadLast thread_last;
+}  // namespace shadow_memo
+
 ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
-  LastQueue& last = last_queue;  // Record found it is not this recorder's
+  shadow_memo::ThreadLast& last = thread_last;  // RecordShape found it is not this recorder's
   thread_local ThreadQueues<Queue> queues;
   for (const auto& [id, queue] : queues.list) {
     if (id == id_) {
-      last = {id_, queue.get()};
+      last = {id_, queue.get(), &queue->memo[0]};
       return queue.get();
     }
   }
@@ -479,7 +337,7 @@ ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
     queues_.push_back(queue);
   }
   queues.list.emplace_back(id_, queue);
-  last = {id_, queue.get()};
+  last = {id_, queue.get(), &queue->memo[0]};
   return queue.get();
 }
 
@@ -491,33 +349,50 @@ size_t ShadowRecorder::thread_queues() const {
 namespace {
 
 // Appends `slot`'s shape to `batch` as one entry standing for `repeat`
-// requests.
+// requests: its origin, method and path, and the lines its key and values
+// say, which ScanCorsRequestHeaders reads as it read the lines of the
+// requests counted (the other lines decide nothing, and they were within
+// the limit).
 template <typename Slot, typename Batch>
 void AppendShape(const Slot& slot, uint64_t repeat, Batch* batch) {
   if (batch->pins.empty() || batch->pins.back() != slot.pin) batch->pins.push_back(slot.pin);
-  batch->entries.push_back(Entry{.shadow = slot.shadow,
-                                 .begin = static_cast<uint32_t>(batch->bytes.size()),
-                                 .origin_size = slot.origin_size,
-                                 .method_size = slot.method_size,
-                                 .path_size = slot.path_size,
-                                 .first_line = static_cast<uint32_t>(batch->line_sizes.size() / 2),
-                                 .line_count = slot.line_count,
-                                 .other_lines = 0,
-                                 .active_verdict = static_cast<Verdict>(slot.active >> 8),
-                                 .active_reason = static_cast<Reason>(slot.active & 0xff),
-                                 .path_over_limit = false,
-                                 .repeat = repeat});
-  const size_t head = slot.origin_size + slot.method_size + slot.path_size;
+  const uint32_t first_line = static_cast<uint32_t>(batch->line_sizes.size() / 2);
+  const size_t begin = batch->bytes.size();
+  const size_t head = slot.origin_size + slot.method_size;
   batch->bytes.append(slot.text, head);
+  batch->bytes.append(slot.text + head + slot.lines_size(), slot.path_size);
   const char* value = slot.text + head;
-  for (uint16_t i = 0; i < slot.line_count; ++i) {
-    const absl::string_view name = kLineNames[static_cast<size_t>(slot.line_kinds[i])];
+  auto line = [&](absl::string_view name, absl::string_view value) {
     batch->bytes.append(name.data(), name.size());
-    batch->bytes.append(value, slot.value_sizes[i]);
-    value += slot.value_sizes[i];
+    batch->bytes.append(value.data(), value.size());
     batch->line_sizes.push_back(static_cast<uint32_t>(name.size()));
-    batch->line_sizes.push_back(slot.value_sizes[i]);
+    batch->line_sizes.push_back(static_cast<uint32_t>(value.size()));
+  };
+  if (MethodLinesOf(slot.key) == 1) {
+    line(kRequestMethodHeader, absl::string_view(value, slot.method_value_size));
+    value += slot.method_value_size;
   }
+  for (size_t i = 0; i < HeadersLinesOf(slot.key); ++i) {
+    line(kRequestHeadersHeader, absl::string_view(value, slot.headers_value_sizes[i]));
+    value += slot.headers_value_sizes[i];
+  }
+  if ((slot.key & kPrivateNetworkBit) != 0) {
+    line(kRequestPrivateNetworkHeader, kRequestPrivateNetworkTrue);
+  }
+  const uint16_t active = static_cast<uint16_t>(slot.key & 0xffff);
+  batch->entries.push_back(
+      Entry{.shadow = slot.shadow,
+            .begin = static_cast<uint32_t>(begin),
+            .origin_size = static_cast<uint32_t>(slot.origin_size),
+            .method_size = static_cast<uint32_t>(slot.method_size),
+            .path_size = slot.path_size,
+            .first_line = first_line,
+            .line_count = static_cast<uint32_t>(batch->line_sizes.size() / 2 - first_line),
+            .other_lines = 0,
+            .active_verdict = static_cast<Verdict>(active >> 8),
+            .active_reason = static_cast<Reason>(active & 0xff),
+            .path_over_limit = false,
+            .repeat = repeat});
 }
 
 }  // namespace
@@ -542,88 +417,60 @@ void ShadowRecorder::RefreshMemo(Queue* queue) {
     // the counts of shapes already seen.
     HandOver(slot, &queue->batch);
     if (slot.pin != nullptr) released.push_back(std::move(slot.pin));
-    slot.shadow = nullptr;
-    slot.records.store(0, std::memory_order_relaxed);
-    slot.handed = 0;
+    slot.Clear();
   }
   queue->refresh_memo.store(false, std::memory_order_relaxed);
 }
 
-void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
-                            const Request& request, Verdict active_verdict, Reason active_reason) {
-  Queue* queue = last_queue.id == id_ ? static_cast<Queue*>(last_queue.queue) : ThreadQueue();
+void ShadowRecorder::RecordShape(const std::shared_ptr<const ShadowPolicy>& shadow,
+                                 const Request& request, const CorsRequestHeaders& cors,
+                                 Verdict active_verdict, Reason active_reason) {
+  Queue* queue =
+      thread_last.recorder_id == id_ ? static_cast<Queue*>(thread_last.queue) : ThreadQueue();
   if (queue->refresh_memo.load(std::memory_order_relaxed)) RefreshMemo(queue);
-  // Traffic repeats itself: first, the shape this thread counted last, for
-  // a shadow with one rule for every path (the path is then not read). The
-  // slot pins its shadow, so the same address is the same shadow, and its
-  // rule is the one the slot holds.
-  if (MemoSlot* last = queue->last_hit; last->shadow == shadow.get() && last->rule_for_every_path &&
-                                        last->active == PackActive(active_verdict, active_reason) &&
-                                        request.headers.size() <= kMaxRequestHeaderLines &&
-                                        request.path.size() <= kMaxPathBytes &&
-                                        last->HoldsRequestOf(request)) {
-    last->CountOne();
-    return;
-  }
   auto without_query = [&request] {
     return request.path.substr(0, FindQueryOrFragment(request.path));
   };
-  // A shape is what the shadow's decision depends on. The other header lines
-  // only count toward the line limit, and a request within it and within the
-  // path limit decides the same whatever they are.
-  if (request.headers.size() > kMaxRequestHeaderLines || request.path.size() > kMaxPathBytes) {
+  // A shape is what the shadow's decision depends on: the rule for the
+  // path, the origin, the method and what the Access-Control-Request-* lines
+  // come to (`cors`). A request within the line and path limits decides the
+  // same whatever its other lines are.
+  const CompiledPolicy::AnyPathRule any_path = shadow->policy->RuleForEveryPath();
+  const uint64_t key = ShapeKey(PackActive(active_verdict, active_reason), cors, any_path.found);
+  if (!WithinLimits(request, cors) || !Memoizable(key)) {
     Enqueue(queue, shadow, request, without_query(), active_verdict, active_reason);
     return;
   }
-  // Filled up to line_count: no need to initialize them.
-  LineKind line_kinds[kMemoLines];
-  absl::string_view line_values[kMemoLines];
-  size_t line_count = 0;
-  size_t text_size = request.origin.size() + request.method.size();  // the path aside
-  for (const HeaderView& line : request.headers) {
-    if (!IsCorsRequestHeader(line.name)) continue;
-    const LineKind kind = KindOf(line.name);
-    if (kind == LineKind::kOther) continue;  // decides nothing
-    if (line_count == kMemoLines) {
-      text_size = kMemoTextBytes + 1;  // not a shape the memo keeps
-      break;
-    }
-    line_kinds[line_count] = kind;
-    line_values[line_count++] = line.value;
-    text_size += line.value.size();
-  }
+  const size_t text_size = request.origin.size() + request.method.size() + LinesTextSize(key, cors);
   if (text_size > kMemoTextBytes) {
     Enqueue(queue, shadow, request, without_query(), active_verdict, active_reason);
     return;
   }
   // The path only matters through the rule it selects; most policies have
   // one rule for every path, and then it is not read at all.
-  absl::string_view path;
-  bool have_path = false;
-  const CompiledPolicy::AnyPathRule any_path = shadow->policy->RuleForEveryPath();
-  const CompiledRule* rule = any_path.rule;
-  if (!any_path.found) {
-    path = without_query();
-    have_path = true;
-    rule = shadow->policy->SelectRule(path);
-  }
   Shape shape{.shadow = shadow.get(),
-              .rule = rule,
-              .rule_for_every_path = any_path.found,
-              .active = PackActive(active_verdict, active_reason),
+              .rule = any_path.rule,
+              .key = key,
               .origin = request.origin,
               .method = request.method,
-              .path = path,
-              .line_kinds = absl::MakeConstSpan(line_kinds, line_count),
-              .line_values = absl::MakeConstSpan(line_values, line_count)};
-  if (MemoSlot* last = queue->last_hit; have_path && last->Holds(shape)) {
-    last->CountOne();  // the fast path above covers shadows with a rule for every path
-    return;
+              .cors = &cors,
+              .path = {}};
+  if (!any_path.found) {
+    shape.path = without_query();
+    shape.rule = shadow->policy->SelectRule(shape.path);
+    // The fast path in Record covers shadows with a rule for every path.
+    if (MemoSlot* last = static_cast<MemoSlot*>(thread_last.slot); last->Holds(shape)) {
+      last->CountOne();
+      return;
+    }
   }
   uint64_t hash = Mix(reinterpret_cast<uintptr_t>(shape.rule), ShapeWord(request.origin));
-  hash = Mix(hash, ShapeWord(request.method) ^ (uint64_t{shape.active} << 48));
-  for (size_t i = 0; i < line_count; ++i) {
-    hash = Mix(hash, ShapeWord(line_values[i]) ^ static_cast<uint64_t>(line_kinds[i]));
+  hash = Mix(hash, ShapeWord(request.method) ^ key);
+  if ((key & kLinesBits) != 0) {
+    hash = Mix(hash, ShapeWord(cors.request_method));
+    for (size_t i = 0; i < HeadersLinesOf(key); ++i) {
+      hash = Mix(hash, ShapeWord(cors.request_headers(i)) ^ i);
+    }
   }
   // Two ways per set, the most recently taken first: two shapes that hash
   // alike do not take each other's slot on every request.
@@ -631,7 +478,7 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
   for (MemoSlot* slot : {&ways[0], &ways[1]}) {
     if (slot->Holds(shape)) {
       slot->CountOne();
-      queue->last_hit = slot;
+      thread_last.slot = slot;
       return;
     }
   }
@@ -639,7 +486,7 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
   // The shape takes the first way (with the path of this request, for
   // samples, when it fits); the first moves to the second, and what the
   // second counted goes to the queue.
-  if (!have_path) shape.path = without_query();
+  if (any_path.found) shape.path = without_query();
   if (text_size + shape.path.size() > kMemoTextBytes) {
     Enqueue(queue, shadow, request, shape.path, active_verdict, active_reason);
     return;
@@ -657,7 +504,12 @@ void ShadowRecorder::Record(const std::shared_ptr<const ShadowPolicy>& shadow,
   ways[1].MoveFrom(ways[0]);
   ways[0].pin = shadow;
   ways[0].Take(shape);
-  queue->last_hit = &ways[0];
+  if (queue->refresh_memo.load(std::memory_order_relaxed)) {
+    // The drain asked for a refresh since this Record looked: no repeat may
+    // be counted in the memo until the next Record empties it.
+    ways[0].hit_key.store(kNoShape, std::memory_order_relaxed);
+  }
+  thread_last.slot = &ways[0];
 }
 
 void ShadowRecorder::Enqueue(Queue* queue, const std::shared_ptr<const ShadowPolicy>& shadow,
@@ -787,7 +639,10 @@ void ShadowRecorder::Drain() {
       orphans |= queue->orphaned;
       std::swap(queue->spare, queue->batch);
       for (MemoSlot& slot : queue->memo) HandOver(slot, &queue->spare);
-      if (refresh_memos) queue->refresh_memo.store(true, std::memory_order_relaxed);
+      if (refresh_memos) {
+        queue->refresh_memo.store(true, std::memory_order_relaxed);
+        for (MemoSlot& slot : queue->memo) slot.hit_key.store(kNoShape, std::memory_order_relaxed);
+      }
     }
     Decide(queue->spare);
     queue->spare.Clear();

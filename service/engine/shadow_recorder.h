@@ -5,22 +5,29 @@
 // nor, in the common case, a copy:
 //  - Each thread keeps a small memo of the request shapes it recorded last:
 //    the shadow, the shadow's rule for the path, the active verdict and
-//    reason, the origin, the method and the Access-Control-Request-* lines,
-//    which are everything the shadow's decision depends on. A request of a
-//    shape in the memo adds one to that shape's count, with no lock and no
-//    copy. The background thread decides each shape once per drain and
-//    counts it as often as it was seen.
-//  - Any other request is copied (origin, method, path without the query,
-//    the Access-Control-Request-* lines) into the thread's queue, and takes
-//    the memo slot its shape hashes to.
+//    reason, the origin, the method and what the Access-Control-Request-*
+//    lines come to (the active decision's CorsRequestHeaders scan), which
+//    are everything the shadow's decision depends on. A request of a shape
+//    in the memo adds one to that shape's count, with no lock and no copy.
+//    The shape the thread counted last is compared first, and for a shadow
+//    with one rule for every path that compare is all a repeat costs. The
+//    background thread decides each shape once per drain and counts it as
+//    often as it was seen.
+//  - A request of a new shape takes the memo slot its shape hashes to. One
+//    whose shape the memo does not keep (text over kMemoTextBytes, lines or
+//    path over their limits, Access-Control-Request-Method twice, more than
+//    CorsRequestHeaders::kKeptRequestHeadersLines Access-Control-Request-
+//    Headers lines) is copied (origin, method, path without the query, its
+//    Access-Control-Request-* lines) into the thread's queue.
 // Counts are the same as deciding every request. A disagreement seen n times
 // adds min(n, ShadowTally::kMaxSamples) samples, all with the drain's time;
 // a sample of a memoized shape shows the path of the request that first
 // had it.
 //
 //   ShadowRecorder recorder({});
-//   ... Decide(*tenant->policy, request, {}, &decision);
-//   if (tenant->shadow) recorder.Record(tenant->shadow, request, decision.verdict,
+//   ... const CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
+//   Decide(*tenant->policy, request, cors, {}, &decision);
+//   if (tenant->shadow) recorder.Record(tenant->shadow, request, cors, decision.verdict,
 //                                       decision.reason);
 //   ...
 //   recorder.Flush();   // before reading counts that must include every Record
@@ -49,11 +56,13 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "service/engine/cors_request.h"
+#include "service/engine/shadow_memo.h"
 #include "service/engine/shadow_policy.h"
 #include "service/engine/verdict.h"
 
@@ -64,7 +73,7 @@ class ShadowRecorder {
   // Shapes memoized per thread, and the text (origin, method, path,
   // Access-Control-Request-* lines) a memoized shape may have.
   static constexpr size_t kMemoSlots = 64;
-  static constexpr size_t kMemoTextBytes = 256;
+  static constexpr size_t kMemoTextBytes = shadow_memo::kTextBytes;
 
   struct Options {
     // How often the background thread decides what was queued.
@@ -86,8 +95,16 @@ class ShadowRecorder {
   // `active_reason`) to be decided with `shadow`, which is kept alive until
   // then: counted in the thread's memo, or copied into its queue. Keeps
   // nothing of `request` itself; it may go away on return.
-  void Record(const std::shared_ptr<const ShadowPolicy>& shadow, const Request& request,
-              Verdict active_verdict, Reason active_reason);
+  // `cors` must be ScanCorsRequestHeaders(request.headers), as the active
+  // decision used it (the Decide overload that takes it).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Record(const std::shared_ptr<const ShadowPolicy>& shadow,
+                                           const Request& request, const CorsRequestHeaders& cors,
+                                           Verdict active_verdict, Reason active_reason) {
+    if (!shadow_memo::CountIfLast(id_, shadow.get(), request, cors, active_verdict,
+                                  active_reason)) {
+      RecordShape(shadow, request, cors, active_verdict, active_reason);
+    }
+  }
 
   // Decides everything recorded before the call, on the calling thread.
   void Flush();
@@ -107,6 +124,12 @@ class ShadowRecorder {
   // The calling thread's queue, found or made; Record calls it only when
   // the thread's last queue is not this recorder's.
   Queue* ThreadQueue();
+  // Record after its first guess (shadow_memo::CountIfLast, inline): finds
+  // the request's shape in the memo, takes a slot for it, or copies the
+  // request into the queue.
+  ABSL_ATTRIBUTE_NOINLINE void RecordShape(const std::shared_ptr<const ShadowPolicy>& shadow,
+                                           const Request& request, const CorsRequestHeaders& cors,
+                                           Verdict active_verdict, Reason active_reason);
   // The slow path: copies the request into the thread's queue.
   void Enqueue(Queue* queue, const std::shared_ptr<const ShadowPolicy>& shadow,
                const Request& request, absl::string_view path, Verdict active_verdict,

@@ -51,10 +51,14 @@ absl::Status DecisionPath::Decide(Api api, const DecisionInput& input, engine::D
     metrics_->RecordCheckError(api, status.code());
     return status;
   }
-  engine::Decide(*(*tenant)->policy, input.request, engine::DecideOptions{.explain = input.explain},
-                 decision);
+  const engine::DecideOptions options{.explain = input.explain};
   if ((*tenant)->shadow != nullptr && shadows_ != nullptr) {
-    shadows_->Record((*tenant)->shadow, input.request, decision->verdict, decision->reason);
+    // The shadow's shape is keyed on the same scan of the headers.
+    const engine::CorsRequestHeaders cors = engine::ScanCorsRequestHeaders(input.request.headers);
+    engine::Decide(*(*tenant)->policy, input.request, cors, options, decision);
+    shadows_->Record((*tenant)->shadow, input.request, cors, decision->verdict, decision->reason);
+  } else {
+    engine::Decide(*(*tenant)->policy, input.request, options, decision);
   }
   metrics_->RecordCheck(api, decision->verdict, decision->reason, absl::Now() - start);
   if (log_options_.sample_every > 0) MaybeLogDecision(input, *decision, (*tenant)->name);

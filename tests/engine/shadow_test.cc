@@ -42,9 +42,10 @@ std::shared_ptr<const ShadowPolicy> Shadow(std::vector<std::string> origins) {
 // Decides `request` with `active` and records it for `shadow`.
 void DecideAndRecord(ShadowRecorder& recorder, const CompiledPolicy& active,
                      const std::shared_ptr<const ShadowPolicy>& shadow, const Request& request) {
+  const CorsRequestHeaders cors = ScanCorsRequestHeaders(request.headers);
   Decision decision;
-  Decide(active, request, {}, &decision);
-  recorder.Record(shadow, request, decision.verdict, decision.reason);
+  Decide(active, request, cors, {}, &decision);
+  recorder.Record(shadow, request, cors, decision.verdict, decision.reason);
 }
 
 // `n` GETs from app.example.com to one path, and `n` from old.example.com
@@ -466,6 +467,62 @@ TEST(ShadowRecorder, KeepsTheShadowAliveUntilDecided) {
               ElementsAre(Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 1)));
   EXPECT_THAT(next->tally->Counts(),
               ElementsAre(Row(Verdict::kAllow, Verdict::kAllow, Reason::kAllowed, 1)));
+}
+
+TEST(ShadowRecorder, ARefreshReachesAThreadThatOnlyRepeatsItsLastShape) {
+  // A repeat of the thread's last shape is counted inline without looking
+  // at the queue; the refresh must still reach it, or a replaced shadow in
+  // another slot would stay pinned for as long as the traffic repeats.
+  ShadowRecorder recorder({.interval = absl::Hours(1), .memo_refresh = absl::ZeroDuration()});
+  auto active = Allowing({"https://app.example.com"});
+  auto replaced = Shadow({"https://other.example.com"});
+  auto kept = Shadow({"https://app.example.com"});
+  std::weak_ptr<const ShadowPolicy> watched = replaced;
+  const Request get{.origin = "https://app.example.com", .method = "GET"};
+  DecideAndRecord(recorder, *active, replaced, get);
+  DecideAndRecord(recorder, *active, kept, get);  // the thread's last shape
+  replaced.reset();
+  recorder.Flush();  // decides, and asks every thread to empty its memo
+  EXPECT_FALSE(watched.expired()) << "the memo still holds it";
+  for (int i = 0; i < 3; ++i) DecideAndRecord(recorder, *active, kept, get);
+  EXPECT_TRUE(watched.expired());
+  recorder.Flush();
+  EXPECT_THAT(kept->tally->Counts(),
+              ElementsAre(Row(Verdict::kAllow, Verdict::kAllow, Reason::kAllowed, 4)));
+}
+
+TEST(ShadowRecorder, RequestsWhoseLinesComeToTheSameAreOneShape) {
+  // A shape keys on what the Access-Control-Request-* lines come to, as the
+  // decision reads them: the method value without its whitespace, the last
+  // private network line, nothing of the lines that decide nothing. The
+  // shadow disagrees with every request and each has its own path: were
+  // they different shapes, some sample would show another path than the
+  // first request's.
+  ShadowRecorder recorder({.interval = absl::Hours(1)});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://other.example.com"});
+  const HeaderView plain[] = {{"Access-Control-Request-Method", "PUT"}};
+  const HeaderView spaced[] = {{"Access-Control-Request-Method", " PUT\t"}};
+  const HeaderView taken_back[] = {{"Access-Control-Request-Method", "PUT"},
+                                   {"Access-Control-Request-Private-Network", "true"},
+                                   {"Access-Control-Request-Private-Network", "false"}};
+  const HeaderView unused[] = {{"Access-Control-Request-Foo", "x"},
+                               {"access-control-request-method", "PUT"}};
+  const absl::Span<const HeaderView> variants[] = {plain, spaced, taken_back, unused};
+  const char* paths[] = {"/first", "/second", "/third", "/fourth"};
+  for (int i = 0; i < 400; ++i) {
+    DecideAndRecord(recorder, *active, shadow,
+                    {.origin = "https://app.example.com",
+                     .method = "OPTIONS",
+                     .path = paths[i % 4],
+                     .headers = variants[i % 4]});
+  }
+  recorder.Flush();
+  EXPECT_THAT(shadow->tally->Counts(),
+              ElementsAre(Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 400)));
+  for (const ShadowSampleRecord& sample : shadow->tally->Samples()) {
+    EXPECT_EQ(sample.path, "/first");
+  }
 }
 
 TEST(ShadowRecorder, QueuesOfThreadsThatExitedAreDecidedAndFreed) {
