@@ -48,10 +48,25 @@ struct CorsRequestHeaders {
   // Access-Control-Request-Private-Network: true
   bool requests_private_network = false;
 
+  CorsRequestHeaders() = default;
+  // Copies only the kept values that were written.
+  CorsRequestHeaders(const CorsRequestHeaders& other) { *this = other; }
+  CorsRequestHeaders& operator=(const CorsRequestHeaders& other) {
+    line_count = other.line_count;
+    request_method_lines = other.request_method_lines;
+    request_method = other.request_method;
+    request_headers_lines = other.request_headers_lines;
+    requests_private_network = other.requests_private_network;
+    for (size_t i = 0; i < request_headers_lines && i < kKeptRequestHeadersLines; ++i) {
+      kept_[i] = other.kept_[i];
+    }
+    return *this;
+  }
+
  private:
-  // Left uninitialized: only the first request_headers_lines are written
-  // and read, and zeroing them (as an array of string_view would) is a
-  // measurable share of a decision.
+  // Left uninitialized: only the first min(request_headers_lines,
+  // kKeptRequestHeadersLines) are written and read, and zeroing them (as an
+  // array of string_view would) is a measurable share of a decision.
   struct KeptValue {
     const char* data;
     size_t size;

@@ -76,8 +76,10 @@ void Decide(const CompiledPolicy& policy, const Request& request, const DecideOp
             Decision* decision);
 
 // The same for a caller that scanned the request's CORS headers itself
-// because it needs them too (ShadowRecorder::Record): `cors` must be
-// ScanCorsRequestHeaders(request.headers), and the headers are read once.
+// because it needs the scan too (ShadowRecorder::Record): `cors` must be
+// ScanCorsRequestHeaders(request.headers), and Decide does not scan again
+// (except, as always, a request with more Access-Control-Request-Headers
+// lines than the scan keeps).
 void Decide(const CompiledPolicy& policy, const Request& request, const CorsRequestHeaders& cors,
             const DecideOptions& options, Decision* decision);
 

@@ -1,10 +1,11 @@
 // The hot half of ShadowRecorder's per-thread memo: the first part of a memo
 // slot, the thread's pointer to the slot it counted last, and the test that
 // counts a request of that slot's shape. It is inline so that the decision
-// path pays a few compares for a repeated request and no call.
-// shadow_recorder.cc owns everything else (the rest of each slot, the
-// queues, the slow path), and only a recorder's own thread reads or writes
-// its memo, apart from what SlotHead says.
+// path pays a few compares for a repeated request and no call of its own
+// (in the shared library, reading the thread-local still costs the TLS
+// lookup). shadow_recorder.cc owns everything else: the rest of each slot,
+// the queues, the slow path, and the drain, which reads slots under their
+// queue's lock. SlotHead says who writes what.
 //
 // What a shadow's decision of a request depends on, and so what a shape is:
 // the shadow, the shadow's rule for the path, the active verdict and reason,
@@ -28,11 +29,11 @@
 #include "absl/strings/string_view.h"
 #include "service/engine/cors_request.h"
 #include "service/engine/limits.h"
-#include "service/engine/shadow_policy.h"
 #include "service/engine/verdict.h"
 
 namespace corsd::engine {
 struct CompiledRule;
+struct ShadowPolicy;
 }  // namespace corsd::engine
 
 namespace corsd::engine::shadow_memo {
@@ -183,7 +184,7 @@ struct alignas(64) SlotHead {
         !Equal(text + origin.size(), method)) {
       return false;
     }
-    if ((key & kLinesBits) == 0) return true;  // no lines: every actual request
+    if ((key & kLinesBits) == 0) return true;  // no lines (most actual requests)
     const char* stored = text + origin.size() + method.size();
     if (MethodLinesOf(key) == 1) {
       if (method_value_size != cors.request_method.size() || !Equal(stored, cors.request_method)) {
@@ -201,15 +202,20 @@ struct alignas(64) SlotHead {
 };
 
 // The recorder this thread recorded for last, its queue there and the slot
-// of the shape it counted last, in a plain thread_local (no guard on
-// access). Recorder ids are never reused, so a match is that recorder's
-// queue, which the thread keeps alive (shadow_recorder.cc).
+// of the shape it counted last (the queue's first slot until it counted
+// one), in a plain thread_local (no guard on access). Recorder ids are never
+// reused, so a match is that recorder's queue, which the thread keeps alive
+// (shadow_recorder.cc).
 struct ThreadLast {
-  uint64_t recorder_id = 0;
-  void* queue = nullptr;  // a ShadowRecorder::Queue
+  uint64_t recorder_id = 0;  // 0: none yet; kThreadExited: its queues are gone
+  void* queue = nullptr;     // a ShadowRecorder::Queue
   SlotHead* slot = nullptr;
 };
-extern constinit thread_local ThreadLast thread_last;
+inline constexpr uint64_t kThreadExited = ~uint64_t{0};
+// Hidden: a process holding two copies of the engine (a program that links
+// it and a shared library that bundles it) keeps one per copy, as each
+// copy numbers its recorders on its own.
+extern constinit thread_local ThreadLast thread_last __attribute__((visibility("hidden")));
 
 // Counts `request` in the slot of the shape this thread counted last for
 // recorder `recorder_id`, if that is its shape and the shadow has one rule

@@ -11,7 +11,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "absl/types/span.h"
 #include "service/engine/compiled_policy.h"
 #include "service/engine/cors_request.h"
 #include "service/engine/decision.h"
@@ -53,7 +52,6 @@ size_t LinesTextSize(uint64_t key, const CorsRequestHeaders& cors) {
 
 constexpr int kMemoSetBits = 5;  // two slots per set
 static_assert(ShadowRecorder::kMemoSlots == size_t{2} << kMemoSetBits);
-static_assert(ShadowRecorder::kMemoTextBytes == shadow_memo::kTextBytes);
 static_assert(ShadowRecorder::kMemoTextBytes <= UINT16_MAX);
 
 // A few words of `s` that tell most origins (which share their scheme and
@@ -301,7 +299,9 @@ template <typename Queue>
 struct ThreadQueues {
   std::vector<std::pair<uint64_t, std::shared_ptr<Queue>>> list;
   ~ThreadQueues() {
-    thread_last = {};  // nothing may use the queues from here on
+    // Nothing may use the queues from here on, not even a Record made by
+    // another thread_local's destructor.
+    thread_last = {.recorder_id = shadow_memo::kThreadExited};
     for (auto& [id, queue] : list) {
       absl::MutexLock lock(&queue->mu);
       queue->orphaned = true;
@@ -425,6 +425,10 @@ void ShadowRecorder::RefreshMemo(Queue* queue) {
 void ShadowRecorder::RecordShape(const std::shared_ptr<const ShadowPolicy>& shadow,
                                  const Request& request, const CorsRequestHeaders& cors,
                                  Verdict active_verdict, Reason active_reason) {
+  if (thread_last.recorder_id == shadow_memo::kThreadExited) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   Queue* queue =
       thread_last.recorder_id == id_ ? static_cast<Queue*>(thread_last.queue) : ThreadQueue();
   if (queue->refresh_memo.load(std::memory_order_relaxed)) RefreshMemo(queue);

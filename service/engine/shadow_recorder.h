@@ -15,10 +15,12 @@
 //    often as it was seen.
 //  - A request of a new shape takes the memo slot its shape hashes to. One
 //    whose shape the memo does not keep (text over kMemoTextBytes, lines or
-//    path over their limits, Access-Control-Request-Method twice, more than
-//    CorsRequestHeaders::kKeptRequestHeadersLines Access-Control-Request-
-//    Headers lines) is copied (origin, method, path without the query, its
-//    Access-Control-Request-* lines) into the thread's queue.
+//    path over their limits, two or more Access-Control-Request-Method
+//    lines, more than CorsRequestHeaders::kKeptRequestHeadersLines
+//    Access-Control-Request-Headers lines) is copied (origin, method, path
+//    without the query, its Access-Control-Request-* lines) into the
+//    thread's queue. So is a request recorded while its thread exits, after
+//    the thread's queues went (counted in dropped()).
 // Counts are the same as deciding every request. A disagreement seen n times
 // adds min(n, ShadowTally::kMaxSamples) samples, all with the drain's time;
 // a sample of a memoized shape shows the path of the request that first
@@ -121,8 +123,8 @@ class ShadowRecorder {
   struct Queue;
   struct Batch;
   struct MemoSlot;
-  // The calling thread's queue, found or made; Record calls it only when
-  // the thread's last queue is not this recorder's.
+  // The calling thread's queue, found or made; RecordShape calls it only
+  // when the thread's last queue is not this recorder's.
   Queue* ThreadQueue();
   // Record after its first guess (shadow_memo::CountIfLast, inline): finds
   // the request's shape in the memo, takes a slot for it, or copies the

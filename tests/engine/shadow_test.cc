@@ -1,5 +1,6 @@
 // Shadow decisions: the tally's counts and samples, and the recorder that
 // decides with the shadow off the caller's path.
+#include <functional>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -541,6 +542,26 @@ TEST(ShadowRecorder, QueuesOfThreadsThatExitedAreDecidedAndFreed) {
   recorder.Flush();
   EXPECT_EQ(recorder.decided(), 15) << "what the threads left is still decided";
   EXPECT_EQ(recorder.thread_queues(), 0u);
+}
+
+TEST(ShadowRecorder, ARecordMadeAsItsThreadExitsIsDroppedAndCounted) {
+  // A thread_local made before the thread's first Record is destroyed after
+  // the thread's queues; a Record from its destructor has nowhere to go.
+  ShadowRecorder recorder({.interval = absl::Hours(1)});
+  auto active = Allowing({"https://app.example.com"});
+  auto shadow = Shadow({"https://app.example.com"});
+  const Request get{.origin = "https://app.example.com", .method = "GET"};
+  struct RecordsOnExit {
+    std::function<void()> record;
+    ~RecordsOnExit() { record(); }
+  };
+  std::thread([&] {
+    thread_local RecordsOnExit on_exit{[&] { DecideAndRecord(recorder, *active, shadow, get); }};
+    DecideAndRecord(recorder, *active, shadow, get);
+  }).join();
+  EXPECT_EQ(recorder.dropped(), 1);
+  recorder.Flush();
+  EXPECT_EQ(recorder.decided(), 1);
 }
 
 // Under ThreadSanitizer (engine_concurrency_tests): many recording threads,
