@@ -113,7 +113,7 @@ TEST_F(FailStaticTest, ARestartDuringAStoreOutageServesTheSnapshotAndCatchesUp) 
   EXPECT_TRUE(c->running());
 
   // PostgreSQL returns; b (which never stopped) writes revision 2.
-  ASSERT_TRUE(postgres_->StartServer());
+  ASSERT_TRUE(postgres_->StartServer()) << postgres_->ServerLog();
   grpc::Status put;
   for (int i = 0; i < 200; ++i) {
     put = Put(b.get(), "https://two.example");
@@ -149,7 +149,7 @@ TEST_F(FailStaticTest, WithoutASnapshotARestartWaitsForTheStore) {
   EXPECT_THAT(lone->log(), HasSubstr("store_unreachable_at_start"));
   EXPECT_EQ(Check(lone.get(), "https://one.example").first, grpc::StatusCode::UNAVAILABLE)
       << "no policies is not the same as no tenant";
-  ASSERT_TRUE(postgres_->StartServer());
+  ASSERT_TRUE(postgres_->StartServer()) << postgres_->ServerLog();
   for (int i = 0; i < 300 && Health(lone.get(), lone->data_port(), "corsd.v1.CorsDecision") !=
                                  HealthCheckResponse::SERVING;
        ++i) {

@@ -139,7 +139,7 @@ TEST_F(ReplicasTest, WritesPropagateAndOutagesAreSurvived) {
   EXPECT_EQ(write.error_code(), grpc::StatusCode::UNAVAILABLE) << write.error_message();
 
   // It comes back: replicas reconnect by themselves and writes resume.
-  ASSERT_TRUE(postgres_->StartServer());
+  ASSERT_TRUE(postgres_->StartServer()) << postgres_->ServerLog();
   ASSERT_TRUE(WaitForAdminHealth(HealthCheckResponse::SERVING));
   v1::PolicyVersion third;
   grpc::Status resumed = grpc::Status(grpc::StatusCode::UNKNOWN, "");

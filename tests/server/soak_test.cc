@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "corsd/client.h"
@@ -117,6 +118,14 @@ TEST_F(SoakTest, KillsAndAStoreRestartLoseNothingAndNothingGoesBackwards) {
   };
 
   std::vector<std::thread> threads;
+  // An assertion that ends the test early still stops and joins them (a
+  // joinable std::thread would abort the whole binary instead of failing).
+  absl::Cleanup stop_threads = [&] {
+    done = true;
+    for (std::thread& t : threads) {
+      if (t.joinable()) t.join();
+    }
+  };
   for (int w = 0; w < 2; ++w) {
     threads.emplace_back([&, w] {
       std::mt19937 random(w);
@@ -192,7 +201,7 @@ TEST_F(SoakTest, KillsAndAStoreRestartLoseNothingAndNothingGoesBackwards) {
     if (!store_restarted && absl::Now() > end - kSoak / 2) {
       ASSERT_TRUE(postgres_->StopServer());
       absl::SleepFor(absl::Seconds(2));
-      ASSERT_TRUE(postgres_->StartServer());
+      ASSERT_TRUE(postgres_->StartServer()) << postgres_->ServerLog();
       store_restarted = true;
       ++store_restarts;
       continue;

@@ -65,7 +65,7 @@ std::unique_ptr<PostgresServer> PostgresServer::Start(std::string* error) {
     return nullptr;
   }
   if (!server->StartServer()) {
-    *error = "pg_ctl start failed: " + ReadFileOrEmpty(server->dir_ + "/server.log");
+    *error = "pg_ctl start failed: " + server->ServerLog();
     return nullptr;
   }
   std::ofstream(server->dir_ + "/port") << server->port_ << "\n";
@@ -95,6 +95,8 @@ bool PostgresServer::StartServer() {
                            "synchronous_commit=off -c full_page_writes=off -c max_connections=200"),
               "start"});
 }
+
+std::string PostgresServer::ServerLog() const { return ReadFileOrEmpty(dir_ + "/server.log"); }
 
 bool PostgresServer::StopServer() {
   return Run({absl::StrCat(kBin, "/pg_ctl"), "-D", dir_ + "/data", "-m", "fast", "-w", "stop"});

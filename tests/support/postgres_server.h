@@ -37,6 +37,8 @@ class PostgresServer {
   // pg_ctl stop -m fast / pg_ctl start, for outage tests. Both wait.
   bool StopServer();
   bool StartServer();
+  // The server's log (why a start failed), for a test's failure message.
+  std::string ServerLog() const;
 
   // Keep the server running after this object goes away (the fixture's
   // `start` command hands it over to `stop`).
