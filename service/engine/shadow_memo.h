@@ -96,26 +96,24 @@ constexpr bool Memoizable(uint64_t key) {
   return MethodLinesOf(key) <= 1 && HeadersLinesOf(key) <= kHeadersLines;
 }
 
+// Whether the `n` bytes at `a` and `b` are equal, for n from sizeof(Word)
+// to twice that: the first and the last Word, which may overlap.
+template <typename Word>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool EqualEnds(const char* a, const char* b, size_t n) {
+  Word a0, b0, a1, b1;
+  std::memcpy(&a0, a, sizeof(Word));
+  std::memcpy(&b0, b, sizeof(Word));
+  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 // Whether the `n` bytes at `a` and `b` are equal, for n from 1 to 16, with
-// fixed-size loads that may overlap each other: two of eight bytes, two of
-// four, or the first, middle and last byte.
+// fixed-size loads: two words of eight bytes or of four, or the first,
+// middle and last byte.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool EqualUpTo16(const char* a, const char* b, size_t n) {
-  if (n >= 8) {
-    uint64_t a0, b0, a1, b1;
-    std::memcpy(&a0, a, 8);
-    std::memcpy(&b0, b, 8);
-    std::memcpy(&a1, a + n - 8, 8);
-    std::memcpy(&b1, b + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
-  if (n >= 4) {
-    uint32_t a0, b0, a1, b1;
-    std::memcpy(&a0, a, 4);
-    std::memcpy(&b0, b, 4);
-    std::memcpy(&a1, a + n - 4, 4);
-    std::memcpy(&b1, b + n - 4, 4);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
+  if (n >= 8) return EqualEnds<uint64_t>(a, b, n);
+  if (n >= 4) return EqualEnds<uint32_t>(a, b, n);
   return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
 }
 
