@@ -205,6 +205,11 @@ struct alignas(64) SlotHead {
 // reused, so a match is that recorder's queue, which the thread keeps alive
 // (shadow_recorder.cc).
 struct ThreadLast {
+  // The recorder's address, compared by a repeat (no read of the recorder
+  // itself); a recorder at an address where another was has a fresh id and
+  // finds every slot of the old one empty (its destructor empties them), so
+  // a repeat there fails and the slow path checks the id.
+  const void* recorder = nullptr;
   uint64_t recorder_id = 0;  // 0: none yet; kThreadExited: its queues are gone
   void* queue = nullptr;     // a ShadowRecorder::Queue
   SlotHead* slot = nullptr;
@@ -216,17 +221,17 @@ inline constexpr uint64_t kThreadExited = ~uint64_t{0};
 extern constinit thread_local ThreadLast thread_last __attribute__((visibility("hidden")));
 
 // Counts `request` in the slot of the shape this thread counted last for
-// recorder `recorder_id`, if that is its shape and the shadow has one rule
+// `recorder`, if that is its shape and the shadow has one rule
 // for every path (the path is then not read): true when counted. The slot
 // pins its shadow, so the same address is the same shadow, and its rule is
 // the one the slot holds.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool CountIfLast(uint64_t recorder_id,
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool CountIfLast(const void* recorder,
                                                      const ShadowPolicy* shadow,
                                                      const Request& request,
                                                      const CorsRequestHeaders& cors,
                                                      Verdict active_verdict, Reason active_reason) {
   const ThreadLast& last = thread_last;
-  if (last.recorder_id != recorder_id) return false;
+  if (last.recorder != recorder) return false;
   SlotHead& slot = *last.slot;
   const uint64_t key = ShapeKey(PackActive(active_verdict, active_reason), cors,
                                 /*rule_for_every_path=*/true);

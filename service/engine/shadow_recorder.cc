@@ -281,6 +281,8 @@ ShadowRecorder::~ShadowRecorder() {
     absl::MutexLock queue_lock(&queue->mu);
     queue->batch = Batch();  // the shadows it pinned go now
     queue->spare = Batch();
+    // Empty slots, so that a repeat on a thread whose last recorder was this
+    // one fails even if a new recorder is made at this address.
     for (MemoSlot& slot : queue->memo) {
       slot.Clear();
       slot.pin.reset();
@@ -320,7 +322,7 @@ ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
   thread_local ThreadQueues<Queue> queues;
   for (const auto& [id, queue] : queues.list) {
     if (id == id_) {
-      last = {id_, queue.get(), &queue->memo[0]};
+      last = {this, id_, queue.get(), &queue->memo[0]};
       return queue.get();
     }
   }
@@ -337,7 +339,7 @@ ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
     queues_.push_back(queue);
   }
   queues.list.emplace_back(id_, queue);
-  last = {id_, queue.get(), &queue->memo[0]};
+  last = {this, id_, queue.get(), &queue->memo[0]};
   return queue.get();
 }
 

@@ -102,7 +102,7 @@ class ShadowRecorder {
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Record(const std::shared_ptr<const ShadowPolicy>& shadow,
                                            const Request& request, const CorsRequestHeaders& cors,
                                            Verdict active_verdict, Reason active_reason) {
-    if (!shadow_memo::CountIfLast(id_, shadow.get(), request, cors, active_verdict,
+    if (!shadow_memo::CountIfLast(this, shadow.get(), request, cors, active_verdict,
                                   active_reason)) {
       RecordShape(shadow, request, cors, active_verdict, active_reason);
     }
