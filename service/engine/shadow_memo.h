@@ -201,9 +201,10 @@ struct alignas(64) SlotHead {
 
 // The recorder this thread recorded for last, its queue there and the slot
 // of the shape it counted last (the queue's first slot until it counted
-// one), in a plain thread_local (no guard on access). Recorder ids are never
-// reused, so a match is that recorder's queue, which the thread keeps alive
-// (shadow_recorder.cc).
+// one), in a plain thread_local (no guard on access). The thread keeps that
+// queue alive (shadow_recorder.cc). A repeat matches on the recorder's
+// address, which a later recorder may reuse; it then finds an emptied slot
+// and fails, and the slow path matches on the id, which is never reused.
 struct ThreadLast {
   // The recorder's address, compared by a repeat (no read of the recorder
   // itself); a recorder at an address where another was has a fresh id and

@@ -319,6 +319,9 @@ constinit thread_local ThreadLast thread_last;
 
 ShadowRecorder::Queue* ShadowRecorder::ThreadQueue() {
   shadow_memo::ThreadLast& last = thread_last;  // RecordShape found it is not this recorder's
+  // Forgotten first: the queues below may go (or an allocation throw)
+  // before it points at this recorder's queue.
+  last = {};
   thread_local ThreadQueues<Queue> queues;
   for (const auto& [id, queue] : queues.list) {
     if (id == id_) {

@@ -328,22 +328,25 @@ TEST(ShadowRecorder, RequestsWhoseLinesComeToTheSameAreOneShape) {
   const HeaderView lower[] = {{"cookie", "b"}, {"access-control-request-method", "PUT"}};
   const HeaderView unused[] = {{"ACCESS-CONTROL-REQUEST-METHOD", "PUT"},
                                {"Access-Control-Request-Foo", "bar"}};
+  const HeaderView unused_first[] = {{"Access-Control-Request-Foo", "x"},
+                                     {"access-control-request-method", "PUT"}};
   const HeaderView spaced[] = {{"Access-Control-Request-Method", " PUT\t"}};
   const HeaderView taken_back[] = {{"Access-Control-Request-Method", "PUT"},
                                    {"Access-Control-Request-Private-Network", "true"},
                                    {"Access-Control-Request-Private-Network", "false"}};
-  const absl::Span<const HeaderView> variants[] = {upper, lower, unused, spaced, taken_back};
-  const char* paths[] = {"/first", "/second", "/third", "/fourth", "/fifth"};
-  for (int i = 0; i < 500; ++i) {
+  const absl::Span<const HeaderView> variants[] = {upper,        lower,  unused,
+                                                   unused_first, spaced, taken_back};
+  const char* paths[] = {"/first", "/second", "/third", "/fourth", "/fifth", "/sixth"};
+  for (int i = 0; i < 600; ++i) {
     DecideAndRecord(recorder, *active, shadow,
                     {.origin = "https://app.example.com",
                      .method = "OPTIONS",
-                     .path = paths[i % 5],
-                     .headers = variants[i % 5]});
+                     .path = paths[i % 6],
+                     .headers = variants[i % 6]});
   }
   recorder.Flush();
   EXPECT_THAT(shadow->tally->Counts(),
-              ElementsAre(Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 500)));
+              ElementsAre(Row(Verdict::kAllow, Verdict::kDeny, Reason::kOriginNotAllowed, 600)));
   for (const ShadowSampleRecord& sample : shadow->tally->Samples()) {
     EXPECT_EQ(sample.path, "/first");
   }

@@ -45,7 +45,8 @@ int FreeLoopbackPort() {
   // port again after a restart (PostgreSQL stopped and started by a test)
   // cannot lose it to a port the kernel gave another test's listener or
   // connection meanwhile. Other tests picking here check with bind too.
-  constexpr int kLowest = 10000;
+  // Above 10080, the highest port Chromium refuses to open.
+  constexpr int kLowest = 10100;
   const int high = EphemeralLow() - 1;
   if (high > kLowest + 1000) {
     std::random_device seed;
