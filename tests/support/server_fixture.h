@@ -78,14 +78,17 @@ class ServerTest : public ::testing::Test {
     return admin_->PutPolicy(&context, request, out != nullptr ? out : &ignored);
   }
 
+  // `deadline`: longer for the largest policies, which a sanitizer build on
+  // a loaded machine validates, compiles and stores in seconds.
   grpc::Status PutPolicyProto(const std::string& tenant, const v1::Policy& policy,
-                              v1::PolicyVersion* out = nullptr) {
+                              v1::PolicyVersion* out = nullptr,
+                              absl::Duration deadline = absl::Seconds(10)) {
     v1::PutPolicyRequest request;
     request.set_tenant(tenant);
     *request.mutable_policy() = policy;
     v1::PolicyVersion ignored;
     grpc::ClientContext context;
-    Authorize(&context, admin_token_);
+    Authorize(&context, admin_token_, deadline);
     return admin_->PutPolicy(&context, request, out != nullptr ? out : &ignored);
   }
 
